@@ -1,0 +1,3 @@
+from workshift.cli import main
+
+main()

@@ -1,0 +1,70 @@
+"""Where Workshift reads raw data and keeps its store.
+
+Data dir (raw source files), first that applies:
+  1. an explicit ``--data-dir`` (or :func:`set_data_dir`),
+  2. ``$WORKSHIFT_DATA_DIR``,
+  3. ``../shared/data`` beside the checkout (or beside the current directory) when present,
+  4. a user cache dir that ``workshift data pull`` fills.
+
+Home (the DuckDB store, packs, runs, reports): ``--home``, else ``$WORKSHIFT_HOME``, else a user data dir.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+_overrides: dict[str, Path] = {}
+
+# src/workshift/config.py -> the checkout root is three levels up.
+CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def set_data_dir(path: str | Path | None) -> None:
+    if path is None:
+        _overrides.pop("data_dir", None)
+    else:
+        _overrides["data_dir"] = Path(path).expanduser().resolve()
+
+
+def set_home(path: str | Path | None) -> None:
+    if path is None:
+        _overrides.pop("home", None)
+    else:
+        _overrides["home"] = Path(path).expanduser().resolve()
+
+
+def user_cache_data_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("workshift")) / "data"
+
+
+def data_dir(explicit: str | Path | None = None) -> Path:
+    """The raw-data directory, resolved by the order in the module docstring."""
+    if explicit is not None:
+        return Path(explicit).expanduser().resolve()
+    if "data_dir" in _overrides:
+        return _overrides["data_dir"]
+    env = os.environ.get("WORKSHIFT_DATA_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    for base in (CHECKOUT_ROOT, Path.cwd()):
+        shared = base.parent / "shared" / "data"
+        if shared.is_dir():
+            return shared.resolve()
+    return user_cache_data_dir()
+
+
+def home(explicit: str | Path | None = None) -> Path:
+    """The Workshift home (store, packs, runs); created on first use."""
+    if explicit is not None:
+        path = Path(explicit).expanduser().resolve()
+    elif "home" in _overrides:
+        path = _overrides["home"]
+    elif os.environ.get("WORKSHIFT_HOME"):
+        path = Path(os.environ["WORKSHIFT_HOME"]).expanduser().resolve()
+    else:
+        path = Path(platformdirs.user_data_dir("workshift"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

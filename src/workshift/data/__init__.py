@@ -1,0 +1,5 @@
+"""Stage 1: raw sources -> a clean, validated region pack.
+
+Public API: :func:`build_pack`, :func:`load_pack`, :class:`RegionPack` (see ``docs/pack.md``),
+and the source registry in :mod:`workshift.data.registry`.
+"""
