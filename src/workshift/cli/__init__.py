@@ -47,9 +47,9 @@ def _root(
 
 
 def _register_all() -> None:
-    from workshift.cli import data, demo, evidence, market, matching, occupations, policy, services
+    from workshift.cli import data, demo, evaluate, evidence, market, matching, occupations, policy, services
 
-    for module in (data, occupations, market, policy, services, matching, evidence, demo):
+    for module in (data, occupations, market, policy, services, matching, evidence, evaluate, demo):
         module.register(app)
 
 
