@@ -3,10 +3,17 @@
 The registry itself is data (``sources.toml``). Readers never open a raw file by a path of their own:
 they ask :func:`source_file`, which resolves it in the data dir and says clearly what to do when it is
 missing (pull it, or supply it for user-supplied sources that the project may never bundle).
+
+Each file carries two kinds of hash: ``sha256``, the file as laid out in the data dir, and
+``published_sha256``, what its download address serves (``"unknown"`` where the publisher gives none).
+``rule`` says how the first is made from the second (copy / extract / derive / convert); see
+``docs/sources.md`` and :mod:`workshift.data.pull`.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -14,8 +21,11 @@ from pathlib import Path
 
 from workshift import config
 from workshift.errors import DataError, NotFoundError, closest
+from workshift.files import sha256_file
 
 REGISTRY_FILE = Path(__file__).with_name("sources.toml")
+UNKNOWN = "unknown"
+RULES = ("copy", "extract", "derive", "convert")
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,20 @@ class SourceFile:
     path: str  # relative to the data dir
     sha256: str  # as laid out in the data dir
     bytes: int
+    url: str = ""  # where pull downloads it (the archive, for rule 'extract'); '' for derived files
+    published_sha256: str = UNKNOWN  # of what `url` serves
+    rule: str = "copy"  # copy | extract | derive | convert
+    member: str = ""  # path inside the archive at `url` (rule 'extract')
+    member_sha256: str = UNKNOWN  # of `member` as stored in the archive
+    builder: str = ""  # name of the derivation function (rule 'derive')
+    inputs: tuple[str, ...] = ()  # data-dir paths the builder reads
+    accept_sha256: tuple[str, ...] = ()  # other laid-out hashes of the same content
+    content_sha256: str = ""  # sha256 of a gzip file's decompressed content
+    note: str = ""
+
+    def accepts(self, digest: str) -> bool:
+        """Whether a laid-out file with this sha256 is this registry file."""
+        return digest == self.sha256 or digest in self.accept_sha256
 
 
 @dataclass(frozen=True)
@@ -41,6 +65,17 @@ class Source:
     files: tuple[SourceFile, ...] = field(default_factory=tuple)
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
+    @property
+    def attribution(self) -> str:
+        return str(self.extra.get("attribution", self.reference))
+
+
+def _source_file(entry: dict) -> SourceFile:
+    values = dict(entry)
+    for key in ("inputs", "accept_sha256"):
+        values[key] = tuple(values.get(key, ()))
+    return SourceFile(**values)
+
 
 @cache
 def load_registry() -> dict[str, Source]:
@@ -49,7 +84,7 @@ def load_registry() -> dict[str, Source]:
     known = {f for f in Source.__dataclass_fields__ if f not in ("files", "extra")}
     sources: dict[str, Source] = {}
     for entry in raw["source"]:
-        files = tuple(SourceFile(**f) for f in entry.get("files", []))
+        files = tuple(_source_file(f) for f in entry.get("files", []))
         base = {k: v for k, v in entry.items() if k in known}
         extra = {k: v for k, v in entry.items() if k not in known and k != "files"}
         sources[entry["id"]] = Source(files=files, extra=extra, **base)
@@ -74,6 +109,22 @@ def source_of(rel_path: str) -> Source:
     raise NotFoundError(f"'{rel_path}' is not a file of any registered source")
 
 
+def registry_file(rel_path: str) -> SourceFile:
+    """The registry entry of a data-dir-relative file."""
+    for f in source_of(rel_path).files:
+        if f.path == rel_path:
+            return f
+    raise AssertionError("unreachable")  # source_of found it
+
+
+def user_supplied_hint(source: Source, target: Path) -> str:
+    """Where a user gets a user-supplied source and where to put it."""
+    return (
+        f"source '{source.id}' ({source.licence}) is user-supplied only: download it from {source.url} "
+        f"and place its files under {target}"
+    )
+
+
 def source_file(rel_path: str, data_dir: str | Path | None = None, required: bool = True) -> Path | None:
     """Resolve a registered raw file in the data dir.
 
@@ -88,10 +139,51 @@ def source_file(rel_path: str, data_dir: str | Path | None = None, required: boo
     if not required:
         return None
     if source.user_supplied:
-        hint = (
-            f"source '{source.id}' ({source.licence}) is user-supplied only: download it from {source.url} "
-            f"and place it at {path}"
-        )
+        hint = user_supplied_hint(source, path.parent)
     else:
         hint = f"run `workshift data pull` or point --data-dir / $WORKSHIFT_DATA_DIR at a folder holding {rel_path}"
     raise DataError("source file is missing", file=path, expected=f"a file of source '{source.id}'", hint=hint)
+
+
+def gunzip_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
+    """sha256 of a gzip file's decompressed content (a corrupt stream is a DataError)."""
+    digest = hashlib.sha256()
+    try:
+        with gzip.open(path, "rb") as handle:
+            while block := handle.read(chunk):
+                digest.update(block)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"not a valid gzip file ({exc})", file=path) from exc
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """The state of one registry file in a data dir (see :func:`verify`)."""
+
+    source: str
+    path: str
+    status: str  # ok | missing | missing_user_supplied | mismatch
+    sha256: str = ""  # found (empty when missing)
+    expected: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.status in ("missing", "mismatch")
+
+
+def check_file(entry: SourceFile, path: Path, source: Source) -> FileCheck:
+    """Hash one file and compare it with the registry."""
+    if not path.is_file():
+        status = "missing_user_supplied" if source.user_supplied else "missing"
+        return FileCheck(source.id, entry.path, status, expected=entry.sha256)
+    digest = sha256_file(path)
+    status = "ok" if entry.accepts(digest) else "mismatch"
+    return FileCheck(source.id, entry.path, status, sha256=digest, expected=entry.sha256)
+
+
+def verify(data_dir: str | Path | None = None, sources: list[str] | None = None) -> list[FileCheck]:
+    """Check every registry file (of ``sources``, default all) in the data dir against its sha256."""
+    root = config.data_dir(data_dir)
+    chosen = [get_source(s) for s in sources] if sources else list(load_registry().values())
+    return [check_file(f, root / f.path, source) for source in chosen for f in source.files]
