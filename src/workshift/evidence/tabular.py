@@ -1,0 +1,186 @@
+"""Reading the tables users bring (CSV, TSV, Parquet): encoding check, delimiter detection, cleaning.
+
+Rules (documented in docs/predict.md):
+
+- Text files must be UTF-8 (a UTF-8 or UTF-16 byte-order mark is accepted). Anything else is a
+  :class:`DataError` naming the first bad row and, when the bytes decode as GB18030 or Windows-1252,
+  saying so and how to convert.
+- The delimiter is whichever of ``, ; TAB |`` splits the first lines into the same number (> 1) of
+  fields most consistently; ties go to that order.
+- Column names are stripped and NFC-normalised, so names in any language (``就业率``) work as typed;
+  empty or repeated names are errors.
+- Cells are read as text, then a column whose every non-missing cell is a number (after NFKC
+  normalisation, which maps full-width digits; thousands separators ``1,234``; a trailing ``%``
+  kept in percent units) becomes numeric; other columns stay text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+
+from workshift.errors import DataError, closest
+from workshift.files import atomic_path
+
+DELIMITERS = (",", "\t", ";", "|")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+_SNIFF_LINES = 50
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """UTF-8 text of a file (BOM stripped), or a DataError that names the first undecodable row."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = raw[: exc.start].count(b"\n") + 1
+        guess = None
+        for encoding, name in (("gb18030", "GB18030/GBK"), ("cp1252", "Windows-1252")):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            guess = name
+            break
+        hint = "re-save the file as UTF-8"
+        if guess:
+            hint = f"the bytes look like {guess}: re-save as UTF-8 (e.g. `iconv -f {guess.split('/')[0]} -t UTF-8`)"
+        raise DataError(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            file=path, row=row, expected="a UTF-8 encoded file", hint=hint,
+        ) from None
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines most consistently (see the module docstring)."""
+    lines = [line for line in text.splitlines()[:_SNIFF_LINES] if line.strip()]
+    best, best_score = ",", (-1.0, 0)
+    for delim in DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delim)]
+        if not counts or counts[0] < 2:
+            continue
+        consistent = sum(c == counts[0] for c in counts) / len(counts)
+        score = (consistent, counts[0])
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _clean_name(name: object) -> str:
+    return unicodedata.normalize("NFC", str(name)).strip()
+
+
+def _check_header(names: list[str], path: Path) -> None:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if not name or name.startswith("Unnamed:"):
+            raise DataError(f"column {i + 1} has no name", file=path, row=1, expected="a header row")
+        if name in seen:
+            raise DataError(f"column name '{name}' appears twice", file=path, row=1, column=name)
+        seen.add(name)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a user CSV/TSV/Parquet file with the rules of the module docstring."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("file not found", file=path, expected="a CSV, TSV or Parquet file")
+    if path.suffix.lower() in PARQUET_SUFFIXES:
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises several types for a corrupt file
+            raise DataError(f"cannot read Parquet: {exc}", file=path) from None
+        frame.columns = [_clean_name(c) for c in frame.columns]
+        _check_header(list(frame.columns), path)
+        return coerce_numeric_columns(frame.dropna(how="all"))
+    text = _decode(path.read_bytes(), path)
+    if not text.strip():
+        raise DataError("the file is empty", file=path, expected="a header row and data rows")
+    delim = detect_delimiter(text)
+    header = next(csv.reader([text.splitlines()[0]], delimiter=delim))
+    names = [_clean_name(c) for c in header]
+    _check_header(names, path)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delim, dtype=str, skipinitialspace=True)
+    except pd.errors.ParserError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        raise DataError(
+            f"malformed row: {exc}", file=path, row=int(found.group(1)) if found else None,
+            expected=f"{len(names)} fields separated by {delim!r}",
+        ) from None
+    frame.columns = names
+    frame = frame.dropna(how="all")
+    return coerce_numeric_columns(frame)
+
+
+def to_numeric(values: pd.Series) -> pd.Series:
+    """Parse text cells as numbers (NaN where a cell is not a number); numbers pass through."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float)
+    text = values.astype("string").map(
+        lambda v: unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v
+    )
+    text = text.str.replace("\u2212", "-", regex=False).str.removesuffix("%").str.strip()
+    thousands = text.str.match(_THOUSANDS).fillna(False).astype(bool)
+    text = text.where(~thousands, text.str.replace(",", "", regex=False))
+    return pd.to_numeric(text, errors="coerce").astype(float)
+
+
+def non_numeric_cells(values: pd.Series) -> pd.Series:
+    """The non-missing cells that do not parse as numbers (for error messages)."""
+    parsed = to_numeric(values)
+    return values[values.notna() & parsed.isna()]
+
+
+def coerce_numeric_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn every column whose non-missing cells all parse as numbers into float."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_numeric_dtype(series) or series.notna().sum() == 0:
+            continue
+        if non_numeric_cells(series).empty:
+            out[column] = to_numeric(series)
+        else:
+            out[column] = series.map(lambda v: v.strip() if isinstance(v, str) else v)
+    return out
+
+
+def require_columns(frame: pd.DataFrame, names: list[str], file: str | Path | None = None) -> None:
+    """Raise a DataError naming the first missing column and the closest existing one."""
+    columns = [str(c) for c in frame.columns]
+    for name in names:
+        if name not in frame.columns:
+            guess = closest(name, columns)
+            raise DataError(
+                f"unknown column '{name}'", file=file, column=name,
+                expected=f"one of: {', '.join(columns[:20])}{' ...' if len(columns) > 20 else ''}",
+                hint=f"did you mean '{guess}'?" if guess else None,
+            )
+
+
+def drop_duplicate_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Exact duplicate rows removed (the first kept), and how many there were."""
+    keep = ~frame.duplicated()
+    return frame[keep].reset_index(drop=True), int((~keep).sum())
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write CSV (UTF-8) or Parquet by suffix, atomically."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if path.suffix.lower() in PARQUET_SUFFIXES:
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False, encoding="utf-8")
+    return path
+
