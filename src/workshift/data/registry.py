@@ -117,11 +117,12 @@ def registry_file(rel_path: str) -> SourceFile:
     raise AssertionError("unreachable")  # source_of found it
 
 
-def user_supplied_hint(source: Source, target: Path) -> str:
-    """Where a user gets a user-supplied source and where to put it."""
+def user_supplied_hint(source: Source, data_dir: Path) -> str:
+    """Where a user gets a user-supplied source and where to put its files."""
+    paths = ", ".join(f.path for f in source.files)
     return (
         f"source '{source.id}' ({source.licence}) is user-supplied only: download it from {source.url} "
-        f"and place its files under {target}"
+        f"and place it in {data_dir} as {paths}"
     )
 
 
@@ -139,7 +140,7 @@ def source_file(rel_path: str, data_dir: str | Path | None = None, required: boo
     if not required:
         return None
     if source.user_supplied:
-        hint = user_supplied_hint(source, path.parent)
+        hint = user_supplied_hint(source, root)
     else:
         hint = f"run `workshift data pull` or point --data-dir / $WORKSHIFT_DATA_DIR at a folder holding {rel_path}"
     raise DataError("source file is missing", file=path, expected=f"a file of source '{source.id}'", hint=hint)
