@@ -1,0 +1,184 @@
+"""Reading raw source files: resolve through the registry, hash what was read, validate with pandera.
+
+Every raw table is read as text, checked for a truncated last row, then validated (and coerced) by a
+pandera schema. A schema failure becomes a :class:`DataError` naming the file, the 1-based line of the
+file (the header is line 1), the column and the expectation, so a user can open the file and look.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaError, SchemaErrors
+
+from workshift import config
+from workshift.data import registry
+from workshift.errors import DataError
+from workshift.files import atomic_path, sha256_file
+
+# Tokens that publishers use for "no value": OEWS '-' (not available), '*' (no estimate), '#' (top-coded
+# wage), '**' (employment not released); BLS EP '—'.
+MISSING_TOKENS = ["", "-", "*", "**", "#", "—", "NA", "N/A", "nan", "NaN"]
+
+
+@dataclass
+class SourceUse:
+    """One file that a build read: where it came from and its sha256 as read."""
+
+    path: str
+    source: str
+    sha256: str
+    matches_registry: bool  # the registry lists this sha256 for the file
+    bytes: int
+
+
+@dataclass
+class Reader:
+    """Reads raw files of one data dir and records every file it read (for the pack's provenance)."""
+
+    data_dir: Path
+    used: dict[str, SourceUse] = field(default_factory=dict)
+    absent: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, data_dir: str | Path | None = None) -> Reader:
+        return cls(config.data_dir(data_dir))
+
+    def path(self, rel: str, required: bool = True) -> Path | None:
+        """The file's path (via the registry); None, and recorded as absent, for a missing optional file."""
+        path = registry.source_file(rel, self.data_dir, required=required)
+        if path is None:
+            if rel not in self.absent:
+                self.absent.append(rel)
+            return None
+        if rel not in self.used:
+            digest = sha256_file(path)
+            self.used[rel] = SourceUse(rel, registry.source_of(rel).id, digest,
+                                       registry.registry_file(rel).accepts(digest), path.stat().st_size)
+        return path
+
+    def table(
+        self,
+        rel: str,
+        schema: pa.DataFrameSchema,
+        *,
+        sep: str = ",",
+        required: bool = True,
+        usecols: list[str] | None = None,
+    ) -> pd.DataFrame | None:
+        """Read a delimited text file as strings and validate it with ``schema`` (coercing types)."""
+        path = self.path(rel, required=required)
+        if path is None:
+            return None
+        text_cols = [name for name, col in schema.columns.items() if str(col.dtype) in ("str", "string")]
+        try:
+            frame = pd.read_csv(
+                path,
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                na_values=MISSING_TOKENS,
+                quoting=csv.QUOTE_NONE if sep == "\t" else csv.QUOTE_MINIMAL,
+                encoding="utf-8",
+                usecols=lambda c: usecols is None or c in usecols,
+            )
+        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            raise DataError(f"cannot be parsed ({_first_line(exc)})", file=path,
+                            expected="a delimited text file as published") from exc
+        _check_columns(frame, schema, path)
+        _check_truncated(path, sep, len(frame))
+        for name in text_cols:  # keep text columns as text even where they read as a missing token
+            if name in frame:
+                frame[name] = frame[name].str.strip() if frame[name].notna().any() else frame[name]
+        return validate(frame, schema, path)
+
+    def gunzip_cached(self, rel: str, cache_dir: Path) -> Path:
+        """Decompress a .gz source once into ``cache_dir``, keyed by the sha256 of the compressed file."""
+        path = self.path(rel)
+        assert path is not None
+        digest = self.used[rel].sha256
+        target = cache_dir / f"{Path(rel).name.removesuffix('.gz')}.{digest[:16]}"
+        if target.is_file():
+            return target
+        try:
+            with atomic_path(target) as tmp, gzip.open(path, "rb") as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        except (EOFError, gzip.BadGzipFile, OSError) as exc:
+            raise DataError(f"is truncated or not a valid gzip file ({exc})", file=path,
+                            expected="a complete gzip stream") from exc
+        return target
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _check_columns(frame: pd.DataFrame, schema: pa.DataFrameSchema, path: Path) -> None:
+    wanted = [name for name, col in schema.columns.items() if col.required]
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"missing column(s) {', '.join(repr(c) for c in missing)}; found {list(frame.columns)[:12]}",
+            file=path, row=1, column=missing[0], expected=f"columns {wanted}",
+        )
+
+
+def _check_truncated(path: Path, sep: str, rows: int) -> None:
+    """A text file cut mid-row ends without a newline and its last row has too few fields."""
+    with open(path, "rb") as handle:
+        handle.seek(0, io.SEEK_END)
+        if handle.tell() == 0:
+            raise DataError("is empty", file=path, expected="a header and data rows")
+        handle.seek(-1, io.SEEK_END)
+        if handle.read(1) == b"\n":
+            return
+        handle.seek(0)
+        header = handle.readline().decode("utf-8", "replace")
+        handle.seek(max(0, handle.seek(0, io.SEEK_END) - 65536))
+        last = handle.read().decode("utf-8", "replace").splitlines()[-1]
+    quoting = csv.QUOTE_NONE if sep == "\t" else csv.QUOTE_MINIMAL
+    width = len(next(csv.reader([header], delimiter=sep, quoting=quoting)))
+    fields = next(csv.reader([last], delimiter=sep, quoting=quoting), [])
+    if len(fields) < width:
+        raise DataError(
+            f"the last row has {len(fields)} of {width} fields: the file looks truncated",
+            file=path, row=rows + 1, expected="a complete file (re-download it or run `workshift data pull`)",
+        )
+
+
+def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, path: str | Path) -> pd.DataFrame:
+    """Validate ``frame`` with ``schema``; the first failure becomes a DataError with file, row and column."""
+    try:
+        return schema.validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        first = cases.iloc[0]
+        raise _as_data_error(path, first.get("column"), first.get("index"), first.get("check"),
+                             first.get("failure_case"), schema, len(cases)) from exc
+    except SchemaError as exc:  # pragma: no cover - lazy=True raises SchemaErrors
+        raise DataError(str(exc), file=path) from exc
+
+
+def _as_data_error(path: str | Path, column: object, index: object, check: object, value: object,
+                   schema: pa.DataFrameSchema, count: int) -> DataError:
+    column = None if column is None or (isinstance(column, float) and pd.isna(column)) else str(column)
+    row = None
+    if index is not None and not (isinstance(index, float) and pd.isna(index)):
+        try:
+            row = int(index) + 2  # 0-based data row -> 1-based file line with the header on line 1
+        except (TypeError, ValueError):
+            row = None
+    expected = None
+    if column and column in schema.columns:
+        col = schema.columns[column]
+        expected = col.description or f"{col.dtype}{'' if col.nullable else ', not empty'}"
+    more = f" ({count} failing cells in all)" if count > 1 else ""
+    shown = "an empty value" if value is None or (isinstance(value, float) and pd.isna(value)) else repr(value)
+    return DataError(f"{shown} fails check {check}{more}", file=path, row=row, column=column, expected=expected)

@@ -1,0 +1,95 @@
+"""The data quality report as rich tables (English or Chinese), and as the JSON of `data info --json`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from workshift.i18n import t
+
+
+def info_json(meta: dict) -> dict[str, Any]:
+    """The `workshift data info --json` document: the stored quality report plus provenance."""
+    report = dict(meta.get("quality", {}))
+    report["built"] = meta.get("built")
+    report["data_dir"] = meta.get("data_dir")
+    report["absent_files"] = meta.get("absent_files", [])
+    report["rules"] = meta.get("rules", {})
+    return report
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def _int(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.0f}"
+
+
+def render(meta: dict, lang: str = "en") -> Group:
+    q = meta["quality"]
+
+    def m(key: str, **fields: object) -> str:
+        return t(f"data.{key}", lang, **fields)
+
+    title = Text(m("report_title", name=q["pack"]), style="bold")
+    built = Text(m("built", built=meta.get("built", "?"), data_dir=meta.get("data_dir", "?")), style="dim")
+
+    overview = Table(title=m("section_overview"), title_justify="left")
+    overview.add_column(m("item"))
+    overview.add_column(m("value"), justify="right")
+    rows = [
+        (m("occupations"), _int(q["occupations"])),
+        (m("aggregates"), _int(q["aggregate_occupations"])),
+        (m("employment_total"), _int(q["employment_total"])),
+        (m("employment_published"), _int(q.get("employment_published_total"))),
+        (m("employment_gap"), f"{100 * (q.get('employment_total_vs_published') or 0):+.3f}%"),
+        (m("states"), _int(q["state_employment"]["states"])),
+        (m("skills_coverage"), _int(q["coverage"]["skills_occupations"])),
+        (m("tasks_coverage"), _int(q["coverage"]["tasks_occupations"])),
+        (m("titles"), _int(q["coverage"]["titles"])),
+    ]
+    rows += [(m("duplicates", table=k), _int(v)) for k, v in q["duplicates_removed"].items()]
+    for row in rows:
+        overview.add_row(*row)
+
+    exposure = Table(title=m("section_exposure"), title_justify="left")
+    for key, justify in (("index", "left"), ("covered", "right"), ("employment_share", "right"),
+                         ("imputed", "right"), ("mean_value", "right")):
+        exposure.add_column(m(key), justify=justify)
+    for name, e in q["exposure"].items():
+        mean = e.get("mean_employment_weighted")
+        exposure.add_row(name, _int(e["occupations"]), _pct(e["employment_share"]), _int(e["imputed"]),
+                         "—" if mean is None else f"{mean:.3f}")
+
+    mobility = Table(title=m("section_mobility"), title_justify="left")
+    for key, justify in (("network", "left"), ("nodes", "right"), ("edges", "right"),
+                         ("mapped_share", "right"), ("row_sum_error", "right")):
+        mobility.add_column(m(key), justify=justify)
+    for net in ("empirical", "skills"):
+        n = q["mobility"][net]
+        err = n.get("max_row_sum_error")
+        mobility.add_row(net, _int(n["nodes"]), _int(n["edges"]), _pct(n["employment_share"]),
+                         "—" if err is None else f"{err:.1e}")
+    mapping = q["mobility"]["mapping"]
+    notes = [m("naive_rule", share=_pct(mapping["naive_rule_employment_share"]),
+               mapped=_pct(mapping["employment_share"])), m("node_source", source=mapping["node_source"])]
+    if q.get("exposure_absent"):
+        notes.append(m("absent", names=", ".join(q["exposure_absent"])))
+
+    imputed = Table(title=m("section_imputed"), title_justify="left")
+    imputed.add_column(m("column"))
+    imputed.add_column(m("cells"), justify="right")
+    for column, count in q["imputed"].items():
+        imputed.add_row(column, _int(count))
+
+    sources = Table(title=m("section_sources"), title_justify="left")
+    for key in ("source", "version", "licence", "sha256"):
+        sources.add_column(m(key))
+    for s in q["sources"]:
+        sources.add_row(s["id"], s["version"], s["licence"], s["sha256"][:12])
+
+    return Group(title, built, overview, exposure, mobility, *(Text(n) for n in notes), imputed, sources)
