@@ -69,15 +69,20 @@ def _onet_activity_share(column: str) -> Callable[[list[Path]], bytes]:
     """Share of an occupation's task-DWA rows that fall in each GWA (by title) or IWA (by id)."""
 
     def build(inputs: list[Path]) -> bytes:
+        import csv
+
         import pandas as pd
 
-        task_dwas = pd.read_csv(inputs[0], sep="\t", dtype=str)
-        reference = pd.read_csv(inputs[1], sep="\t", dtype=str)
-        rows = task_dwas.merge(reference[["DWA ID", "Element Name", "IWA ID"]], on="DWA ID", how="left")
-        share = pd.crosstab(rows["O*NET-SOC Code"], rows[column], normalize="index")
-        share.columns.name = None
-        share.index.name = "O*NET-SOC Code"
-        return share.to_csv(lineterminator="\n").encode()
+        task_dwas = pd.read_csv(inputs[0], sep="\t", dtype=str, usecols=["O*NET-SOC Code", "DWA ID"])
+        reference = pd.read_csv(inputs[1], sep="\t", dtype=str, usecols=["DWA ID", column])
+        rows = task_dwas.merge(reference, on="DWA ID", how="left")
+        counts = rows.groupby(["O*NET-SOC Code", column]).size().unstack(fill_value=0)
+        share = counts.div(counts.sum(axis=1), axis=0).astype(float)
+        out = io.StringIO()  # csv writes floats by repr, as pandas does, and 5x faster for this wide table
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["O*NET-SOC Code", *share.columns])
+        writer.writerows([code, *values] for code, values in zip(share.index, share.to_numpy().tolist(), strict=True))
+        return out.getvalue().encode()
 
     return build
 
@@ -328,6 +333,19 @@ class _Puller:
                                 expected=f"content sha256 {entry.content_sha256}")
 
 
+def _selection(names: list[str] | None) -> list[tuple[Source, tuple[SourceFile, ...]]]:
+    """Source ids (all their files) or data-dir paths of single files; default every source."""
+    sources = load_registry()
+    chosen = []
+    for name in names or list(sources):
+        if name in sources or "/" not in name:
+            source = get_source(name)  # an unknown id gets a did-you-mean hint
+            chosen.append((source, source.files))
+        else:
+            chosen.append((source_of(name), (registry_file(name),)))
+    return chosen
+
+
 def pull(
     source_ids: list[str] | None = None,
     data_dir: str | Path | None = None,
@@ -335,20 +353,21 @@ def pull(
     force: bool = False,
     progress: Progress | None = None,
 ) -> PullReport:
-    """Download (or build) every file of the named sources (default: all) into the pull target.
+    """Download (or build) every file of the named sources into the pull target.
 
-    Files already present with the registry's sha256 are kept unless ``force``. Returns a report; call
+    ``source_ids`` holds source ids or data-dir paths of single files (default: every source). Files
+    already present with the registry's sha256 are kept unless ``force``. Returns a report; call
     :meth:`PullReport.raise_for_failures` to turn failures into an error.
     """
     target = pull_target(data_dir)
-    sources = [get_source(s) for s in source_ids] if source_ids else list(load_registry().values())
+    selection = _selection(source_ids)
     report = PullReport(target)
     with tempfile.TemporaryDirectory(prefix="workshift-pull-") as scratch:
         puller = _Puller(target, base_url, force, progress, Path(scratch), report)
-        for source in sources:
+        for source, files in selection:
             if source.user_supplied:
                 report.add(source.id, "", "user_supplied", user_supplied_hint(source, target))
                 continue
-            for entry in sorted(source.files, key=lambda f: f.rule == "derive"):
+            for entry in sorted(files, key=lambda f: f.rule == "derive"):
                 puller.file(source, entry)
     return report

