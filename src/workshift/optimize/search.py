@@ -1,0 +1,101 @@
+"""Run one optimisation over a vectorised evaluator and summarise it (front, hypervolume, recommendation)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from workshift.optimize.algorithms import (
+    SCALAR,
+    check_algorithm,
+    make_algorithm,
+    make_termination,
+    random_search,
+)
+from workshift.optimize.front import hypervolume, non_dominated, normalise, recommend, reference_point
+from workshift.optimize.problem import BudgetRepair, Evaluator, PortfolioProblem
+from workshift.policy.objectives import Objective, objective_matrix
+
+
+@dataclass
+class SearchResult:
+    objectives: tuple[Objective, ...]
+    x: np.ndarray  # (N, n_vars) every evaluated portfolio
+    values: dict[str, np.ndarray]  # natural values (N,) per key (objectives and extra metrics)
+    feasible: np.ndarray  # (N,) bool: cost <= budget
+    pareto: np.ndarray  # indices into x: non-dominated feasible set
+    recommended: int  # index into x
+    hypervolume: float
+    evaluations: int
+    seconds: float
+    algorithm: str
+    seed: int
+
+    @property
+    def natural(self) -> np.ndarray:
+        return objective_matrix(self.values, self.objectives)
+
+
+def optimise(
+    evaluate: Evaluator,
+    xl: np.ndarray,
+    xu: np.ndarray,
+    zero: np.ndarray,
+    objectives: Sequence[Objective],
+    budget: float,
+    baseline: Mapping[str, float],
+    algorithm: str = "nsga2",
+    pop: int = 100,
+    generations: int = 100,
+    seed: int = 1,
+    weights: Sequence[float] | None = None,
+    repair: Callable[[np.ndarray], np.ndarray] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SearchResult:
+    """Search portfolios; ``pareto`` is the non-dominated feasible set of everything evaluated."""
+    from pymoo.optimize import minimize
+
+    check_algorithm(algorithm)
+    objectives = tuple(objectives)
+    if algorithm in SCALAR:
+        weights = np.full(len(objectives), 1.0 / len(objectives)) if weights is None else np.asarray(weights)
+        if len(weights) != len(objectives):
+            raise ValueError("one weight per objective")
+    else:
+        weights = None
+    calls = {"n": 0}
+
+    def counted(x: np.ndarray) -> dict[str, np.ndarray]:
+        out = evaluate(x)
+        calls["n"] += 1
+        if progress is not None:
+            progress(calls["n"], generations)
+        return out
+
+    problem = PortfolioProblem(xl, xu, counted, objectives, budget, baseline, weights)
+    started = time.perf_counter()
+    if algorithm == "random":
+        random_search(problem, pop, generations, seed, zero, repair)
+    else:
+        algo = make_algorithm(algorithm, pop, len(objectives), seed, zero,
+                              BudgetRepair(repair) if repair is not None else None)
+        minimize(problem, algo, make_termination(generations), seed=seed, verbose=False)
+    seconds = time.perf_counter() - started
+    return summarise(problem, algorithm, seed, seconds)
+
+
+def summarise(problem: PortfolioProblem, algorithm: str, seed: int, seconds: float) -> SearchResult:
+    x, values = problem.archive.stacked()
+    objectives = problem.objectives
+    natural = objective_matrix(values, objectives)
+    feasible = values["cost"] <= problem.budget * (1 + 1e-9) + 1e-9
+    z = normalise(natural, objectives, problem.baseline, problem.budget)
+    idx = np.flatnonzero(feasible)
+    pareto = idx[non_dominated(z[idx])] if len(idx) else idx
+    # the recommendation is made among the front's members (min-form natural values)
+    rec = int(pareto[recommend(z[pareto], values["cost"][pareto])]) if len(pareto) else -1
+    hv = hypervolume(z[pareto], reference_point(objectives), seed=seed) if len(pareto) else 0.0
+    return SearchResult(objectives, x, values, feasible, pareto, rec, hv, len(x), seconds, algorithm, seed)

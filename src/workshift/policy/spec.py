@@ -1,0 +1,128 @@
+"""The scenario's ``[policy]`` section: budget, currency, horizon, phases, discounting, levers in play.
+
+```toml
+[policy]
+budget = 2.0e11          # total over the horizon, in ``currency`` (the pack's currency)
+currency = "USD"
+horizon_years = 10
+phases = 10              # equal phases (10 over 10 years = one intensity per year), or a list of lengths
+discount_rate = 0.03     # optional; default 0 = undiscounted
+start_year = 2026        # optional; the calendar year of the first policy year
+objectives = ["employment_rate", "job_quality", "income", "cost"]   # optional
+[policy.levers.training]  # optional; no lever named = every catalogue lever with its default bounds
+min = 0.0
+max = 0.2
+```
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workshift.errors import InputError, closest
+from workshift.policy.catalogue import Lever
+
+POLICY_KEYS = ("budget", "currency", "horizon_years", "phases", "discount_rate", "start_year", "levers",
+               "objectives", "weights")
+LEVER_KEYS = ("min", "max")
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    budget: float
+    currency: str = "USD"
+    horizon_years: int = 10
+    phases: int | tuple[int, ...] = 10
+    discount_rate: float = 0.0
+    start_year: int = 2026
+    levers: dict[str, tuple[float, float]] = field(default_factory=dict)  # empty = all, default bounds
+    objectives: tuple[str, ...] | None = None
+    weights: tuple[float, ...] | None = None
+
+    def lever_ids(self, catalogue: dict[str, Lever]) -> list[str]:
+        return list(self.levers) if self.levers else list(catalogue)
+
+    def bounds(self, catalogue: dict[str, Lever]) -> dict[str, tuple[float, float]]:
+        return {lid: self.levers.get(lid, catalogue[lid].bounds) for lid in self.lever_ids(catalogue)}
+
+
+def _where(file: str | Path | None) -> str:
+    return f"{file}: " if file else ""
+
+
+def _unknown(key: str, known: tuple[str, ...] | list[str], what: str, file: str | Path | None) -> InputError:
+    near = closest(key, list(known))
+    return InputError(f"{_where(file)}unknown {what} '{key}'",
+                      hint=(f"did you mean '{near}'? " if near else "") + f"known: {', '.join(known)}")
+
+
+def _number(raw: dict, key: str, default: float | None, file: str | Path | None) -> float:
+    if key not in raw:
+        if default is None:
+            raise InputError(f"{_where(file)}[policy] needs '{key}'")
+        return default
+    value = raw[key]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InputError(f"{_where(file)}[policy] {key} = {value!r} is not a finite number")
+    return float(value)
+
+
+def parse_policy(raw: dict[str, Any] | None, catalogue: dict[str, Lever],
+                 file: str | Path | None = None, pack_currency: str = "USD") -> PolicySpec:
+    """Validate a ``[policy]`` table; every error names the key and suggests the closest valid one."""
+    if raw is None:
+        raise InputError(f"{_where(file)}the scenario has no [policy] section",
+                         hint="add [policy] with at least budget = <total over the horizon>")
+    for key in raw:
+        if key not in POLICY_KEYS:
+            raise _unknown(key, POLICY_KEYS, "[policy] key", file)
+    budget = _number(raw, "budget", None, file)
+    if budget < 0:
+        raise InputError(f"{_where(file)}[policy] budget = {budget:g} is negative")
+    currency = str(raw.get("currency", pack_currency))
+    if currency.upper() != pack_currency.upper():
+        raise InputError(f"{_where(file)}[policy] currency '{currency}' differs from the pack's '{pack_currency}'",
+                         hint="give the budget in the pack's currency")
+    horizon = raw.get("horizon_years", 10)
+    if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon < 1:
+        raise InputError(f"{_where(file)}[policy] horizon_years = {horizon!r} must be a whole number >= 1")
+    phases = raw.get("phases", horizon)
+    if isinstance(phases, list):
+        phases = tuple(int(p) for p in phases)
+        if any(p < 1 for p in phases) or sum(phases) != horizon:
+            raise InputError(f"{_where(file)}[policy] phases {list(phases)} must be positive and sum to "
+                             f"horizon_years = {horizon}")
+    elif not isinstance(phases, int) or isinstance(phases, bool) or not 1 <= phases <= horizon:
+        raise InputError(f"{_where(file)}[policy] phases = {phases!r} must be between 1 and {horizon}")
+    rate = _number(raw, "discount_rate", 0.0, file)
+    if not 0.0 <= rate < 1.0:
+        raise InputError(f"{_where(file)}[policy] discount_rate = {rate:g} must be in [0, 1)")
+    levers: dict[str, tuple[float, float]] = {}
+    for lid, table in (raw.get("levers") or {}).items():
+        if lid not in catalogue:
+            raise _unknown(lid, list(catalogue), "lever", file)
+        if not isinstance(table, dict):
+            raise InputError(f"{_where(file)}[policy.levers.{lid}] must be a table with min and max")
+        for key in table:
+            if key not in LEVER_KEYS:
+                raise _unknown(key, LEVER_KEYS, f"key of [policy.levers.{lid}]", file)
+        low = _number(table, "min", catalogue[lid].bounds[0], file)
+        high = _number(table, "max", catalogue[lid].bounds[1], file)
+        if low < 0:
+            raise InputError(f"{_where(file)}[policy.levers.{lid}] min = {low:g} is negative")
+        if low > high:
+            raise InputError(f"{_where(file)}[policy.levers.{lid}] bounds inverted: min {low:g} > max {high:g}")
+        levers[lid] = (low, high)
+    objectives = raw.get("objectives")
+    weights = raw.get("weights")
+    if weights is not None and (objectives is None or len(weights) != len(objectives)):
+        raise InputError(f"{_where(file)}[policy] weights need one value per listed objective")
+    return PolicySpec(
+        budget=budget, currency=currency.upper(), horizon_years=horizon, phases=phases, discount_rate=rate,
+        start_year=int(raw.get("start_year", 2026)), levers=levers,
+        objectives=tuple(objectives) if objectives is not None else None,
+        weights=tuple(float(w) for w in weights) if weights is not None else None,
+    )
