@@ -243,8 +243,12 @@ class PullReport:
         if len(self.errors) == 1:
             raise next(iter(self.errors.values()))
         if self.errors:
-            lines = "\n".join(f"  {path}: {exc.message}" for path, exc in self.errors.items())
-            raise DataError(f"{len(self.errors)} files failed to pull:\n{lines}")
+            lines = "\n".join(
+                f"  {exc.message}" if exc.message.startswith(path) else f"  {path}: {exc.message}"
+                for path, exc in self.errors.items()
+            )
+            hints = "; ".join(dict.fromkeys(exc.hint for exc in self.errors.values() if exc.hint))
+            raise DataError(f"{len(self.errors)} files failed to pull:\n{lines}", hint=hints or None)
 
 
 class _Puller:
@@ -270,7 +274,7 @@ class _Puller:
                 self.report.add(source.id, entry.path, status)
             except WorkshiftError as exc:
                 ok = False
-                self.report.add(source.id, entry.path, "failed", exc.message)
+                self.report.add(source.id, entry.path, "failed", exc.message.removeprefix(f"{entry.path}: "))
                 self.report.errors[entry.path] = exc
         self.settled[entry.path] = ok
         return ok
@@ -287,9 +291,8 @@ class _Puller:
         address = download_address(entry, self.base_url)
         if address is None:
             raise DataError(
-                "no public address serves this file as laid out", file=entry.path,
-                expected=f"a mirror of it (it was converted by hand from {entry.url})",
-                hint="pull from a mirror that holds a data-dir copy: --base-url URL (see docs/sources.md)",
+                f"no public address serves this file as laid out: it was converted by hand from {entry.url}",
+                file=entry.path, hint="pull it from a mirror holding a data-dir copy: --base-url URL (docs/sources.md)",
             )
         with atomic_path(path) as tmp:
             if entry.rule == "extract":
