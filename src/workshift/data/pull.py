@@ -258,7 +258,7 @@ class _Puller:
                  scratch: Path, report: PullReport) -> None:
         self.target, self.base_url, self.force, self.progress = target, base_url, force, progress
         self.scratch, self.report = scratch, report
-        self.archives: dict[str, Path] = {}
+        self.archives: dict[str, Path | WorkshiftError] = {}
         self.settled: dict[str, bool] = {}  # path -> present and verified after this run
 
     def file(self, source: Source, entry: SourceFile) -> bool:
@@ -305,15 +305,23 @@ class _Puller:
         return "pulled"
 
     def _archive(self, entry: SourceFile, address: str) -> Path:
+        """The archive at ``address``, downloaded and checked once per run (a failure is remembered too)."""
         if address not in self.archives:
             dest = self.scratch / f"archive{len(self.archives)}.zip"
-            digest = fetch(address, dest, label=address.rsplit("/", 1)[-1], progress=self.progress)
-            if entry.published_sha256 != UNKNOWN and digest != entry.published_sha256:
-                dest.unlink()
-                raise _mismatch("downloaded archive", address, digest, entry.published_sha256,
-                                hint=f"needed for {entry.path}; a corrupt or altered download is never used")
+            try:
+                digest = fetch(address, dest, label=address.rsplit("/", 1)[-1], progress=self.progress)
+                if entry.published_sha256 != UNKNOWN and digest != entry.published_sha256:
+                    raise _mismatch("downloaded archive", address, digest, entry.published_sha256,
+                                    hint="a corrupt or altered archive is never used")
+            except WorkshiftError as exc:
+                dest.unlink(missing_ok=True)
+                self.archives[address] = exc
+                raise
             self.archives[address] = dest
-        return self.archives[address]
+        found = self.archives[address]
+        if isinstance(found, WorkshiftError):
+            raise found
+        return found
 
     def _extract(self, entry: SourceFile, archive: Path, dest: Path) -> None:
         try:
