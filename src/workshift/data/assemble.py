@@ -72,7 +72,7 @@ def assemble(name: str, data_dir: str | Path | None, cache_dir: Path, progress=N
     harmoniser = Harmoniser(occupations, read_crosswalks(reader))
     exposure, indices, exposure_facts = build_exposure(reader, occupations, harmoniser)
     tick()
-    skills = build_skills(reader, harmoniser)
+    skills = build_skills(reader, harmoniser, occupations)
     tasks = build_tasks(reader, harmoniser)
     titles, title_dupes = build_titles(reader, occupations, harmoniser)
     tick()
@@ -93,6 +93,8 @@ def assemble(name: str, data_dir: str | Path | None, cache_dir: Path, progress=N
         "exposure": exposure_facts,
         "duplicates_removed": {"occupations": occ_facts["duplicates_removed"], "titles": title_dupes},
         "coverage": {
+            **{f"{d}_occupations_observed": int(part.loc[~part["imputed"], "soc_code"].nunique())
+               for d, part in skills.groupby("domain")},
             "skills_occupations": int(skills["soc_code"].nunique()),
             "tasks_occupations": int(tasks["soc_code"].nunique()),
             "titles": int(len(titles)),
@@ -102,6 +104,8 @@ def assemble(name: str, data_dir: str | Path | None, cache_dir: Path, progress=N
     }
     report = build_report(name=name, occupations=occupations, exposure=exposure, edges=edges, nodes=nodes,
                           mapping_facts=mapping_facts, facts=facts, sources=sources, vintages=vintages)
+    for domain, part in skills.groupby("domain"):
+        report["imputed"][f"skills.{domain}"] = int(part.loc[part["imputed"], "soc_code"].nunique())
     report["exposure_unmatched_source_codes"] = exposure_facts["unmatched_codes"]
     meta = {
         "name": name,

@@ -95,14 +95,18 @@ def naive_share(occupations: pd.DataFrame, nodes: set[str]) -> float:
     return float(occupations.loc[hit, "employment"].sum() / occupations["employment"].sum())
 
 
-def soc2010_broad_nodes(reader: Reader, parts: pd.DataFrame) -> pd.DataFrame:
-    """Nodes when no empirical network is supplied: the SOC 2010 broad groups reached, with their titles."""
+def soc2010_broad_nodes(reader: Reader, parts: pd.DataFrame, occupations: pd.DataFrame) -> pd.DataFrame:
+    """Nodes when no empirical network is supplied: the SOC 2010 broad groups reached, with their titles
+    (a group that SOC 2010 lacks, such as 53-1040 from OEWS-only codes, takes its first occupation's title)."""
     structure = reader.table(SOC2010_STRUCTURE, schemas.SOC2010_STRUCTURE)
     title_col = structure.columns[-1]
     broad = structure.dropna(subset=["Broad Group"]).drop_duplicates("Broad Group")
     codes = sorted(set(broad_of(parts["soc2010"])))
     nodes = pd.DataFrame({"node": codes})
     nodes["title"] = nodes["node"].map(broad.set_index("Broad Group")[title_col])
+    members = parts.assign(node=broad_of(parts["soc2010"])).drop_duplicates("node").set_index("node")["soc_code"]
+    member_title = members.map(occupations.set_index("soc_code")["title"])
+    nodes["title"] = nodes["title"].fillna(nodes["node"].map(member_title))
     nodes["source_employment"] = float("nan")
     return nodes
 
@@ -117,7 +121,7 @@ def build_mobility(reader: Reader, occupations: pd.DataFrame) -> tuple[pd.DataFr
         nodes, edges = empirical
         node_source = "empirical edgelist (mobility/asec_to_bls_mobility_edgelist.csv)"
     else:
-        nodes = soc2010_broad_nodes(reader, parts)
+        nodes = soc2010_broad_nodes(reader, parts, occupations)
         edges = pd.DataFrame({"network": [], "source": [], "target": [], "weight": []})
         node_source = "SOC 2010 broad groups reached by the crosswalk (empirical edgelist absent)"
     node_set = set(nodes["node"])

@@ -1,7 +1,9 @@
 """O*NET 29.3 content per occupation: skill, knowledge and work-activity vectors, tasks and titles.
 
 O*NET-SOC occupations map to SOC 2018 by their first 7 characters and are averaged (simple mean: OEWS has
-no employment at the O*NET-SOC level); a broad OEWS aggregate averages its detailed codes.
+no employment at the O*NET-SOC level); a broad OEWS aggregate averages its detailed codes. An occupation that
+O*NET has not rated in a domain (15-1252 Software Developers has tasks but no skill ratings in 29.3) takes the
+mean vector of its SOC broad, else minor, else major group, flagged ``imputed``.
 """
 
 from __future__ import annotations
@@ -48,19 +50,37 @@ def _to_occupations(frame: pd.DataFrame, harmoniser: Harmoniser) -> pd.DataFrame
     return soc.groupby(occ[pd.notna(occ)]).mean()
 
 
-def build_skills(reader: Reader, harmoniser: Harmoniser) -> pd.DataFrame:
+def fill_from_groups(matrix: pd.DataFrame, occupations: pd.DataFrame) -> pd.DataFrame:
+    """Occupations without O*NET data take the mean vector of their broad, else minor, else major group."""
+    groups = occupations.set_index("soc_code")[["broad_group", "minor_group", "major_group"]]
+    missing = groups.index.difference(matrix.index)
+    filled = []
+    for level in groups.columns:
+        if missing.empty:
+            break
+        means = matrix.groupby(groups.loc[matrix.index, level].to_numpy()).mean()
+        keys = groups.loc[missing, level]
+        hit = keys[keys.isin(means.index)]
+        filled.append(pd.DataFrame(means.loc[hit].to_numpy(), index=hit.index, columns=matrix.columns))
+        missing = missing.difference(hit.index)
+    return pd.concat([matrix, *filled])
+
+
+def build_skills(reader: Reader, harmoniser: Harmoniser, occupations: pd.DataFrame) -> pd.DataFrame:
     ref = _element_ids(reader)
     by_domain: dict[str, list[pd.DataFrame]] = {}
     prefixes_of: dict[str, tuple[str, ...]] = {}
     for domain, stem, scale, prefixes, (low, high) in MATRICES:
-        wide = _to_occupations(_matrix(reader, stem, low, high), harmoniser)
+        observed = _to_occupations(_matrix(reader, stem, low, high), harmoniser).dropna(how="all")
+        wide = fill_from_groups(observed, occupations)
         long = wide.rename_axis("soc_code").reset_index().melt(
             id_vars="soc_code", var_name="element_name", value_name=scale)
+        long["imputed"] = ~long["soc_code"].isin(observed.index)
         by_domain.setdefault(domain, []).append(long)
         prefixes_of[domain] = prefixes
     frames = []
     for domain, parts in by_domain.items():
-        merged = reduce(lambda a, b: a.merge(b, on=["soc_code", "element_name"], how="outer"), parts)
+        merged = reduce(lambda a, b: a.merge(b, on=["soc_code", "element_name", "imputed"], how="outer"), parts)
         if "importance" not in merged:
             merged["importance"] = float("nan")
         ids = ref[ref["Element ID"].str.startswith(prefixes_of[domain])].drop_duplicates("Element Name")
@@ -68,7 +88,7 @@ def build_skills(reader: Reader, harmoniser: Harmoniser) -> pd.DataFrame:
         merged["domain"] = domain
         frames.append(merged)
     skills = pd.concat(frames, ignore_index=True).dropna(subset=["importance", "level"], how="all")
-    return skills[["soc_code", "domain", "element_id", "element_name", "importance", "level"]].sort_values(
+    return skills[["soc_code", "domain", "element_id", "element_name", "importance", "level", "imputed"]].sort_values(
         ["soc_code", "domain", "element_id"], ignore_index=True)
 
 

@@ -160,8 +160,9 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, path: str | Path) 
     except SchemaErrors as exc:
         cases = exc.failure_cases
         first = cases.iloc[0]
+        bad = len(cases[["column", "index"]].astype(str).drop_duplicates())
         raise _as_data_error(path, first.get("column"), first.get("index"), first.get("check"),
-                             first.get("failure_case"), schema, len(cases)) from exc
+                             first.get("failure_case"), schema, bad) from exc
     except SchemaError as exc:  # pragma: no cover - lazy=True raises SchemaErrors
         raise DataError(str(exc), file=path) from exc
 
@@ -179,6 +180,20 @@ def _as_data_error(path: str | Path, column: object, index: object, check: objec
     if column and column in schema.columns:
         col = schema.columns[column]
         expected = col.description or f"{col.dtype}{'' if col.nullable else ', not empty'}"
-    more = f" ({count} failing cells in all)" if count > 1 else ""
-    shown = "an empty value" if value is None or (isinstance(value, float) and pd.isna(value)) else repr(value)
-    return DataError(f"{shown} fails check {check}{more}", file=path, row=row, column=column, expected=expected)
+    more = f" ({count} bad cells in all)" if count > 1 else ""
+    empty = value is None or (isinstance(value, float) and pd.isna(value))
+    shown = "an empty value" if empty else repr(value)
+    check = str(check)
+    if check.startswith("coerce_dtype"):
+        problem = f"{shown} cannot be read as {'an integer' if 'Int' in check else 'a number'}"
+    elif check.startswith("not_nullable") or empty:
+        problem = "the value is empty"
+    elif check.startswith(("greater_than", "less_than", "in_range")):
+        problem = f"{shown} is out of range"
+    elif check.startswith("str_matches"):
+        problem = f"{shown} is not a valid code"
+    elif check.startswith("isin"):
+        problem = f"{shown} is not an allowed value"
+    else:
+        problem = f"{shown} fails check {check}"
+    return DataError(problem + more, file=path, row=row, column=column, expected=expected)

@@ -48,7 +48,7 @@ def render(meta: dict, lang: str = "en") -> Group:
         (m("employment_published"), _int(q.get("employment_published_total"))),
         (m("employment_gap"), f"{100 * (q.get('employment_total_vs_published') or 0):+.3f}%"),
         (m("states"), _int(q["state_employment"]["states"])),
-        (m("skills_coverage"), _int(q["coverage"]["skills_occupations"])),
+        (m("skills_coverage"), _int(q["coverage"].get("skills_occupations_observed"))),
         (m("tasks_coverage"), _int(q["coverage"]["tasks_occupations"])),
         (m("titles"), _int(q["coverage"]["titles"])),
     ]

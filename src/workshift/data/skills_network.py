@@ -3,7 +3,8 @@
 Construction (documented in ``docs/data.md``):
 
 1. Occupation vector: O*NET skill importance (35), knowledge importance (33) and generalised work-activity
-   shares (37) of the occupation.
+   shares (37) of the occupation; an occupation without O*NET data (an OEWS "all other" code, say) takes the
+   mean vector of its SOC broad, else minor, else major group.
 2. Node vector: the employment-weighted mean of its member occupations' vectors (weights: OEWS employment x
    the occupation's share in the node); each feature is then standardised across nodes (z-score) so that
    the three blocks count by their number of features, not by their units.
@@ -22,6 +23,7 @@ import pandas as pd
 
 from workshift.data import schemas
 from workshift.data.harmonise import Harmoniser, onet_to_soc
+from workshift.data.onet import fill_from_groups
 from workshift.data.reading import Reader
 
 TOP_K = 10
@@ -36,7 +38,7 @@ def node_vectors(skills: pd.DataFrame, occupations: pd.DataFrame, mapping: pd.Da
     for domain, scale in FEATURES:
         part = skills[skills["domain"] == domain]
         blocks.append(part.pivot_table(index="soc_code", columns="element_id", values=scale, aggfunc="mean"))
-    occ_matrix = pd.concat(blocks, axis=1).dropna()
+    occ_matrix = fill_from_groups(pd.concat(blocks, axis=1).dropna(), occupations)
     emp = occupations.set_index("soc_code")["employment"]
     links = mapping[mapping["soc_code"].isin(occ_matrix.index)]
     weights = links["share"].to_numpy() * links["soc_code"].map(emp).to_numpy()

@@ -1,0 +1,80 @@
+"""`workshift data build|info` and `workshift demo`, and a pack built without the user-supplied sources."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workshift.data import build_pack, load_pack
+
+USER_SUPPLIED = ("mobility/asec_to_bls_mobility_edgelist.csv", "exposure/aioe/aioe_occupation_scores.csv",
+                 "exposure/frey_osborne/frey_osborne_automation_risk_index_clean.csv")
+
+
+def cli(*args: str, home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "WORKSHIFT_HOME": str(home), "COLUMNS": "160"}
+    return subprocess.run([sys.executable, "-m", "workshift", *args], capture_output=True, text=True, env=env)
+
+
+def test_info_json_keys(us_pack, session_home: Path) -> None:
+    out = cli("data", "info", "us", "--json", home=session_home)
+    assert out.returncode == 0, out.stderr
+    info = json.loads(out.stdout)
+    assert info["occupations"] == 830
+    assert info["employment_total"] == pytest.approx(us_pack.occupations["employment"].sum())
+    assert set(info["exposure"]) == set(us_pack.exposure_indices["index"])
+    for entry in info["exposure"].values():
+        assert {"occupations", "employment_share"} <= set(entry)
+    for network in ("empirical", "skills"):
+        assert {"nodes", "edges", "employment_share"} <= set(info["mobility"][network])
+    assert info["nodes"] == 539 and info["edges"] == 15426
+    assert info["imputed"]["wage_mean"] == 5
+    assert all({"id", "version", "licence", "sha256"} <= set(s) for s in info["sources"])
+    assert {"duplicates_removed", "vintages"} <= set(info)
+
+
+def test_info_human_report_in_english_and_chinese(us_pack, session_home: Path) -> None:
+    en = cli("data", "info", "us", home=session_home)
+    assert en.returncode == 0 and "Data quality report" in en.stdout and "gpts_beta" in en.stdout
+    zh = cli("data", "info", "us", "--lang", "zh", home=session_home)
+    assert zh.returncode == 0 and "数据质量报告" in zh.stdout and "就业占比" in zh.stdout
+
+
+def test_demo_prints_report_of_existing_pack(us_pack, session_home: Path) -> None:
+    out = cli("demo", home=session_home)
+    assert out.returncode == 0, out.stderr
+    assert "Using the US region pack" in out.stdout and "Data quality report" in out.stdout
+
+
+def test_cli_errors_are_clear(tmp_path: Path) -> None:
+    missing = cli("data", "info", "us", home=tmp_path)
+    assert missing.returncode == 2 and "workshift data build us" in missing.stderr
+    bad = cli("data", "build", "us", "--data-dir", str(tmp_path / "nowhere"), home=tmp_path)
+    assert bad.returncode == 2 and "source file is missing" in bad.stderr
+    assert not (tmp_path / "packs" / "us.duckdb").exists()
+
+
+def test_pack_without_user_supplied_sources(tmp_path: Path, data_dir: Path) -> None:
+    from test_data_errors import make_farm
+
+    farm = make_farm(tmp_path, data_dir, {rel: None for rel in USER_SUPPLIED})
+    build_pack("us", data_dir=farm, home=tmp_path / "home")
+    pack = load_pack("us", home=tmp_path / "home")
+    assert set(USER_SUPPLIED) <= set(pack.meta["absent_files"])
+    assert {"aioe", "aioe_lm", "frey_osborne"}.isdisjoint(pack.exposure["index"])
+    assert pack.quality["exposure_absent"] == ["aioe", "aioe_lm", "frey_osborne"]
+    assert pack.networks() == ["skills"]
+    mapping = pack.quality["mobility"]["mapping"]
+    assert not mapping["empirical_present"] and "SOC 2010 broad groups" in mapping["node_source"]
+    assert pack.quality["mobility"]["empirical"]["edges"] == 0
+    codes, matrix = pack.transition_matrix("skills")
+    assert np.allclose(matrix.sum(axis=1), 1.0)
+    assert all(c.endswith("0") for c in codes) and pack.mobility_nodes["title"].notna().all()
+    assert mapping["employment_share"] > 0.99
+    assert pack.mobility_nodes["source_employment"].isna().all()
