@@ -1,0 +1,190 @@
+"""Levers -> engine policy hooks: one documented function per lever.
+
+Every function takes the intensities of one lever for a batch of scenarios, ``x`` (B,) in the lever's unit
+(a share of its target group per year), and a :class:`Context` (quantities of the no-policy run and the
+calibrated participant effects), and returns hook changes: multiplicative factors (``matching_efficiency``,
+``vacancy_multiplier``, ``separation_multiplier``, ``training_multiplier``, ``exit_multiplier``,
+``flexible_multiplier``) and additive values (``search_precision``, ``work_sharing``,
+``flexible_coverage``), each (B, 1) or (B, n). :func:`combine` multiplies factors and adds increments
+(clipped to the engine's bounds), so levers compose. Every hook is monotone in its lever's intensity, in the
+direction that helps the lever's participants (tested), and x = 0 is exactly "no effect".
+
+Treated share of searchers (programmes that raise participants' job finding): with x starts per year per
+unemployed person, Little's law gives the stock share of searchers who are recent participants,
+pi = min(1, x * D / 12), where D (months) is how long a participant keeps searching after starting,
+D = min(36, 1 / (phi * f_month * m)); the aggregate job-finding multiplier is then
+1 + pi * phi * (m - 1) (participants find jobs at phi x the average rate, times their calibrated m).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workshift.market.hooks import HOOKS
+from workshift.policy.calibration import DISADVANTAGE, Calibration
+from workshift.policy.catalogue import Lever
+
+MULTIPLICATIVE = ("matching_efficiency", "vacancy_multiplier", "separation_multiplier", "training_multiplier",
+                  "exit_multiplier", "reentry_multiplier", "flexible_multiplier")
+ADDITIVE = ("search_precision", "work_sharing")
+
+
+@dataclass
+class Context:
+    """What the mapping needs from the scenario's no-policy run."""
+
+    n: int
+    steps_per_year: float
+    job_finding_month: float  # average monthly job-finding probability of the unemployed
+    unemployed: float  # mean unemployed (persons)
+    openings_per_step: np.ndarray  # (n,) mean vacancy openings per step, no policy
+    employment: np.ndarray  # (n,) mean employment
+    growing: np.ndarray  # (n,) bool: nodes whose target demand grows under the shock
+    training_rate: float  # the engine's per-step training start rate (current policy)
+    flexible_entry_per_step: float  # persons per step in the flow the engine's flexible_multiplier scales
+    coverage_flexible: float  # default insurance coverage of flexible workers
+    levers: dict[str, Lever]
+    calibration: dict[str, Calibration] = field(default_factory=dict)
+
+    def treated_share(self, x: np.ndarray, lever: str) -> np.ndarray:
+        m = self.calibration[lever].mean_multiplier() if lever in self.calibration else 1.0
+        phi = DISADVANTAGE["phi"][0]
+        months = min(36.0, 1.0 / max(phi * self.job_finding_month * max(m, 1e-6), 1e-9))
+        return np.clip(x * months / 12.0, 0.0, 1.0)
+
+    def participant_gain(self, x: np.ndarray, lever: str) -> np.ndarray:
+        """Aggregate job-finding multiplier from a programme's treated searchers, (B, 1)."""
+        if lever not in self.calibration:
+            return np.ones((len(x), 1))
+        m = self.calibration[lever].mean_multiplier()
+        phi = DISADVANTAGE["phi"][0]
+        return (1.0 + self.treated_share(x, lever) * phi * max(m - 1.0, 0.0))[:, None]
+
+    def per_step(self, x: np.ndarray) -> np.ndarray:
+        """A yearly share (starts per year per person) as a per-step probability."""
+        return 1.0 - (1.0 - np.clip(x, 0.0, 1.0)) ** (1.0 / self.steps_per_year)
+
+
+Hooks = dict[str, np.ndarray]
+
+
+def training(x: np.ndarray, ctx: Context) -> Hooks:
+    """Retraining places: x trainees per year per unemployed person start on top of current policy.
+
+    training_multiplier = 1 + rho(x) / training_rate, rho = the per-step start probability of x. Trainees
+    leave search for the course (the engine's ``training`` state) and graduates search along extra mobility
+    edges towards growing, skill-similar occupations; their calibrated job-finding gain after the course
+    (Card, Kluve & Weber 2018, training) enters as matching efficiency for the treated share.
+    """
+    return {"training_multiplier": (1.0 + ctx.per_step(x) / max(ctx.training_rate, 1e-12))[:, None],
+            "matching_efficiency": ctx.participant_gain(x, "training")}
+
+
+def job_matching(x: np.ndarray, ctx: Context) -> Hooks:
+    """Job-search assistance: x job seekers served per year per unemployed person.
+
+    matching_efficiency = 1 + pi phi (m - 1) with m the calibrated multiplier (CKW 2018, job search
+    assistance); search_precision = precision_gain * pi (served seekers apply more along skill similarity).
+    """
+    lever = ctx.levers["job_matching"]
+    pi = ctx.treated_share(x, "job_matching")
+    return {"matching_efficiency": ctx.participant_gain(x, "job_matching"),
+            "search_precision": (lever.effect("precision_gain") * pi)[:, None]}
+
+
+def hiring_subsidy(x: np.ndarray, ctx: Context) -> Hooks:
+    """Hiring subsidies: x subsidised hires per year per unemployed person, in growing occupations.
+
+    Net new vacancies per step = (1 - deadweight) * subsidised hires per step, spread over growing nodes in
+    proportion to employment: vacancy_multiplier_j = 1 + extra_j / openings_j there. Participants' later
+    gains (CKW 2018, private sector incentives) enter as matching efficiency for the treated share.
+    """
+    lever = ctx.levers["hiring_subsidy"]
+    hires = x * ctx.unemployed / ctx.steps_per_year  # (B,)
+    weights = np.where(ctx.growing, ctx.employment, 0.0)
+    if weights.sum() <= 0:
+        weights = ctx.employment.copy()
+    share = weights / weights.sum()
+    extra = (1.0 - lever.effect("deadweight")) * hires[:, None] * share[None, :]
+    mult = 1.0 + extra / np.maximum(ctx.openings_per_step, 1e-9)[None, :]
+    return {"vacancy_multiplier": mult, "matching_efficiency": ctx.participant_gain(x, "hiring_subsidy")}
+
+
+def flexible_support(x: np.ndarray, ctx: Context) -> Hooks:
+    """Support for flexible workers: entry into flexible work rises by entry_gain * x (x = share of flexible
+    workers supported); flexible income rises by income_gain * x (applied in the income accounting)."""
+    lever = ctx.levers["flexible_support"]
+    return {"flexible_multiplier": (1.0 + lever.effect("entry_gain") * x)[:, None]}
+
+
+def flexible_insurance(x: np.ndarray, ctx: Context) -> Hooks:
+    """Social insurance for flexible workers: coverage of flexible workers rises from its default by
+    take_up * x of the uncovered; entry into flexible work falls by entry_tradeoff * x (take-up trade-off)."""
+    lever = ctx.levers["flexible_insurance"]
+    base = ctx.coverage_flexible
+    return {"flexible_coverage": (base + (1.0 - base) * lever.effect("take_up") * x)[:, None],
+            "flexible_multiplier": (1.0 - lever.effect("entry_tradeoff") * x)[:, None]}
+
+
+def entrepreneurship(x: np.ndarray, ctx: Context) -> Hooks:
+    """Start-up grants: x grants per year per unemployed person. Entry into self-employment rises by the
+    grants (as a multiplier on the engine's flexible entry), each start-up opens jobs_per_startup vacancies
+    (spread by employment), and founders' later gains (CKW 2018) enter as matching efficiency."""
+    lever = ctx.levers["entrepreneurship"]
+    grants = x * ctx.unemployed / ctx.steps_per_year
+    extra_vac = lever.effect("jobs_per_startup") * grants[:, None] * (ctx.employment / ctx.employment.sum())
+    return {"flexible_multiplier": (1.0 + grants / max(ctx.flexible_entry_per_step, 1e-9))[:, None],
+            "vacancy_multiplier": 1.0 + extra_vac / np.maximum(ctx.openings_per_step, 1e-9)[None, :],
+            "matching_efficiency": ctx.participant_gain(x, "entrepreneurship")}
+
+
+def working_time(x: np.ndarray, ctx: Context) -> Hooks:
+    """Working-time flexibility (a regulation covering a share x of employees): separations fall by
+    separation_cut * x, exits from the labour force by exit_cut * x, and hours_share * x of demand-driven
+    separations become shorter hours (the engine's work_sharing)."""
+    lever = ctx.levers["working_time"]
+    return {"separation_multiplier": (1.0 - lever.effect("separation_cut") * x)[:, None],
+            "exit_multiplier": (1.0 - lever.effect("exit_cut") * x)[:, None],
+            "work_sharing": (lever.effect("hours_share") * x)[:, None]}
+
+
+def ai_augmentation(x: np.ndarray, ctx: Context) -> Hooks:
+    """AI augmentation incentives act on target demand, not on a hook: a share augmentation_share * x of
+    the demand the shock removes from each exposed occupation is kept (see :func:`augmented_target`)."""
+    return {}
+
+
+def augmented_target(shocked: np.ndarray, unshocked: np.ndarray, x: np.ndarray, lever: Lever) -> np.ndarray:
+    """Target demand (B, n) when a share x of at-risk jobs is covered by augmentation incentives."""
+    loss = np.maximum(unshocked - shocked, 0.0)
+    return shocked + (lever.effect("augmentation_share") * np.clip(x, 0.0, 1.0))[:, None] * loss
+
+
+MAPPINGS: dict[str, Callable[[np.ndarray, Context], Hooks]] = {
+    "training": training, "job_matching": job_matching, "hiring_subsidy": hiring_subsidy,
+    "flexible_support": flexible_support, "flexible_insurance": flexible_insurance,
+    "entrepreneurship": entrepreneurship, "working_time": working_time, "ai_augmentation": ai_augmentation,
+}
+
+
+def combine(parts: list[Hooks], batch: int, n: int) -> dict[str, np.ndarray]:
+    """Compose lever hook changes into full hook arrays (B, n), clipped to the engine's bounds."""
+    out = {name: np.ones((batch, n)) for name in MULTIPLICATIVE}
+    out.update({name: np.zeros((batch, n)) for name in ADDITIVE})
+    coverage = np.full((batch, n), np.nan)
+    for part in parts:
+        for name, value in part.items():
+            if name in MULTIPLICATIVE:
+                out[name] = out[name] * value
+            elif name in ADDITIVE:
+                out[name] = out[name] + value
+            elif name == "flexible_coverage":
+                coverage = np.broadcast_to(value, (batch, n)).copy()
+    for name in (*MULTIPLICATIVE, *ADDITIVE):
+        _, low, high, _ = HOOKS[name]
+        out[name] = np.clip(out[name], low, high)
+    out["flexible_coverage"] = coverage
+    return out

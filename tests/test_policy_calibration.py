@@ -1,0 +1,90 @@
+"""Participant effects reproduce the cited profiles; every lever's hooks move monotonically with intensity."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from workshift.policy.calibration import Rates, calibrate, calibrate_all, employment_paths, window_effects
+from workshift.policy.catalogue import packaged_levers
+from workshift.policy.mapping import MAPPINGS, Context, augmented_target, combine
+
+# engine-like rates: monthly steps (the optimiser's default) and the paper's 6.75-week steps
+RATES = [Rates(0.17, 0.0105, 1.0), Rates(0.25, 0.016, (52 / 12) / 6.75)]
+
+
+@pytest.mark.parametrize("rates", RATES)
+def test_calibrated_participants_reproduce_cited_profiles(rates: Rates) -> None:
+    levers = packaged_levers()
+    fits = calibrate_all(levers, rates)
+    assert set(fits) == {"training", "job_matching", "hiring_subsidy", "entrepreneurship"}
+    for lid, fit in fits.items():
+        target = np.array(levers[lid].participant_profile)
+        # re-simulate participants vs comparable non-participants with the fitted parameters
+        got = window_effects(rates, fit.duration_steps, fit.search_during, fit.a, fit.b, fit.kappa)
+        assert np.allclose(got, fit.fitted)
+        assert np.max(np.abs(got - target)) < 1.0, (lid, got, target)
+
+
+def test_lock_in_shows_up_while_training_runs() -> None:
+    rates = RATES[0]
+    fit = calibrate(packaged_levers()["training"], rates)
+    part, comp = employment_paths(rates, 0, 1.0, fit.a, fit.b, fit.kappa, months_after=1)
+    assert part[0] >= comp[0]  # with no programme time there is no lock-in
+    part, comp = employment_paths(rates, fit.duration_steps, 0.0, 0.0, 0.0, fit.kappa)
+    assert part[0] < comp[0]  # trainees out of search fall behind during the course
+
+
+@cache
+def _ctx(n: int = 6) -> Context:
+    levers = packaged_levers()
+    fits = calibrate_all(levers, RATES[0])
+    return Context(n=n, steps_per_year=12.0, job_finding_month=0.17, unemployed=1e6,
+                   openings_per_step=np.full(n, 2e4), employment=np.linspace(1e6, 2e6, n),
+                   growing=np.arange(n) % 2 == 0, training_rate=0.003, flexible_entry_per_step=5e3,
+                   coverage_flexible=0.0, levers=levers, calibration=fits)
+
+
+# the hook each lever moves in its participants' favour, and the direction (+1 up, -1 down)
+DIRECT = {
+    "training": [("training_multiplier", +1), ("matching_efficiency", +1)],
+    "job_matching": [("matching_efficiency", +1), ("search_precision", +1)],
+    "hiring_subsidy": [("vacancy_multiplier", +1), ("matching_efficiency", +1)],
+    "flexible_support": [("flexible_multiplier", +1)],
+    "flexible_insurance": [("flexible_coverage", +1)],
+    "entrepreneurship": [("flexible_multiplier", +1), ("vacancy_multiplier", +1)],
+    "working_time": [("separation_multiplier", -1), ("work_sharing", +1)],
+}
+
+
+@pytest.mark.parametrize("lever", sorted(DIRECT))
+def test_more_of_a_lever_never_lowers_its_direct_effect(lever: str) -> None:
+    ctx = _ctx()
+    lo, hi = packaged_levers()[lever].bounds
+    x = np.linspace(lo, hi, 25)
+    hooks = combine([MAPPINGS[lever](x, ctx)], len(x), ctx.n)
+    zero = combine([MAPPINGS[lever](np.zeros(1), ctx)], 1, ctx.n)
+    for name, sign in DIRECT[lever]:
+        arr = hooks[name]
+        steps = np.diff(arr, axis=0) * sign
+        assert np.all(steps >= -1e-12), (lever, name)
+        assert np.any(steps > 0), (lever, name)
+    # zero intensity is exactly no effect
+    for name, arr in zero.items():
+        default = 0.0 if name in ("search_precision", "work_sharing") else 1.0
+        if name == "flexible_coverage":
+            assert np.all(np.isnan(arr)) or np.allclose(arr, ctx.coverage_flexible)
+        else:
+            assert np.allclose(arr, default), (lever, name)
+
+
+def test_augmentation_keeps_part_of_the_lost_demand() -> None:
+    lever = packaged_levers()["ai_augmentation"]
+    shocked = np.array([[80.0, 120.0, 100.0]])
+    unshocked = np.array([[100.0, 100.0, 100.0]])
+    out = augmented_target(np.repeat(shocked, 3, 0), unshocked, np.array([0.0, 0.5, 1.0]), lever)
+    share = lever.effect("augmentation_share")
+    assert np.allclose(out[:, 0], [80, 80 + 10 * share, 80 + 20 * share])
+    assert np.allclose(out[:, 1:], shocked[:, 1:])  # growing and untouched occupations unchanged
