@@ -1,9 +1,104 @@
-"""CLI commands of this stage (see the module docstring of workshift.cli)."""
+"""CLI of the labour-market engine: ``workshift simulate`` and ``workshift calibrate``."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import typer
 
 
+def _save_tables(tables: dict, out: Path) -> None:
+    from workshift.files import atomic_path
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        with atomic_path(out / f"{name}.parquet", suffix=".parquet") as tmp:
+            frame.to_parquet(tmp, index=False)
+
+
+def simulate(
+    scenario: Path = typer.Argument(..., help="Scenario TOML file (see scenarios/)."),
+    as_json: bool = typer.Option(False, "--json", help="Print series, summary and meta as JSON."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for parquet tables and plots "
+                                    "(default: <home>/runs/<run id>)."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write plots.html (aggregate paths, "
+                               "Beveridge curve, most affected occupations)."),
+    lang: str = typer.Option("en", "--lang", help="Language of plots and the summary table: en or zh."),
+) -> None:
+    """Simulate a scenario: the occupational mobility network model under AI adoption."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from workshift import config
+    from workshift.i18n import normalise_lang, t
+    from workshift.market import scenario as scenario_mod
+    from workshift.market.plots import write_html
+    from workshift.market.run import simulate as run_simulation
+    from workshift.market.tables import aggregate_table, node_table, occupation_table
+    from workshift.store import Store
+
+    lang = normalise_lang(lang)
+    sc = scenario_mod.load(scenario)
+    result = run_simulation(sc)
+    tables = {"series": aggregate_table(result), "nodes": node_table(result),
+              "occupations": occupation_table(result)}
+    meta = {**result.meta, "summary": result.summary}
+    run_id = Store().save_run("simulate", meta, tables)
+    folder = out or config.home() / "runs" / run_id
+    _save_tables(tables, folder)
+    if plots:
+        write_html(result, folder / "plots.html", lang)
+    if as_json:
+        typer.echo(json.dumps({"run_id": run_id, "out": str(folder), **result.to_json()}, default=str,
+                              ensure_ascii=False))
+        return
+    table = Table(title=t("market.summary_title", lang))
+    table.add_column("")
+    table.add_column("", justify="right")
+    for key in ("steady_state_unemployment_rate", "peak_unemployment_rate", "peak_long_term_unemployment_rate",
+                "final_unemployment_rate"):
+        table.add_row(t(f"market.{key}", lang), f"{100 * result.summary[key]:.2f}%")
+    table.add_row(t("market.displaced_workers", lang), f"{result.summary['displaced_workers']:,.0f}")
+    console = Console()
+    console.print(table)
+    console.print(t("market.run_saved", lang, run_id=run_id, path=folder))
+
+
+def calibrate(
+    pack: str = typer.Option("us", "--pack", help="Region pack with the macro series."),
+    network: str = typer.Option("empirical", "--network", help="empirical | skills | complete"),
+    start: str = typer.Option("2000-12", "--start", help="First month of the fit (YYYY-MM)."),
+    end: str = typer.Option("2018-11", "--end", help="Last month of the fit (YYYY-MM)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the fit as JSON."),
+    lang: str = typer.Option("en", "--lang", help="Language of the report: en or zh."),
+) -> None:
+    """Fit delta_u, delta_v, gamma and the cycle amplitude to the Beveridge curve (as the paper does)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from workshift.i18n import normalise_lang, t
+    from workshift.market.calibrate import calibrate as fit
+    from workshift.store import Store
+
+    lang = normalise_lang(lang)
+    result = fit(pack=pack, network=network, start=start, end=end)
+    report = result.to_json()
+    run_id = Store().save_run("calibrate", report, {"fit": result.table()})
+    if as_json:
+        typer.echo(json.dumps({"run_id": run_id, **report}, default=str, ensure_ascii=False))
+        return
+    table = Table(title=t("market.calibration_title", lang, start=start, end=end))
+    table.add_column("parameter")
+    table.add_column("value", justify="right")
+    for key, val in report["parameters"].items():
+        table.add_row(key, f"{val:.4f}")
+    console = Console()
+    console.print(table)
+    console.print(t("market.calibration_fit", lang, rmse=f"{report['fit']['rmse_pp']:.3f}"))
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the main app."""
+    app.command("simulate")(simulate)
+    app.command("calibrate")(calibrate)

@@ -1,0 +1,34 @@
+"""Income accounting (no feedback on the dynamics): wages, flexible income, unemployment benefits.
+
+Per step of ``step_weeks`` and node i with mean annual wage w_i (OEWS, via the pack):
+  wage income      = w_i * (e_i - hc_i) * step_weeks / 52       (work sharing cuts hours, not jobs)
+  flexible income  = flexible_income_ratio * w_i * f_i * step_weeks / 52   (sd: flexible_income_cv x mean)
+  benefits         = ui_replacement_ratio * benefit_multiplier * ui_recipiency * w_i * step_weeks / 52
+                     x (unemployed with a spell of at most ui_duration_steps - 1 steps)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from workshift.market.state import MarketState
+
+
+def accountant(wage: np.ndarray, step_weeks: float, replacement: float, recipiency: float, duration_steps: int,
+               flexible_ratio: float, flexible_cv: float, benefit_multiplier: np.ndarray | float = 1.0
+               ) -> Callable[[MarketState], dict[str, np.ndarray]]:
+    per_step = np.asarray(wage, dtype=np.float64) * step_weeks / 52.0
+
+    def account(state: MarketState) -> dict[str, np.ndarray]:
+        eligible_bins = max(0, min(int(duration_steps) - 1, state.hist.shape[1] - 1))
+        eligible = state.hist[:, :eligible_bins].sum(axis=1) + state.ghist[:, :eligible_bins].sum(axis=1)
+        wages = ((state.e - state.hc) * per_step).sum(axis=1)
+        flexible = (flexible_ratio * state.f * per_step).sum(axis=1)
+        benefits = (replacement * recipiency * benefit_multiplier * eligible * per_step).sum(axis=1)
+        return {"wage_income": wages, "flexible_income": flexible, "benefit_income": benefits,
+                "flexible_income_sd": flexible_cv * flexible, "total_income": wages + flexible + benefits,
+                "hours_lost_income": (state.hc * per_step).sum(axis=1)}
+
+    return account

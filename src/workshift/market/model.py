@@ -1,0 +1,135 @@
+"""What every scenario of a batch shares: parameters, the search network(s), target demand, calibrated
+per-node rates and the initial state. Built by :mod:`workshift.market.run` from a scenario, or by hand::
+
+    net = network.from_matrix(M, nodes, r=params.self_loop_r(6.75))
+    model = Model(ModelParams(), net, DemandPath(d0, d_final), e0=employment)
+    state = model.initial_state(batch=64)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from workshift.market.hooks import PolicyHooks, TrainingEdges
+from workshift.market.network import Network
+from workshift.market.params import ModelParams, per_step, value
+from workshift.market.shock import DemandPath
+from workshift.market.state import MarketState
+
+# u -> flexible: a small uniform rate; the per-node e -> flexible rate is calibrated on top of it.
+U_TO_FLEXIBLE_MONTHLY = 0.01
+
+
+@dataclass
+class Search:
+    """Products with the search network of one batch: A mixed with the skills network by search precision,
+    plus the training edges (default targets shared by the batch, and per-scenario hook edges)."""
+
+    model: Model
+    precision: np.ndarray | None
+    edges: TrainingEdges
+
+    def apply(self, X: np.ndarray) -> np.ndarray:
+        AX = self.model.network.apply(X)
+        if self.precision is not None:
+            AX = AX + self.precision * (self.model.skills.apply(X) - AX)
+        return AX
+
+    def apply_t(self, W: np.ndarray) -> np.ndarray:
+        if self.precision is None:
+            return self.model.network.apply_t(W)
+        lam_w = self.precision * W
+        return self.model.network.apply_t(W - lam_w) + self.model.skills.apply_t(lam_w)
+
+    def extra(self, X: np.ndarray) -> np.ndarray:
+        out = self.edges.apply(X) if len(self.edges) else np.zeros_like(X)
+        if self.model.training_edges is not None:
+            out = out + np.asarray((self.model.training_edges @ X.T).T)
+        return out
+
+    def extra_t(self, W: np.ndarray) -> np.ndarray:
+        out = self.edges.apply_t(W) if len(self.edges) else np.zeros_like(W)
+        if self.model.training_edges is not None:
+            out = out + np.asarray((self.model.training_edges.T @ W.T).T)
+        return out
+
+
+@dataclass
+class Model:
+    """Shared inputs of a batch. ``e0`` is the initial wage-and-salary employment per node; ``f0`` the
+    initial flexible workers (zeros unless ``flexible``)."""
+
+    params: ModelParams
+    network: Network
+    demand: DemandPath
+    e0: np.ndarray
+    f0: np.ndarray | None = None
+    skills: Network | None = None
+    training_edges: sp.csr_matrix | None = None
+    e_to_flexible: np.ndarray | None = None
+    u_to_flexible: float = 0.0
+    labels: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = self.network.n
+        self.e0 = np.asarray(self.e0, dtype=np.float64)
+        self.f0 = np.zeros(n) if self.f0 is None else np.asarray(self.f0, dtype=np.float64)
+        if self.e_to_flexible is None:
+            self.e_to_flexible = np.zeros(n)
+        if self.params.on("flexible") and not self.u_to_flexible:
+            self.u_to_flexible = per_step(U_TO_FLEXIBLE_MONTHLY, self.params.step_weeks)
+
+    @property
+    def n(self) -> int:
+        return self.network.n
+
+    def search(self, hooks: PolicyHooks) -> Search:
+        lam = hooks.search_precision
+        use = self.skills is not None and bool(np.any(lam > 0))
+        return Search(self, lam if use else None, hooks.training_edges)
+
+    def initial_state(self, batch: int = 1, hooks: PolicyHooks | None = None) -> MarketState:
+        """The paper's initial state (u = du e, v = dv e) with spells at their stationary distribution for the
+        initial hiring rate, flexible workers at their initial stock and inactivity at its steady state."""
+        from workshift.market.step import success_probability
+
+        p = self.params
+        n, tau = self.n, p.ltu_steps
+        hooks = (hooks or PolicyHooks()).broadcast(batch, n)
+        e = np.broadcast_to(self.e0, (batch, n)).copy()
+        u = p.delta_u * e
+        v = p.delta_v * e
+        f = np.broadcast_to(self.f0, (batch, n)).copy() if p.on("flexible") else np.zeros((batch, n))
+        search = self.search(hooks)
+        Av = search.apply(v)
+        searchers = u + (p.flexible_search_intensity * f if p.on("flexible") else 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            apps = v * search.apply_t(np.where(Av > 0, searchers / Av, 0.0))
+            P = success_probability(apps, v, hooks.matching_efficiency)
+            h = np.where(Av > 0, search.apply(v * P) / Av, 0.0)
+        hist = stationary_spells(u, h, tau)
+        x = np.zeros((batch, n))
+        if p.on("exit") and p.reentry_rate > 0:
+            x = p.ltu_exit_rate * hist[:, -1] * (1.0 - h) / p.reentry_rate
+        z = np.zeros((batch, n))
+        return MarketState(e=e, u=u, v=v, hist=hist, f=f, tr=z.copy(), g=z.copy(),
+                           ghist=np.zeros_like(hist), x=x, hc=z.copy(), t=0)
+
+
+def stationary_spells(u: np.ndarray, hazard: np.ndarray, tau: int) -> np.ndarray:
+    """Split u over spell bins 1..tau-1, >=tau as if the hiring hazard had always been ``hazard``."""
+    survive = np.clip(1.0 - hazard, 0.0, 1.0)
+    k = np.arange(tau)[None, :, None]
+    shares = np.where(k < tau - 1, (1.0 - survive[:, None, :]) * survive[:, None, :] ** k,
+                      survive[:, None, :] ** (tau - 1))
+    return u[:, None, :] * shares
+
+
+def default_u_to_flexible(step_weeks: float) -> float:
+    return per_step(U_TO_FLEXIBLE_MONTHLY, step_weeks)
+
+
+__all__ = ["Model", "Search", "stationary_spells", "default_u_to_flexible", "value"]

@@ -1,0 +1,252 @@
+"""Simulate scenarios: build the model from a scenario and a region pack, run it, and summarise.
+
+Public API::
+
+    result = simulate(load("scenarios/paper.toml"))          # one scenario -> SimulationResult
+    batch = simulate_batch(base, hooks)                      # B scenarios (hooks with leading axis B)
+
+Both modes (mean-field, agents) report the same series and summary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from workshift import __version__
+from workshift.market import network as netmod
+from workshift.market import params as pmod
+from workshift.market.extensions import flexible as flexmod
+from workshift.market.extensions import income, insurance, training
+from workshift.market.hooks import PolicyHooks
+from workshift.market.inputs import MarketInputs, from_pack
+from workshift.market.model import Model
+from workshift.market.record import Trajectory
+from workshift.market.scenario import Scenario
+from workshift.market.shock import (
+    INDEX_RULES,
+    QUANTILE_REFERENCE,
+    DemandPath,
+    adoption,
+    automation_probability,
+    final_demand,
+    rescale_exposure,
+)
+
+SERIES = ("unemployment_rate", "long_term_unemployment_rate", "vacancy_rate", "employment_rate",
+          "flexible_share", "training_share")
+
+
+@dataclass
+class Built:
+    """A scenario turned into a model, with the shock it implies (p per node) for reporting."""
+
+    scenario: Scenario
+    inputs: MarketInputs
+    model: Model
+    exposure_share: np.ndarray  # x_i, the index as a share of tasks (zeros for 'none')
+    probability: np.ndarray  # p_i
+    rule: str
+
+
+def load_inputs(scenario: Scenario) -> MarketInputs:
+    from workshift.data import load_pack
+
+    return from_pack(load_pack(scenario.market["pack"]), scenario.market["region"])
+
+
+def _shock(scenario: Scenario, inputs: MarketInputs) -> tuple[np.ndarray, np.ndarray, str]:
+    s = scenario.shock
+    index = s["index"]
+    if index == "none":
+        return np.zeros(inputs.n), np.zeros(inputs.n), "none"
+    values, _ = inputs.index_values(index)
+    rule, default_ds = INDEX_RULES.get(index, ("quantile", pmod.value("displacement_share")))
+    info = inputs.exposure_indices.set_index("index")
+    low, high = (float(info.loc[index, "low"]), float(info.loc[index, "high"])) if index in info.index else (0, 1)
+    reference = (inputs.exposure[QUANTILE_REFERENCE].to_numpy() if rule == "quantile" and QUANTILE_REFERENCE in
+                 inputs.exposure.columns else None)
+    x = rescale_exposure(values, rule, np.maximum(inputs.employment, 1e-9), reference, low, high)
+    ds = default_ds if s["displacement_share"] is None else float(s["displacement_share"])
+    return x, automation_probability(x, rule, ds, float(s["augmentation"])), rule
+
+
+def build(scenario: Scenario, inputs: MarketInputs | None = None) -> Built:
+    """The model of a scenario (network, demand path, calibrated extension rates)."""
+    inputs = inputs or load_inputs(scenario)
+    params = scenario.model_params()
+    r = pmod.self_loop_r(params.step_weeks, scenario.parameter("annual_occupational_mobility"),
+                         scenario.parameter("reference_unemployment"))
+    kind = scenario.market["network"]
+    if kind == "complete":
+        net = netmod.complete(inputs.nodes)
+    else:
+        if kind not in inputs.edges:
+            raise netmod.InputError(f"the pack has no '{kind}' network", hint=f"available: {sorted(inputs.edges)}")
+        net = netmod.from_edges(inputs.edges[kind], inputs.nodes, r, kind)
+    skills = netmod.from_edges(inputs.edges["skills"], inputs.nodes, r, "skills") if "skills" in inputs.edges else None
+    e0 = inputs.employment.astype(np.float64)
+    d0 = e0 * (1.0 + params.delta_u)  # the paper: d = e + u with u = delta_u e
+    x, p, rule = _shock(scenario, inputs)
+    cyc = scenario.cycle
+    demand = DemandPath(d0, final_demand(d0, p, bool(scenario.shock["net_loss"])),
+                        start=int(scenario.shock["start_step"]), adoption_steps=float(scenario.shock["adoption_steps"]),
+                        cycle_amplitude=float(cyc["amplitude"]), cycle_period=float(cyc["period_steps"]),
+                        cycle_start=int(scenario.shock["start_step"] if cyc["start_step"] is None else cyc["start_step"]))
+    f0 = flexmod.initial_stock(e0, inputs.self_employment_share) if params.on("flexible") else None
+    edges = None
+    if params.on("training"):
+        similarity = (skills or net).csr()
+        edges = training.default_edges(similarity, demand.d0, demand.d_final,
+                                       int(scenario.parameter("training_targets")),
+                                       scenario.parameter("training_edge_weight"))
+    model = Model(params, net, demand, e0=e0, f0=f0, skills=skills, training_edges=edges,
+                  labels={"nodes": inputs.nodes, "titles": inputs.titles})
+    if params.on("flexible"):
+        model.e_to_flexible = flexmod.calibrate(model, inputs.self_employment_share,
+                                                burn_in=max(50, int(scenario.shock["start_step"])))
+    return Built(scenario, inputs, model, x, p, rule)
+
+
+def accountants(built: Built, hooks: PolicyHooks) -> list:
+    s, p = built.scenario, built.model.params
+    out = []
+    if p.on("income"):
+        out.append(income.accountant(built.inputs.wage, p.step_weeks, s.parameter("ui_replacement_ratio"),
+                                     s.parameter("ui_recipiency"), int(s.parameter("ui_duration_steps")),
+                                     s.parameter("flexible_income_ratio"), s.parameter("flexible_income_cv"),
+                                     hooks.benefit_multiplier))
+    if p.on("insurance"):
+        cov = np.where(np.isnan(hooks.flexible_coverage), s.parameter("coverage_flexible"), hooks.flexible_coverage)
+        out.append(insurance.accountant(s.parameter("coverage_employed"), cov, s.parameter("ui_recipiency"),
+                                        int(s.parameter("ui_duration_steps"))))
+    return out
+
+
+def _run(built: Built, hooks: PolicyHooks, record_nodes: bool, batch: int | None = None) -> Trajectory:
+    s = built.scenario
+    B = batch or hooks.batch_size()
+    hooks_b = hooks.broadcast(B, built.model.n)
+    if s.market["mode"] == "agents":
+        from workshift.market import agents
+
+        return agents.run(built.model, hooks_b, steps=s.steps, agents=int(s.market["agents"]),
+                          seed=int(s.market["seed"]), record_nodes=record_nodes,
+                          accountants=accountants(built, hooks_b))
+    from workshift.market import meanfield
+
+    return meanfield.run(built.model, hooks_b, steps=s.steps, record_nodes=record_nodes,
+                         accountants=accountants(built, hooks_b))
+
+
+def summarise(built: Built, traj: Trajectory, b: int = 0) -> dict[str, Any]:
+    """The summary of scenario b of a trajectory (rates are shares of the labour force, 0-1)."""
+    rates = {k: v[b] for k, v in traj.rates().items()}
+    start = built.model.demand.start
+    steps = rates["unemployment_rate"].size - 1
+    lo, hi = max(0, start - 10), max(1, start)
+    after = slice(min(start, steps), steps + 1)
+    d0 = built.model.demand.d0[0]
+    reached = float(adoption(steps, start, built.model.demand.adoption_steps))
+    out = {
+        "steady_state_unemployment_rate": float(rates["unemployment_rate"][lo:hi].mean()),
+        "steady_state_long_term_unemployment_rate": float(rates["long_term_unemployment_rate"][lo:hi].mean()),
+        "steady_state_vacancy_rate": float(rates["vacancy_rate"][lo:hi].mean()),
+        "peak_unemployment_rate": float(rates["unemployment_rate"][after].max()),
+        "peak_unemployment_step": int(start + np.argmax(rates["unemployment_rate"][after])) if start <= steps else 0,
+        "peak_long_term_unemployment_rate": float(rates["long_term_unemployment_rate"][after].max()),
+        "final_unemployment_rate": float(rates["unemployment_rate"][-1]),
+        "final_long_term_unemployment_rate": float(rates["long_term_unemployment_rate"][-1]),
+        "final_vacancy_rate": float(rates["vacancy_rate"][-1]),
+        "final_flexible_share": float(rates["flexible_share"][-1]),
+        "final_training_share": float(rates["training_share"][-1]),
+        "displaced_workers": float((d0 * built.probability).sum() * reached),
+        "demand_change": float(traj.aggregate["target_demand"][b, -1] - traj.aggregate["target_demand"][b, 0]),
+        "labour_force": float(traj.aggregate["labour_force"][b, -1]),
+        "inactive": float(traj.aggregate["inactive"][b, -1]),
+    }
+    for key, series in traj.extra.items():
+        out[f"mean_{key}"] = float(series[b, after].mean())
+    return out
+
+
+@dataclass
+class SimulationResult:
+    """One scenario's run: ``series`` (lists of length steps+1), ``summary``, ``meta`` and tables."""
+
+    built: Built
+    trajectory: Trajectory
+    series: dict[str, list[float]]
+    summary: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"series": self.series, "summary": self.summary, "meta": self.meta}
+
+
+def run_meta(built: Built, hooks: PolicyHooks | None = None) -> dict[str, Any]:
+    """Data vintage and assumptions behind a run."""
+    s, m = built.scenario, built.model
+    return {
+        "engine": f"workshift {__version__}",
+        "model": pmod.PAPER,
+        "scenario": s.to_dict(),
+        "scenario_path": s.path,
+        "region": built.inputs.region,
+        "nodes": m.n,
+        "network": {"kind": m.network.kind, "self_loop_r": m.network.r, "edges": m.network.nnz},
+        "data_vintage": built.inputs.vintage,
+        "shock_rule": built.rule,
+        "mean_automation_probability": float(np.average(built.probability, weights=np.maximum(m.e0, 1e-9))),
+        "assumptions": {
+            "parameters": {k: getattr(m.params, k) for k in ("step_weeks", "delta_u", "delta_v", "gamma_u",
+                                                             "gamma_v", "ltu_steps")},
+            "extensions": sorted(m.params.extensions),
+            "labour_force": "employed + flexible + unemployed (incl. training graduates) + trainees",
+            "vacancy_rate": "v / (e + v) as JOLTS",
+            "rates_are": "shares 0-1",
+            "defaults": pmod.parameter_table(),
+            "policy": None if hooks is None or hooks.is_default() else "custom hooks",
+        },
+    }
+
+
+def simulate(scenario: Scenario, inputs: MarketInputs | None = None, hooks: PolicyHooks | None = None,
+             record_nodes: bool = True) -> SimulationResult:
+    """Run one scenario (its own ``[policy]`` hooks unless ``hooks`` is given)."""
+    built = build(scenario, inputs)
+    hooks = hooks or scenario.hooks()
+    traj = _run(built, hooks, record_nodes, batch=1)
+    rates = traj.rates()
+    series = {k: [float(x) for x in rates[k][0]] for k in SERIES}
+    return SimulationResult(built, traj, series, summarise(built, traj), run_meta(built, hooks))
+
+
+@dataclass
+class BatchResult:
+    """B scenarios: ``rates[name]`` (B, steps+1), ``node[name]`` (B, n) summaries, ``summary`` per scenario."""
+
+    built: Built
+    trajectory: Trajectory
+    rates: dict[str, np.ndarray]
+    node: dict[str, np.ndarray]
+    summary: list[dict[str, Any]]
+    meta: dict[str, Any]
+
+    def summary_array(self, key: str) -> np.ndarray:
+        return np.array([s[key] for s in self.summary])
+
+
+def simulate_batch(base: Scenario, hooks: PolicyHooks, inputs: MarketInputs | None = None,
+                   built: Built | None = None, record_nodes: bool = False) -> BatchResult:
+    """Run the base scenario under B policy settings at once (``hooks`` fields with leading axis B).
+
+    Pass ``built`` (from :func:`build`) to reuse the model across calls, as an optimiser does.
+    """
+    built = built or build(base, inputs)
+    traj = _run(built, hooks, record_nodes)
+    B = traj.aggregate["employed"].shape[0]
+    return BatchResult(built, traj, traj.rates(), traj.node_summary, [summarise(built, traj, b) for b in range(B)],
+                       run_meta(built, hooks))

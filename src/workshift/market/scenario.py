@@ -1,0 +1,206 @@
+"""Scenarios as TOML files: load, validate (closest-key suggestions), and turn into model parameters.
+
+A scenario has the sections ``[market]``, ``[shock]``, ``[cycle]`` (as in the engine issue), plus optional
+``[parameters]`` (overrides of documented extension rates, per step) and ``[policy]`` (scalar policy hooks,
+see :data:`workshift.market.hooks.HOOKS`). When ``market.extensions`` is absent all extensions are on;
+``extensions = []`` is exactly the paper's model.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workshift.errors import DataError, InputError, closest
+from workshift.market.hooks import HOOKS, PolicyHooks
+from workshift.market.network import NETWORKS
+from workshift.market.params import EXTENSIONS, PARAMETERS, ModelParams
+
+MODES = ("mean-field", "agents")
+PAPER_STEP_WEEKS = 6.75
+
+# section -> key -> (default, type); None default = required-free optional
+SCHEMA: dict[str, dict[str, tuple[Any, type | tuple[type, ...]]]] = {
+    "market": {
+        "pack": ("us", str), "region": ("US", str), "network": ("empirical", str), "mode": ("mean-field", str),
+        "agents": (1_000_000, int), "seed": (1, int), "step_weeks": (6.75, (int, float)),
+        "delta_u": (0.016, (int, float)), "delta_v": (0.012, (int, float)), "gamma_u": (0.16, (int, float)),
+        "gamma_v": (0.16, (int, float)), "ltu_steps": (4, int), "steps": (600, int),
+        "extensions": (list(EXTENSIONS), list), "name": ("", str), "description": ("", str),
+    },
+    "shock": {
+        "index": ("none", str), "displacement_share": (None, (int, float)), "augmentation": (0.0, (int, float)),
+        "net_loss": (False, bool), "start_step": (100, int), "adoption_steps": (231, (int, float)),
+    },
+    "cycle": {"amplitude": (0.0, (int, float)), "period_steps": (103, (int, float)), "start_step": (None, int)},
+    "parameters": {name: (None, (int, float)) for name in (
+        "flexible_search_intensity", "flexible_to_unemployment", "training_rate", "training_steps",
+        "ltu_exit_rate", "reentry_rate", "training_edge_weight", "training_targets", "ui_replacement_ratio",
+        "ui_duration_steps", "ui_recipiency", "coverage_employed", "coverage_flexible",
+        "flexible_income_ratio", "flexible_income_cv", "annual_occupational_mobility",
+        "reference_unemployment")},
+    "policy": {name: (None, (int, float)) for name in HOOKS},
+}
+RATE_PARAMETERS = ("flexible_to_unemployment", "training_rate", "ltu_exit_rate", "reentry_rate")
+
+
+@dataclass
+class Scenario:
+    """A validated scenario: ``sections[section][key]`` with defaults filled in."""
+
+    sections: dict[str, dict[str, Any]]
+    path: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, section: str) -> dict[str, Any]:
+        return self.sections[section]
+
+    @property
+    def market(self) -> dict[str, Any]:
+        return self.sections["market"]
+
+    @property
+    def shock(self) -> dict[str, Any]:
+        return self.sections["shock"]
+
+    @property
+    def cycle(self) -> dict[str, Any]:
+        return self.sections["cycle"]
+
+    @property
+    def steps(self) -> int:
+        return int(self.market["steps"])
+
+    def replace(self, **changes: dict[str, Any]) -> Scenario:
+        """A copy with some keys changed, e.g. ``s.replace(market={"steps": 50})`` (validated again)."""
+        raw = copy.deepcopy(self.raw)
+        for section, values in changes.items():
+            raw.setdefault(section, {}).update(values)
+        return from_dict(raw, self.path)
+
+    def parameter(self, name: str) -> float:
+        """An extension parameter: the scenario's override or the documented default."""
+        given = self.sections["parameters"].get(name)
+        return float(PARAMETERS[name].value if given is None else given)
+
+    def model_params(self) -> ModelParams:
+        m = self.market
+        step_weeks = float(m["step_weeks"])
+        ext = {}
+        for name in ("flexible_search_intensity", "flexible_to_unemployment", "training_rate", "training_steps",
+                     "ltu_exit_rate", "reentry_rate"):
+            given = self.sections["parameters"].get(name)
+            if given is not None:
+                ext[name] = float(given)
+            elif step_weeks == PAPER_STEP_WEEKS:
+                continue
+            elif name in RATE_PARAMETERS:  # documented per 6.75-week step; rescale to this step length
+                ext[name] = 1.0 - (1.0 - PARAMETERS[name].value) ** (step_weeks / PAPER_STEP_WEEKS)
+            elif name == "training_steps":
+                ext[name] = PARAMETERS[name].value * PAPER_STEP_WEEKS / step_weeks
+        return ModelParams(step_weeks=step_weeks, delta_u=float(m["delta_u"]), delta_v=float(m["delta_v"]),
+                           gamma_u=float(m["gamma_u"]), gamma_v=float(m["gamma_v"]), ltu_steps=int(m["ltu_steps"]),
+                           extensions=frozenset(m["extensions"]), **ext)
+
+    def hooks(self) -> PolicyHooks:
+        given = {k: v for k, v in self.sections["policy"].items() if v is not None}
+        return PolicyHooks(**given)
+
+    def to_dict(self) -> dict[str, Any]:
+        return copy.deepcopy(self.sections)
+
+
+def _unknown(key: str, known: list[str], where: str, path: str | None) -> InputError:
+    guess = closest(key, known)
+    hint = f"did you mean '{guess}'?" if guess else f"known keys: {', '.join(sorted(known))}"
+    return InputError(f"{path + ': ' if path else ''}unknown key '{key}' in {where}", hint=hint)
+
+
+def from_dict(raw: dict[str, Any], path: str | None = None) -> Scenario:
+    """Validate a scenario dict (as read from TOML) and fill in defaults."""
+    sections: dict[str, dict[str, Any]] = {}
+    for section in raw:
+        if section not in SCHEMA:
+            raise _unknown(section, list(SCHEMA), "the scenario (sections)", path)
+        if not isinstance(raw[section], dict):
+            raise InputError(f"'{section}' must be a table ([{section}])")
+    for section, schema in SCHEMA.items():
+        given = raw.get(section, {})
+        values: dict[str, Any] = {}
+        for key, val in given.items():
+            if key not in schema:
+                raise _unknown(key, list(schema), f"[{section}]", path)
+            _, kind = schema[key]
+            if isinstance(val, bool) and kind is not bool or not isinstance(val, kind):
+                raise InputError(f"{section}.{key} = {val!r} has the wrong type",
+                                 hint=f"expected {getattr(kind, '__name__', kind)}")
+            values[key] = val
+        sections[section] = {key: values.get(key, copy.deepcopy(default)) for key, (default, _) in schema.items()}
+    _check(sections, path)
+    return Scenario(sections=sections, path=path, raw=copy.deepcopy(raw))
+
+
+def _check(s: dict[str, dict[str, Any]], path: str | None) -> None:
+    m, shock, cycle = s["market"], s["shock"], s["cycle"]
+    where = f"{path}: " if path else ""
+    if m["steps"] <= 0:
+        raise InputError(f"{where}market.steps = {m['steps']} must be > 0")
+    if m["mode"] not in MODES:
+        guess = closest(m["mode"], MODES)
+        raise InputError(f"{where}unknown mode '{m['mode']}'", hint=f"did you mean '{guess}'?" if guess else
+                         f"choose from {list(MODES)}")
+    if m["network"] not in NETWORKS:
+        guess = closest(m["network"], NETWORKS)
+        raise InputError(f"{where}unknown network '{m['network']}'",
+                         hint=f"did you mean '{guess}'?" if guess else f"choose from {list(NETWORKS)}")
+    for name in m["extensions"]:
+        if name not in EXTENSIONS:
+            guess = closest(str(name), EXTENSIONS)
+            raise InputError(f"{where}unknown extension '{name}'",
+                             hint=f"did you mean '{guess}'?" if guess else f"choose from {list(EXTENSIONS)}")
+    for key in ("delta_u", "delta_v", "gamma_u", "gamma_v"):
+        if not 0.0 <= m[key] <= 1.0:
+            raise InputError(f"{where}market.{key} = {m[key]} must be a rate in [0, 1] (per step)")
+    if m["agents"] <= 0:
+        raise InputError(f"{where}market.agents = {m['agents']} must be > 0")
+    if m["step_weeks"] <= 0:
+        raise InputError(f"{where}market.step_weeks = {m['step_weeks']} must be > 0")
+    if m["ltu_steps"] < 1:
+        raise InputError(f"{where}market.ltu_steps = {m['ltu_steps']} must be >= 1")
+    ds = shock["displacement_share"]
+    if ds is not None and not 0.0 <= ds <= 1.0:
+        raise InputError(f"{where}shock.displacement_share = {ds} must be in [0, 1]")
+    if shock["start_step"] < 0 or shock["adoption_steps"] <= 0:
+        raise InputError(f"{where}shock.start_step must be >= 0 and shock.adoption_steps > 0")
+    if not -1.0 < cycle["amplitude"] < 1.0 or cycle["period_steps"] <= 0:
+        raise InputError(f"{where}cycle.amplitude must be in (-1, 1) and cycle.period_steps > 0")
+    for key, val in s["parameters"].items():
+        if val is not None and (val < 0 or (key not in ("training_steps", "training_targets",
+                                                         "ui_duration_steps") and val > 1)):
+            raise InputError(f"{where}parameters.{key} = {val} is out of range", hint=PARAMETERS[key].note or None)
+    for key, val in s["policy"].items():
+        if val is not None:
+            _, low, high, meaning = HOOKS[key]
+            if not low <= val <= high:
+                raise InputError(f"{where}policy.{key} = {val} must be in [{low}, {high}]", hint=meaning)
+
+
+def load(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("scenario file not found", file=path, expected="a TOML scenario (see scenarios/)")
+    try:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"not valid TOML: {exc}", file=path) from exc
+    return from_dict(raw, str(path))
+
+
+def paper(**market: Any) -> Scenario:
+    """The paper's scenario (no extensions), with optional [market] overrides."""
+    return from_dict({"market": {"extensions": [], **market}})

@@ -1,0 +1,130 @@
+"""Target labour demand over time: the automation shock (logistic adoption) and the demand cycle.
+
+The automation shock moves target demand from D0 to D_final along the paper's logistic path:
+adoption(t) = 1 / (1 + exp(-k (t - start - T/2))) for t >= start, with k chosen so that adoption reaches
+``automation_level`` (0.9999) at start + T. D_final_i = D0_i (1 - p_i), renormalised to keep total demand
+(the paper) or not (``net_loss``). The cycle multiplies target demand by 1 - a sin(2 pi (t - start)/period).
+
+p_i comes from an exposure index: p_i = displacement_share * x_i - augmentation * (1 - displacement_share) * x_i
+where x_i is the index rescaled to a share of tasks (see :data:`INDEX_RULES`), or p_i = x_i for an index
+that is already an automation probability (Frey-Osborne, the paper's own case).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from workshift.errors import InputError
+from workshift.market.params import value
+
+# How each index becomes a share of tasks x in [0, 1], and its default displacement share.
+#   share:       the index is already a share of tasks (used as is, clipped to [0, 1]);
+#   quantile:    mapped by employment-weighted rank onto the distribution of gpts_beta (a task share), so
+#                that indices on other scales (z-scores, usage scores) say "as exposed as the q-th
+#                percentile occupation by GPTs-are-GPTs";
+#   probability: an automation probability, used directly as p (the paper's Frey-Osborne case).
+INDEX_RULES: dict[str, tuple[str, float]] = {
+    "gpts_alpha": ("share", value("displacement_share")),
+    "gpts_beta": ("share", value("displacement_share")),
+    "gpts_gamma": ("share", value("displacement_share")),
+    "gpts_beta_human": ("share", value("displacement_share")),
+    "microsoft_applicability": ("quantile", value("displacement_share")),
+    "ilo_genai_2025": ("share", value("displacement_share")),
+    "aioe": ("quantile", value("displacement_share")),
+    "aioe_lm": ("quantile", value("displacement_share")),
+    "frey_osborne": ("probability", 1.0),
+}
+QUANTILE_REFERENCE = "gpts_beta"
+
+
+def logistic_rate(adoption_steps: float, level: float | None = None) -> float:
+    """Growth rate k of the adoption logistic that reaches ``level`` after ``adoption_steps``."""
+    level = value("automation_level") if level is None else level
+    return -np.log(1.0 / level - 1.0) / (adoption_steps / 2.0)
+
+
+def adoption(t: np.ndarray | float, start: float, adoption_steps: float, level: float | None = None) -> np.ndarray:
+    """Share of the automation shock reached at step t (0 before ``start``)."""
+    t = np.asarray(t, dtype=np.float64)
+    k = logistic_rate(adoption_steps, level)
+    with np.errstate(over="ignore"):
+        share = 1.0 / (1.0 + np.exp(-k * (t - start - adoption_steps / 2.0)))
+    return np.where(t < start, 0.0, share)
+
+
+def rescale_exposure(values: np.ndarray, rule: str, weights: np.ndarray, reference: np.ndarray | None,
+                     low: float = 0.0, high: float = 1.0) -> np.ndarray:
+    """Turn one index's node values into a task share x in [0, 1] by its rule."""
+    values = np.asarray(values, dtype=np.float64)
+    if rule in ("share", "probability"):
+        return np.clip(values, 0.0, 1.0)
+    if rule != "quantile":
+        raise InputError(f"unknown exposure rescaling rule '{rule}'")
+    if reference is None:  # no reference index: min-max on the index's documented range
+        return np.clip((values - low) / (high - low), 0.0, 1.0)
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    ranks = np.empty_like(values)
+    ranks[order] = (cum - 0.5 * weights[order]) / cum[-1]
+    ref_order = np.argsort(reference, kind="stable")
+    ref_cum = np.cumsum(weights[ref_order])
+    ref_q = (ref_cum - 0.5 * weights[ref_order]) / ref_cum[-1]
+    return np.interp(ranks, ref_q, reference[ref_order])
+
+
+def automation_probability(x: np.ndarray, rule: str, displacement_share: float, augmentation: float) -> np.ndarray:
+    """p_i from a task share x_i: displacement minus augmentation (or x itself for a probability index)."""
+    if not 0.0 <= displacement_share <= 1.0:
+        raise InputError(f"displacement_share = {displacement_share} must be in [0, 1]")
+    if not 0.0 <= augmentation <= 10.0:
+        raise InputError(f"augmentation = {augmentation} must be in [0, 10]")
+    if rule == "probability":
+        return displacement_share * x
+    return displacement_share * x - augmentation * (1.0 - displacement_share) * x
+
+
+def final_demand(d0: np.ndarray, p: np.ndarray, net_loss: bool) -> np.ndarray:
+    """D_final = D0 (1 - p), renormalised to total D0 unless ``net_loss`` (the paper keeps the total)."""
+    d_final = d0 * (1.0 - p)
+    if not net_loss:
+        d_final = d_final * (d0.sum(axis=-1, keepdims=True) / d_final.sum(axis=-1, keepdims=True))
+    return d_final
+
+
+@dataclass
+class DemandPath:
+    """Target demand d(t) = [D0 + (D_final - D0) adoption(t)] * cycle(t), arrays of shape (B or 1, n)."""
+
+    d0: np.ndarray
+    d_final: np.ndarray
+    start: int = 100
+    adoption_steps: float = 231.0
+    cycle_amplitude: float | np.ndarray = 0.0
+    cycle_period: float = 103.0
+    cycle_start: int = 100
+
+    def __post_init__(self) -> None:
+        self.d0 = np.atleast_2d(np.asarray(self.d0, dtype=np.float64))
+        self.d_final = np.atleast_2d(np.asarray(self.d_final, dtype=np.float64))
+        self.cycle_amplitude = np.asarray(self.cycle_amplitude, dtype=np.float64).reshape(-1, 1)
+        if self.adoption_steps <= 0:
+            raise InputError(f"adoption_steps = {self.adoption_steps} must be > 0")
+        if self.cycle_period <= 0:
+            raise InputError(f"cycle period_steps = {self.cycle_period} must be > 0")
+        if np.any(np.abs(self.cycle_amplitude) >= 1):
+            raise InputError("cycle amplitude must be in (-1, 1)")
+
+    def adoption(self, t: float) -> float:
+        return float(adoption(t, self.start, self.adoption_steps))
+
+    def cycle(self, t: float) -> np.ndarray:
+        if t < self.cycle_start:
+            return np.ones_like(self.cycle_amplitude)
+        return 1.0 - self.cycle_amplitude * np.sin(2.0 * np.pi * (t - self.cycle_start) / self.cycle_period)
+
+    def at(self, t: float) -> np.ndarray:
+        """Target demand at step t, shape (B or 1, n)."""
+        shocked = self.d0 + (self.d_final - self.d0) * self.adoption(t)
+        return shocked * self.cycle(t)
