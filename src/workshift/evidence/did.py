@@ -299,7 +299,9 @@ def estimate_did(
         keep = ~bad
         att, inf, group, time, base = att[keep], inf[:, keep], group[keep], time[keep], base[keep]
         counts = [c for c, k in zip(counts, keep, strict=True) if k]
-    inference = agg.Inference(len(design.units), bootstrap, seed, multiplier, alpha)
+    indicators = [(design.cohort == g).astype(float) for g in design.glist]
+    basis = np.column_stack([inf, *indicators, np.ones(len(design.units))])
+    inference = agg.Inference(len(design.units), bootstrap, seed, multiplier, alpha, basis)
     gt = agg.cells_table(group, time, base, att, inf, inference, cband)
     gt["n_treated"] = [c[0] for c in counts]
     gt["n_control"] = [c[1] for c in counts]

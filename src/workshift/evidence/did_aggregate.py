@@ -75,25 +75,53 @@ class Aggregation:
 class Inference:
     """Standard errors and critical values from influence functions (analytic or multiplier bootstrap)."""
 
-    def __init__(self, n: int, bootstrap: int, seed: int, multiplier: str, alpha: float) -> None:
+    def __init__(self, n: int, bootstrap: int, seed: int, multiplier: str, alpha: float,
+                 basis: np.ndarray | None = None) -> None:
         if multiplier not in MULTIPLIERS:
             raise InputError(f"unknown multiplier '{multiplier}'", hint=f"use one of {', '.join(MULTIPLIERS)}")
         if bootstrap < 0:
             raise InputError(f"--bootstrap must be >= 0 (0 = analytic standard errors), got {bootstrap}")
         self.n, self.bootstrap, self.seed, self.multiplier, self.alpha = n, bootstrap, seed, multiplier, alpha
         self.z = _NORMAL.inv_cdf(1 - alpha / 2)
-        self._draws: np.ndarray | None = None
-        if bootstrap:
-            rng = np.random.default_rng(seed)
-            if multiplier == "mammen":
-                # Mammen's two-point weights: mean 0, variance 1, third moment 1.
-                low = rng.random((bootstrap, n)) < (_SQRT5 + 1) / (2 * _SQRT5)
-                self._draws = np.where(low, (1 - _SQRT5) / 2, (1 + _SQRT5) / 2)
-            else:
-                self._draws = rng.choice([-1.0, 1.0], size=(bootstrap, n))
+        # Mammen's two-point weights (mean 0, variance 1, third moment 1), or Rademacher's +-1.
+        if multiplier == "mammen":
+            self._p_low, self._values = (_SQRT5 + 1) / (2 * _SQRT5), ((1 - _SQRT5) / 2, (1 + _SQRT5) / 2)
+        else:
+            self._p_low, self._values = 0.5, (-1.0, 1.0)
+        # Every influence function of the aggregations is a linear combination of a few basis columns
+        # (the ATT(g,t) influence functions, cohort indicators, a constant): the draws are applied to the basis
+        # once, and any later influence function's replicates follow from its coefficients on the basis.
+        self._basis = basis
+        self._basis_reps = None
+        if bootstrap and basis is not None:
+            scale = np.abs(basis).max(axis=0)
+            scale[scale == 0] = 1.0
+            self._scale = scale  # columns scaled to max 1 keep the Gram matrix well conditioned
+            self._gram_inv = np.linalg.pinv((basis / scale).T @ (basis / scale), hermitian=True)
+            self._basis_reps = self._draw(basis)
+
+    @property
+    def bootstrapped(self) -> bool:
+        return self.bootstrap > 0
+
+    def _draw(self, inf: np.ndarray) -> np.ndarray:
+        """b = V psi / sqrt(n) for every draw V (rows), generated block by block from the seed."""
+        rng = np.random.default_rng(self.seed)
+        low, high = self._values
+        block = max(1, 4_000_000 // max(self.n, 1))
+        out = np.empty((self.bootstrap, inf.shape[1]))
+        for start in range(0, self.bootstrap, block):
+            rows = min(block, self.bootstrap - start)
+            draws = np.where(rng.random((rows, self.n), dtype=np.float32) < self._p_low, low, high)
+            out[start:start + rows] = draws @ inf
+        return out / np.sqrt(self.n)
 
     def _replicates(self, inf: np.ndarray) -> np.ndarray:
-        return self._draws @ inf / np.sqrt(self.n)
+        if self._basis_reps is not None:
+            coef = self._gram_inv @ ((self._basis / self._scale).T @ inf) / self._scale[:, None]
+            if np.allclose(self._basis @ coef, inf, rtol=0, atol=1e-9 * max(1.0, float(np.abs(inf).max()))):
+                return self._basis_reps @ coef
+        return self._draw(inf)
 
     def _sigma(self, reps: np.ndarray) -> np.ndarray:
         q75, q25 = np.quantile(reps, [0.75, 0.25], axis=0, method="inverted_cdf")
@@ -104,14 +132,14 @@ class Inference:
     def se(self, inf: np.ndarray) -> np.ndarray:
         """Standard errors of the columns of an n x m influence-function matrix (or an n-vector)."""
         inf = inf.reshape(self.n, -1)
-        if self._draws is None:
+        if not self.bootstrapped:
             se = np.sqrt((inf**2).mean(axis=0) / self.n)
             return np.where(se <= _TINY, np.nan, se)
         return self._sigma(self._replicates(inf)) / np.sqrt(self.n)
 
     def crit(self, inf: np.ndarray, uniform: bool) -> float:
         """Critical value: z_{1-alpha/2}, or the bootstrap sup-t value for a uniform band."""
-        if not uniform or self._draws is None:
+        if not uniform or not self.bootstrapped:
             return self.z
         reps = self._replicates(inf.reshape(self.n, -1))
         sigma = self._sigma(reps)
@@ -123,7 +151,7 @@ class Inference:
 
     def describe(self, cband: bool) -> dict[str, Any]:
         base = {"cluster": "unit", "alpha": self.alpha, "uniform_bands": cband}
-        if self._draws is None:
+        if not self.bootstrapped:
             return {"method": "analytic (influence function)", **base}
         return {"method": "multiplier bootstrap", "replications": self.bootstrap, "seed": self.seed,
                 "weights": self.multiplier, **base}
