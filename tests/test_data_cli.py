@@ -18,8 +18,28 @@ USER_SUPPLIED = ("mobility/asec_to_bls_mobility_edgelist.csv", "exposure/aioe/ai
 
 
 def cli(*args: str, home: Path) -> subprocess.CompletedProcess:
+    """The real entry point in a fresh interpreter."""
     env = {**os.environ, "WORKSHIFT_HOME": str(home), "COLUMNS": "160"}
     return subprocess.run([sys.executable, "-m", "workshift", *args], capture_output=True, text=True, env=env)
+
+
+def run_cli(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, *args: str, home: Path
+            ) -> tuple[int, str, str]:
+    """`workshift.cli.main` in-process (fast): (exit code, stdout, stderr)."""
+    from workshift import config
+    from workshift.cli import main
+
+    monkeypatch.setenv("WORKSHIFT_HOME", str(home))
+    monkeypatch.setenv("COLUMNS", "160")
+    capsys.readouterr()
+    try:
+        with pytest.raises(SystemExit) as done:
+            main(list(args))
+    finally:
+        config.set_home(None)
+        config.set_data_dir(None)
+    out = capsys.readouterr()
+    return int(done.value.code or 0), out.out, out.err
 
 
 def test_info_json_keys(us_pack, session_home: Path) -> None:
@@ -39,25 +59,28 @@ def test_info_json_keys(us_pack, session_home: Path) -> None:
     assert {"duplicates_removed", "vintages"} <= set(info)
 
 
-def test_info_human_report_in_english_and_chinese(us_pack, session_home: Path) -> None:
-    en = cli("data", "info", "us", home=session_home)
-    assert en.returncode == 0 and "Data quality report" in en.stdout and "gpts_beta" in en.stdout
-    zh = cli("data", "info", "us", "--lang", "zh", home=session_home)
-    assert zh.returncode == 0 and "数据质量报告" in zh.stdout and "就业占比" in zh.stdout
+def test_info_human_report_in_english_and_chinese(us_pack, session_home: Path, capsys, monkeypatch) -> None:
+    code, out, _ = run_cli(capsys, monkeypatch, "data", "info", "us", home=session_home)
+    assert code == 0 and "Data quality report" in out and "gpts_beta" in out and "155,481,840" in out
+    code, out, _ = run_cli(capsys, monkeypatch, "data", "info", "us", "--lang", "zh", home=session_home)
+    assert code == 0 and "数据质量报告" in out and "就业占比" in out
 
 
-def test_demo_prints_report_of_existing_pack(us_pack, session_home: Path) -> None:
-    out = cli("demo", home=session_home)
-    assert out.returncode == 0, out.stderr
-    assert "Using the US region pack" in out.stdout and "Data quality report" in out.stdout
+def test_demo_prints_report_of_existing_pack(us_pack, session_home: Path, capsys, monkeypatch) -> None:
+    code, out, err = run_cli(capsys, monkeypatch, "demo", home=session_home)
+    assert code == 0, err
+    assert "Using the US region pack" in out and "Data quality report" in out
 
 
-def test_cli_errors_are_clear(tmp_path: Path) -> None:
-    missing = cli("data", "info", "us", home=tmp_path)
-    assert missing.returncode == 2 and "workshift data build us" in missing.stderr
-    bad = cli("data", "build", "us", "--data-dir", str(tmp_path / "nowhere"), home=tmp_path)
-    assert bad.returncode == 2 and "source file is missing" in bad.stderr
+def test_cli_errors_are_clear(tmp_path: Path, capsys, monkeypatch) -> None:
+    code, _, err = run_cli(capsys, monkeypatch, "data", "info", "us", home=tmp_path)
+    assert code == 2 and "workshift data build us" in err
+    code, _, err = run_cli(capsys, monkeypatch, "data", "build", "us", "--data-dir", str(tmp_path / "nowhere"),
+                           home=tmp_path)
+    assert code == 2 and "source file is missing" in err
     assert not (tmp_path / "packs" / "us.duckdb").exists()
+    code, _, err = run_cli(capsys, monkeypatch, "data", "build", "usa", home=tmp_path)
+    assert code == 2 and "did you mean 'us'" in err
 
 
 def test_pack_without_user_supplied_sources(tmp_path: Path, data_dir: Path) -> None:

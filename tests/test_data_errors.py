@@ -14,6 +14,7 @@ import pytest
 from workshift.data import build_pack, load_pack
 from workshift.data.harmonise import Harmoniser
 from workshift.data.reading import Reader
+from workshift.data.regional import build_state_employment
 from workshift.errors import DataError, InputError
 from workshift.files import sha256_file
 
@@ -112,11 +113,13 @@ def test_truncated_gzip(tmp_path: Path, data_dir: Path) -> None:
     assert not any((tmp_path / "cache").iterdir())  # no half-decompressed file kept
 
 
-def test_gzip_that_is_not_a_database(tmp_path: Path, data_dir: Path, old_home: Path) -> None:
+def test_gzip_that_is_not_a_database(tmp_path: Path, data_dir: Path, us_pack) -> None:
     rel = "oews/oews-2025.sqlite.gz"
     farm = make_farm(tmp_path, data_dir, {rel: gzip.compress(b"not a database" * 100)})
-    err = assert_failed_build_keeps_pack(old_home, farm)
-    assert rel in str(err) and "SQLite" in str(err)
+    with pytest.raises(DataError) as err:
+        build_state_employment(Reader.open(farm), us_pack.occupations, tmp_path / "cache")
+    assert rel in str(err.value) and "SQLite" in str(err.value)
+    assert not any((tmp_path / "cache").iterdir())  # the bad decompressed copy is not kept
 
 
 def test_unknown_code_system() -> None:

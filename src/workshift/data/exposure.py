@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.data import schemas
-from workshift.data.harmonise import Harmoniser
+from workshift.data.harmonise import Harmoniser, broad_of, minor_candidates
 from workshift.data.occupations import impute_from_groups
 from workshift.data.reading import Reader
 
@@ -48,22 +48,24 @@ def read_crosswalks(reader: Reader) -> dict[str, pd.DataFrame]:
 def _expand_group_codes(values: pd.Series, crosswalk: pd.DataFrame) -> pd.Series:
     """Bridge group codes between a source and its crosswalk.
 
-    A source's SOC 2010 broad code (AIOE's 19-1020) stands for the crosswalk's detailed codes under it that
-    have no value of their own; a crosswalk's 3-digit ISCO-08 minor group (211) takes the mean of the
-    source's 4-digit unit groups under it.
+    A source's SOC 2010 broad or minor group code (AIOE's 19-1020, Frey-Osborne's 29-1060 and 25-1000)
+    stands for the crosswalk's detailed codes under it that have no value of their own; a crosswalk's 3-digit
+    ISCO-08 minor group (211) takes the mean of the source's 4-digit unit groups under it.
     """
     known = pd.Series(sorted(set(crosswalk["source"])))
+    known_set = set(known)
+    groups = [c for c in values.index if c not in known_set and c.endswith("0")]
     extra = []
-    broad = [c for c in values.index if c not in set(known) and c.endswith("0")]
-    if broad:
-        children = known[known.str.slice(0, 6).add("0").isin(broad) & ~known.isin(values.index)]
-        extra.append(pd.Series(children.str.slice(0, 6).add("0").map(values).to_numpy(), index=children.to_numpy()))
+    orphans = known[~known.isin(values.index)]
+    for parent in (broad_of(orphans), *minor_candidates(orphans)):
+        hit = parent.isin(groups) & ~orphans.isin(pd.concat(extra).index if extra else [])
+        extra.append(pd.Series(parent[hit].map(values).to_numpy(), index=orphans[hit].to_numpy()))
     minor = known[(known.str.len() == 3) & ~known.isin(values.index)]
     if len(minor):
         codes = values.index.to_series()
         by_minor = values.groupby(codes.str.slice(0, 3).to_numpy()).mean()
         extra.append(by_minor[by_minor.index.isin(minor)])
-    return pd.concat([values, *extra]).dropna() if extra else values
+    return pd.concat([values, *extra]).dropna()
 
 
 def build_exposure(reader: Reader, occupations: pd.DataFrame, harmoniser: Harmoniser

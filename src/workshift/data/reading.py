@@ -159,8 +159,9 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, path: str | Path) 
         return schema.validate(frame, lazy=True)
     except SchemaErrors as exc:
         cases = exc.failure_cases
-        first = cases.iloc[0]
-        bad = len(cases[["column", "index"]].astype(str).drop_duplicates())
+        located = cases[cases["index"].notna()]
+        first = (located if len(located) else cases).iloc[0]
+        bad = max(1, len(located[["column", "index"]].astype(str).drop_duplicates()))
         raise _as_data_error(path, first.get("column"), first.get("index"), first.get("check"),
                              first.get("failure_case"), schema, bad) from exc
     except SchemaError as exc:  # pragma: no cover - lazy=True raises SchemaErrors
