@@ -91,16 +91,16 @@ def employment_paths(rates: Rates, duration_steps: int, search_during: float, a:
     f, s = rates.job_finding * phi, min(1.0, rates.separation * sigma)
     after = int(round(months_after * rates.steps_per_month))
     total = duration_steps + after
-    ep = np.zeros(total + 1)
-    ec = np.zeros(total + 1)
-    for t in range(total):
-        if t < duration_steps:
-            fp = min(1.0, f * search_during)
-        else:
-            tau = (t - duration_steps) / rates.steps_per_month
-            fp = min(1.0, f * (1.0 + a * np.exp(-tau / TRANSIENT_MONTHS) + b * (1.0 - np.exp(-tau / kappa))))
-        ep[t + 1] = ep[t] * (1 - s) + (1 - ep[t]) * fp
+    tau = (np.arange(total) - duration_steps) / rates.steps_per_month
+    hazard = np.where(tau < 0, f * search_during,
+                      f * (1.0 + a * np.exp(-tau / TRANSIENT_MONTHS) + b * (1.0 - np.exp(-np.maximum(tau, 0) / kappa))))
+    hazard = np.clip(hazard, 0.0, 1.0).tolist()
+    ep = [0.0] * (total + 1)
+    ec = [0.0] * (total + 1)
+    for t in range(total):  # two-state chains in plain floats (called many times by the fit)
+        ep[t + 1] = ep[t] * (1 - s) + (1 - ep[t]) * hazard[t]
         ec[t + 1] = ec[t] * (1 - s) + (1 - ec[t]) * f
+    ep, ec = np.array(ep), np.array(ec)
     return ep[duration_steps + 1:], ec[duration_steps + 1:]
 
 

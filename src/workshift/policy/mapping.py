@@ -48,6 +48,9 @@ class Context:
     coverage_flexible: float  # default insurance coverage of flexible workers
     levers: dict[str, Lever]
     calibration: dict[str, Calibration] = field(default_factory=dict)
+    # job-finding multiplier participants already get from the engine's own mechanism (training graduates
+    # search along extra edges); the matching-efficiency hook adds only the calibrated remainder
+    engine_multiplier: dict[str, float] = field(default_factory=dict)
 
     def treated_share(self, x: np.ndarray, lever: str) -> np.ndarray:
         m = self.calibration[lever].mean_multiplier() if lever in self.calibration else 1.0
@@ -59,7 +62,7 @@ class Context:
         """Aggregate job-finding multiplier from a programme's treated searchers, (B, 1)."""
         if lever not in self.calibration:
             return np.ones((len(x), 1))
-        m = self.calibration[lever].mean_multiplier()
+        m = self.calibration[lever].mean_multiplier() / max(self.engine_multiplier.get(lever, 1.0), 1e-9)
         phi = DISADVANTAGE["phi"][0]
         return (1.0 + self.treated_share(x, lever) * phi * max(m - 1.0, 0.0))[:, None]
 

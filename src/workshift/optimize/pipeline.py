@@ -1,0 +1,193 @@
+"""From a scenario file to an optimised, stored plan: load, prepare, search, summarise, save.
+
+``[policy]`` keys of the policy stage (budget, currency, horizon_years, phases, discount_rate, start_year,
+levers, objectives, weights) are read here; any engine hook names under ``[policy]``
+(``matching_efficiency``...) stay with the engine scenario as fixed background policy.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workshift import __version__
+from workshift.errors import DataError, InputError
+from workshift.optimize.evaluator import PolicyEvaluator
+from workshift.optimize.front import EXACT_MAX_OBJECTIVES, REF_BENEFIT, REF_COST
+from workshift.optimize.search import SearchResult, optimise
+from workshift.policy.catalogue import Lever, load_catalogue
+from workshift.policy.objectives import Objective, resolve_objectives
+from workshift.policy.portfolio import PortfolioSpace
+from workshift.policy.spec import POLICY_KEYS, PolicySpec, parse_policy
+
+
+@dataclass
+class PolicyScenario:
+    path: str | None
+    engine: Any  # workshift.market.scenario.Scenario
+    policy: PolicySpec
+    catalogue: dict[str, Lever]
+    skipped: dict[str, str] = field(default_factory=dict)  # lever -> why it is not in play
+
+
+def read_scenario(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("scenario file not found", file=path, expected="a TOML scenario (see scenarios/)")
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"not valid TOML: {exc}", file=path) from exc
+
+
+def load_policy_scenario(source: str | Path | dict[str, Any], home: str | Path | None = None,
+                         path: str | None = None) -> PolicyScenario:
+    """Split a scenario into the engine's part and the ``[policy]`` section; validate both."""
+    from workshift.market.hooks import HOOKS
+    from workshift.market.scenario import from_dict
+
+    raw = dict(read_scenario(source)) if not isinstance(source, dict) else dict(source)
+    path = path or (str(source) if not isinstance(source, dict) else None)
+    policy_raw = dict(raw.pop("policy", None) or {})
+    hooks = {k: policy_raw.pop(k) for k in list(policy_raw) if k in HOOKS and k not in POLICY_KEYS}
+    if hooks:
+        raw["policy"] = hooks
+    engine = from_dict(raw, path)
+    catalogue = load_catalogue(home)
+    spec = parse_policy(policy_raw or None, catalogue, file=path)
+    extensions = set(engine.market["extensions"])
+    skipped = {}
+    for lid in spec.lever_ids(catalogue):
+        missing = [e for e in catalogue[lid].requires if e not in extensions]
+        if not missing:
+            continue
+        if spec.levers:  # named explicitly: an error
+            raise InputError(f"{path + ': ' if path else ''}lever '{lid}' needs the engine extension(s) "
+                             f"{', '.join(missing)}", hint="add them to [market] extensions or drop the lever")
+        skipped[lid] = f"needs extension(s) {', '.join(missing)}"
+    return PolicyScenario(path, engine, spec, catalogue, skipped)
+
+
+@dataclass
+class Prepared:
+    scenario: PolicyScenario
+    built: Any
+    evaluator: PolicyEvaluator
+    objectives: tuple[Objective, ...]
+    baseline: dict[str, float]
+    baseline_series: dict[str, np.ndarray]
+
+
+def prepare(scenario: PolicyScenario, objectives: str | list[str] | None = None, inputs: Any = None) -> Prepared:
+    """Build the engine model, the portfolio space and the evaluator; compute the no-policy baseline."""
+    from workshift.market.run import build
+
+    spec = scenario.policy
+    extensions = scenario.engine.market["extensions"]
+    has_shock = scenario.engine.shock["index"] != "none"
+    chosen = resolve_objectives(objectives if objectives is not None else spec.objectives, extensions, has_shock)
+    ids = [lid for lid in spec.lever_ids(scenario.catalogue) if lid not in scenario.skipped]
+    if not ids:
+        raise InputError("no lever can act in this scenario", hint="; ".join(f"{k}: {v}" for k, v in
+                                                                         scenario.skipped.items()))
+    bounds = spec.bounds(scenario.catalogue)
+    space = PortfolioSpace.build([scenario.catalogue[i] for i in ids], {i: bounds[i] for i in ids},
+                                 spec.horizon_years, spec.phases)
+    built = build(scenario.engine, inputs)
+    evaluator = PolicyEvaluator.build(built, space, spec.discount_rate)
+    floor = float(evaluator.costs.cost(space.zero())[0])
+    if floor > spec.budget:
+        raise InputError(f"the lever minimums alone cost {floor:,.0f} {spec.currency}, more than the budget "
+                         f"{spec.budget:,.0f}", hint="lower the [policy.levers.*] min values or raise the budget")
+    run = evaluator.simulate(space.zero()[None])
+    values = evaluator.metrics(space.zero()[None], run["series"])
+    baseline = {k: float(v[0]) for k, v in values.items()}
+    return Prepared(scenario, built, evaluator, chosen, baseline, {k: v[0] for k, v in run["series"].items()})
+
+
+def search(prepared: Prepared, algorithm: str = "nsga2", pop: int = 100, generations: int = 100, seed: int = 1,
+           dask: bool | str = False, chunk_size: int | None = None,
+           progress: Callable[[int, int], None] | None = None) -> SearchResult:
+    """Run the optimiser over the prepared evaluator, locally or on Dask (identical results)."""
+    from workshift.optimize.distributed import ChunkedEvaluator, DaskEvaluator
+
+    ev = prepared.evaluator
+    spec = prepared.scenario.policy
+    weights = spec.weights if spec.weights and len(spec.weights) == len(prepared.objectives) else None
+    chunk = chunk_size or (max(1, (pop + 1) // 2) if dask else pop)
+    runner = (DaskEvaluator(ev, chunk, address=dask if isinstance(dask, str) else None) if dask
+              else ChunkedEvaluator(ev, chunk))
+    try:
+        return optimise(runner, ev.space.xl, ev.space.xu, ev.space.zero(), prepared.objectives, spec.budget,
+                        prepared.baseline, algorithm=algorithm, pop=pop, generations=generations, seed=seed,
+                        weights=weights, repair=lambda x: ev.costs.repair(x, spec.budget), progress=progress)
+    finally:
+        runner.close()
+
+
+def _objectives_of(values: dict[str, np.ndarray], i: int, keys: list[str]) -> dict[str, float]:
+    return {k: float(values[k][i]) for k in keys if k in values}
+
+
+def summarise(prepared: Prepared, result: SearchResult) -> dict[str, Any]:
+    """The JSON-able result: baseline, pareto, recommended (with schedule), hypervolume, evaluations, seconds."""
+    ev = prepared.evaluator
+    space = ev.space
+    keys = [o.key for o in prepared.objectives]
+    extra = [k for k in ("insurance_coverage", "earnings_stability", "unemployment_rate",
+                         "long_term_unemployment_rate", "ai_displacement", "coverage") if k in result.values]
+    pareto = [{"portfolio": space.as_dict(result.x[i]), "objectives": _objectives_of(result.values, i, keys),
+               "cost": float(result.values["cost"][i])} for i in result.pareto]
+    rec = result.recommended
+    x_rec = result.x[rec]
+    schedule = ev.costs.schedule(x_rec[None], prepared.scenario.policy.start_year)
+    spec = prepared.scenario.policy
+    return {
+        "scenario": prepared.scenario.path,
+        "algorithm": result.algorithm, "seed": result.seed, "objectives": keys,
+        "budget": spec.budget, "currency": spec.currency, "horizon_years": spec.horizon_years,
+        "levers": space.ids, "levers_skipped": prepared.scenario.skipped,
+        "baseline": {k: prepared.baseline[k] for k in [*keys, *extra] if k in prepared.baseline},
+        "pareto": pareto,
+        "recommended": {"portfolio": space.as_dict(x_rec),
+                        "objectives": _objectives_of(result.values, rec, [*keys, *extra]),
+                        "cost": float(result.values["cost"][rec]),
+                        "schedule": schedule.to_dict(orient="records")},
+        "hypervolume": result.hypervolume,
+        "hypervolume_reference": {"benefit": REF_BENEFIT, "cost": REF_COST,
+                                  "method": "exact" if len(keys) <= EXACT_MAX_OBJECTIVES else "monte-carlo"},
+        "evaluations": result.evaluations, "seconds": round(result.seconds, 3),
+        "participant_effects": {k: {"target_pp": list(c.target), "reproduced_pp": [round(v, 3) for v in c.fitted],
+                                    "a": c.a, "b": c.b, "kappa_months": c.kappa}
+                                for k, c in ev.ctx.calibration.items()},
+        "meta": run_meta(prepared),
+    }
+
+
+def run_meta(prepared: Prepared) -> dict[str, Any]:
+    from workshift.policy.calibration import DISADVANTAGE
+    from workshift.policy.currency import SOURCES, TARGET_PRICE_YEAR
+
+    built = prepared.built
+    levers = prepared.evaluator.space.levers
+    return {
+        "workshift": __version__,
+        "data_vintage": built.inputs.vintage,
+        "region": built.inputs.region,
+        "engine": {"extensions": sorted(built.model.params.extensions), "step_weeks": built.model.params.step_weeks,
+                   "shock": dict(prepared.scenario.engine.shock), "nodes": built.model.n},
+        "policy_start_step": prepared.evaluator.start_step,
+        "costs": {lv.id: {"per_unit": float(prepared.evaluator.costs.unit_cost[i]), "per": lv.cost.per,
+                          "source": lv.cost.source, "currency": "USD", "price_year": TARGET_PRICE_YEAR}
+                  for i, lv in enumerate(levers)},
+        "currency_conversion": SOURCES,
+        "participant_disadvantage": {k: {"value": v[0], "source": v[1]} for k, v in DISADVANTAGE.items()},
+        "lever_updates": {lv.id: {k: e.provenance for k, e in lv.effects.items() if e.provenance}
+                          for lv in levers if any(e.provenance for e in lv.effects.values())},
+    }

@@ -1,0 +1,36 @@
+"""Store an optimisation: the run (kind ``optimize``) with its front, schedule and baseline tables, then the
+recommended plan as a monitoring plan (kind ``plan``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from workshift.optimize.pipeline import Prepared
+from workshift.optimize.plan import Paths, paths, save_plan
+
+
+def tables(summary: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    front = []
+    for k, member in enumerate(summary["pareto"]):
+        row = {"member": k, "cost": member["cost"], **{f"objective_{o}": v for o, v in member["objectives"].items()}}
+        for lever, values in member["portfolio"].items():
+            for phase, value in enumerate(values):
+                row[f"{lever}__phase{phase}"] = value
+        front.append(row)
+    baseline = pd.DataFrame([{"metric": k, "value": v} for k, v in summary["baseline"].items()])
+    return {"pareto": pd.DataFrame(front), "schedule": pd.DataFrame(summary["recommended"]["schedule"]),
+            "baseline": baseline}
+
+
+def save(prepared: Prepared, summary: dict[str, Any], home: str | Path | None = None) -> tuple[str, str, Paths]:
+    """Save the run and the monitoring plan; returns (run id, plan id, the recommended paths)."""
+    from workshift.store import Store
+
+    p = paths(prepared, prepared.evaluator.space.from_dict(summary["recommended"]["portfolio"]))
+    meta = {k: v for k, v in summary.items() if k not in ("pareto",)}
+    run_id = Store(home).save_run("optimize", meta, tables(summary))
+    plan_id = save_plan(prepared, p, summary, run_id, home=str(home) if home else None)
+    return run_id, plan_id, p
