@@ -113,6 +113,9 @@ class Reader:
         except (EOFError, gzip.BadGzipFile, OSError) as exc:
             raise DataError(f"is truncated or not a valid gzip file ({exc})", file=path,
                             expected="a complete gzip stream") from exc
+        for stale in cache_dir.glob(f"{target.name.rsplit('.', 1)[0]}.*"):
+            if stale != target and len(stale.suffix) == 17:  # an older version of the same file
+                stale.unlink(missing_ok=True)
         return target
 
 
