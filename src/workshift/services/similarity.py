@@ -164,8 +164,9 @@ class SkillSpace:
     def from_pack(cls, pack, impute: bool = True) -> SkillSpace:
         """From a region pack's long ``skills`` table (see docs/pack.md), over all its occupations.
 
-        With ``impute``, an occupation that O*NET does not rate in a domain (mostly 'All Other' residual
-        occupations) takes the mean vector of its SOC broad group, else minor group, else major group.
+        The pack fills an occupation that O*NET does not rate in a domain with its SOC group's mean vector
+        (column ``imputed``); with ``impute``, any occupation still missing a domain (an older pack) gets the
+        same rule here: the mean of its SOC broad group, else minor group, else major group.
         """
         occupations = pack.occupations
         codes = pd.Index(occupations["soc_code"])
@@ -178,6 +179,8 @@ class SkillSpace:
             if part.empty:
                 continue
             dom = _domain_from_long(part, codes, name)
+            if "imputed" in part.columns:  # the pack's own imputation (docs/pack.md), flagged per row
+                imputed |= codes.isin(part.loc[part["imputed"].fillna(False).astype(bool), "soc_code"])
             if impute:
                 dom, filled = _impute_from_groups(dom, groups)
                 imputed |= filled

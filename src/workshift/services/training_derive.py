@@ -85,6 +85,8 @@ def derive_catalogue(pack, data_dir: str | Path | None = None) -> pd.DataFrame:
     """The shipped catalogue's rows from a region pack's O*NET vectors and O*NET's training data."""
     pt = expected_training_months(data_dir)
     skills = pack.skills[pack.skills["domain"].isin(["skills", "knowledge"])]
+    if "imputed" in skills.columns:  # O*NET's own ratings only, not the pack's group means
+        skills = skills[~skills["imputed"].fillna(False).astype(bool)]
     level = skills.pivot_table(index="soc_code", columns="element_id", values="level", aggfunc="mean")
     importance = skills.pivot_table(index="soc_code", columns="element_id", values="importance", aggfunc="mean")
     codes = level.index.intersection(pt.index)
