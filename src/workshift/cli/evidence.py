@@ -1,9 +1,203 @@
-"""CLI commands of this stage (see the module docstring of workshift.cli)."""
+"""`workshift fit`, `workshift predict` and `workshift monitor ingest|check` (stage 4: evidence)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import typer
+
+monitor_app = typer.Typer(help="Watch indicators against a stored plan: ingest observations, check alerts.",
+                          no_args_is_help=True)
+
+
+def _print_json(payload: Any) -> None:
+    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+
+
+def _lang(lang: str) -> str:
+    from workshift.errors import InputError
+    from workshift.i18n import normalise_lang
+
+    try:
+        return normalise_lang(lang)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _split_list(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def fit(
+    data: Path = typer.Argument(..., help="CSV, TSV or Parquet file (UTF-8; delimiter detected)."),
+    target: str = typer.Option(..., "--target", help="Numeric column to predict."),
+    features: list[str] | None = typer.Option(None, "--features", help="Feature columns, comma-separated or "
+                                              "repeated (default: all but target, time and group)."),
+    time: str | None = typer.Option(None, "--time", help="Time column: split by time, never training on the future."),
+    group: str | None = typer.Option(None, "--group", help="Panel unit column (baseline: its last value)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of splits, search and models."),
+    out: Path | None = typer.Option(None, "--out", help="Model file (default: <DATA stem>.model.joblib); "
+                                    "metadata goes beside it as .json."),
+    level: float = typer.Option(0.9, "--level", help="Coverage of the prediction intervals."),
+    folds: int = typer.Option(5, "--folds", help="Cross-validation folds (at most)."),
+    search_iter: int = typer.Option(4, "--search-iter", help="Hyper-parameter settings tried per model family."),
+    models: list[str] | None = typer.Option(None, "--models", help="Model families to try, comma-separated: "
+                                            "ridge, random_forest, gradient_boosting (default: all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print metrics as JSON."),
+    report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
+    lang: str = typer.Option("en", "--lang", help="Report language: en or zh."),
+) -> None:
+    """Fit a predictive model honestly: CV model choice, holdout vs a naive baseline, conformal intervals."""
+    from workshift.evidence import predict, tabular
+    from workshift.evidence.predict_report import fit_report
+    from workshift.files import sha256_file
+
+    lang = _lang(lang)
+    frame = tabular.read_table(data)
+    result = predict.fit(frame, target, _split_list(features), time, group, seed=seed, level=level, folds=folds,
+                         n_iter=search_iter, file=str(data), families=_split_list(models))
+    out = out or Path(f"{data.stem}.model.joblib")
+    info = {"file": str(data.resolve()), "sha256": sha256_file(data), "rows": int(len(frame))}
+    meta = predict.save_model(result, out, info)
+    run_id = _store_fit(meta, out)
+    if report:
+        fit_report(meta, report, lang)
+    if as_json:
+        keys = ("cv", "holdout", "baseline", "model", "features", "interval", "importances", "splits", "cleaning",
+                "target", "seed", "data", "versions")
+        _print_json({**{k: meta[k] for k in keys}, "model_file": str(out), "run_id": run_id})
+        return
+    _print_fit(meta, out, report)
+
+
+def _store_fit(meta: dict[str, Any], out: Path) -> str:
+    import pandas as pd
+
+    from workshift.store import Store
+
+    rows = [{"split": split, "metric": metric, "value": value}
+            for split, values in (("holdout", meta["holdout"]), ("baseline", meta["baseline"]))
+            for metric, value in values.items() if metric != "method"]
+    rows += [{"split": f"cv_{stat}", "metric": metric, "value": values[stat]}
+             for metric, values in meta["cv"].items() for stat in ("mean", "std")]
+    keep = ("target", "features", "time", "group", "seed", "model", "interval", "splits", "cleaning", "data",
+            "versions", "baseline")
+    return Store().save_run("fit", {**{k: meta[k] for k in keep}, "model_file": str(out.resolve())},
+                            {"metrics": pd.DataFrame(rows), "importances": pd.DataFrame(meta["importances"])})
+
+
+def _print_fit(meta: dict[str, Any], out: Path, report: Path | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{meta['target']}: {meta['model']['name']} {meta['model']['params']}")
+    for column in ("metric", "CV mean ± sd", "holdout", f"baseline ({meta['baseline']['method']})"):
+        table.add_column(column)
+    for name in ("mse", "mae", "r2"):
+        cv = meta["cv"][name]
+        table.add_row(name, f"{cv['mean']:.4g} ± {cv['std']:.3g}", f"{meta['holdout'][name]:.4g}",
+                      f"{meta['baseline'][name]:.4g}")
+    console.print(table)
+    interval = meta["interval"]
+    console.print(f"{interval['level']:.0%} interval: prediction ± {interval['halfwidth']:.4g} "
+                  f"(holdout coverage {interval['holdout_coverage']:.1%})")
+    top = ", ".join(f"{r['feature']} ({r['importance']:.3g})" for r in meta["importances"][:5])
+    console.print(f"permutation importance (holdout MSE rise): {top}")
+    console.print(f"model written to {out} (+ {out.with_suffix('.json').name})" +
+                  (f"; report {report}" if report else ""))
+
+
+def predict_cmd(
+    model: Path = typer.Argument(..., help="Model file written by `workshift fit`."),
+    data: Path = typer.Argument(..., help="Rows to predict (CSV, TSV or Parquet) with the model's features."),
+    out: Path | None = typer.Option(None, "--out", help="Write predictions (CSV or Parquet by suffix)."),
+    as_json: bool = typer.Option(False, "--json", help="Print predictions as JSON."),
+) -> None:
+    """Predict with a fitted model: point predictions and conformal intervals."""
+    from workshift.evidence import predict, tabular
+
+    pipeline, meta, warnings = predict.load_model(model)
+    frame = tabular.read_table(data)
+    result = predict.predict(pipeline, meta, frame, file=str(data))
+    if out:
+        tabular.write_table(result, out)
+    for warning in warnings:
+        typer.echo(f"warning: library version differs from fit time: {warning}", err=True)
+    if as_json:
+        _print_json({"model": str(model), "target": meta["target"], "level": meta["interval"]["level"],
+                     "rows": int(len(result)), "out": str(out) if out else None,
+                     "predictions": json.loads(result.to_json(orient="records", force_ascii=False))})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    shown = result.head(20)
+    table = Table(title=f"{meta['target']} ({meta['interval']['level']:.0%} interval)")
+    for column in shown.columns:
+        table.add_column(str(column))
+    for row in shown.itertuples(index=False):
+        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+    Console().print(table)
+    typer.echo(f"{len(result)} rows" + (f" written to {out}" if out else " (use --out FILE to save them)"))
+
+
+@monitor_app.command("ingest")
+def monitor_ingest(
+    file: Path = typer.Argument(..., help="CSV/TSV/Parquet with columns indicator, region, period, value."),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Load observed indicator series into the store (idempotent; changed values are logged updates)."""
+    from workshift.evidence.monitor import ingest
+
+    report = ingest(file)
+    if as_json:
+        _print_json(report.__dict__)
+        return
+    typer.echo(f"{file}: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged observations")
+
+
+@monitor_app.command("check")
+def monitor_check(
+    plan: str = typer.Option(..., "--plan", help="Id of a stored plan (a run of kind 'plan')."),
+    as_json: bool = typer.Option(False, "--json", help="Print the alerts as JSON."),
+    report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
+    lang: str = typer.Option("en", "--lang", help="Report language: en or zh."),
+    fail_on_alert: bool = typer.Option(False, "--fail-on-alert", help="Exit with status 1 when there are alerts."),
+) -> None:
+    """Compare observations with the plan's trajectory and band: EWMA, CUSUM, band and Sahm-rule alerts."""
+    from workshift.evidence.monitor_check import check
+    from workshift.evidence.report_monitor import monitor_report
+
+    lang = _lang(lang)
+    result = check(plan)
+    if report:
+        monitor_report(result, report, lang)
+    alerts = json.loads(result.alerts.to_json(orient="records", force_ascii=False))
+    if as_json:
+        _print_json({"plan": plan, "run_id": result.run_id, "alerts": alerts, "meta": result.meta})
+    else:
+        from rich.console import Console
+
+        console = Console()
+        console.print(f"plan {plan}: {result.meta['observations']['matched']} observations matched, "
+                      f"{len(alerts)} alert(s); stored as run {result.run_id}")
+        for alert in alerts:
+            console.print(f"[bold red]{alert['rule']}[/]: {alert['message']}", highlight=False)
+        if alerts:
+            console.print(f"[yellow]action:[/] {result.meta['action']}", highlight=False)
+        if report:
+            console.print(f"report written to {report}")
+    if fail_on_alert and alerts:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the main app."""
+    app.command("fit")(fit)
+    app.command("predict")(predict_cmd)
+    app.add_typer(monitor_app, name="monitor")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.signal import lfilter
 
 EWMA_LAMBDA = 0.2
 EWMA_L = 2.962  # Lucas & Saccucci (1990), Table 3: lam = 0.2 -> in-control ARL 500
@@ -35,31 +36,44 @@ class Signal:
     direction: str  # "above" (observed above projection) or "below"
     start: int  # estimated start of the shift (position)
     detected: int  # first position at which the chart signalled
+    end: int  # last position of the episode
     active: bool  # still signalling at the last position
+
+
+def ewma_statistic(z: np.ndarray, lam: float = EWMA_LAMBDA) -> np.ndarray:
+    """E_t along the last axis (any leading axes are independent series), E_0 = 0."""
+    return lfilter([lam], [1.0, -(1.0 - lam)], np.asarray(z, dtype=float), axis=-1)
+
+
+def cusum_statistics(z: np.ndarray, k: float = CUSUM_K) -> tuple[np.ndarray, np.ndarray]:
+    """(C+, C-) along the last axis (any leading axes are independent series), both starting at 0."""
+    z = np.asarray(z, dtype=float)
+    upper = np.empty_like(z)
+    lower = np.empty_like(z)
+    hi = np.zeros(z.shape[:-1])
+    lo = np.zeros(z.shape[:-1])
+    for i in range(z.shape[-1]):
+        hi = np.maximum(0.0, hi + z[..., i] - k)
+        lo = np.maximum(0.0, lo - z[..., i] - k)
+        upper[..., i], lower[..., i] = hi, lo
+    return upper, lower
+
+
+def ewma_limit(lam: float = EWMA_LAMBDA, limit: float = EWMA_L) -> float:
+    """The asymptotic control limit L sqrt(lam / (2 - lam)) of the EWMA statistic of N(0, 1) data."""
+    return float(limit * np.sqrt(lam / (2 - lam)))
 
 
 def ewma_chart(z: np.ndarray, lam: float = EWMA_LAMBDA, limit: float = EWMA_L) -> pd.DataFrame:
     """EWMA statistic, its asymptotic control limit and the alarm flag for each position."""
-    z = np.asarray(z, dtype=float)
-    stat = np.empty_like(z)
-    prev = 0.0
-    for i, value in enumerate(z):
-        prev = lam * value + (1 - lam) * prev
-        stat[i] = prev
-    bound = limit * np.sqrt(lam / (2 - lam))
+    stat = ewma_statistic(z, lam)
+    bound = ewma_limit(lam, limit)
     return pd.DataFrame({"ewma": stat, "limit": bound, "alarm": np.abs(stat) > bound})
 
 
 def cusum_chart(z: np.ndarray, k: float = CUSUM_K, h: float = CUSUM_H) -> pd.DataFrame:
     """Two-sided tabular CUSUM statistics and the alarm flag for each position."""
-    z = np.asarray(z, dtype=float)
-    upper = np.empty_like(z)
-    lower = np.empty_like(z)
-    hi = lo = 0.0
-    for i, value in enumerate(z):
-        hi = max(0.0, hi + value - k)
-        lo = max(0.0, lo - value - k)
-        upper[i], lower[i] = hi, lo
+    upper, lower = cusum_statistics(z, k)
     return pd.DataFrame({"cusum_upper": upper, "cusum_lower": lower, "limit": h,
                          "alarm": (upper > h) | (lower > h)})
 
@@ -102,7 +116,7 @@ def _episodes(side: np.ndarray, start: np.ndarray | None = None) -> list[Signal]
         while j + 1 < n and side[j + 1] == side[i]:
             j += 1
         begin = int(start[i]) if start is not None else i
-        out.append(Signal("above" if side[i] > 0 else "below", begin, i, j == n - 1))
+        out.append(Signal("above" if side[i] > 0 else "below", begin, i, j, j == n - 1))
         i = j + 1
     return out
 
@@ -113,7 +127,7 @@ def ewma_arl(lam: float = EWMA_LAMBDA, limit: float = EWMA_L, shift: float = 0.0
     Brook & Evans (1972): the in-control region is cut into ``states`` cells; the run length is the
     absorption time of the Markov chain of cell midpoints, ``ARL = (I - P)^-1 1`` from the centre cell.
     """
-    bound = limit * np.sqrt(lam / (2 - lam))
+    bound = ewma_limit(lam, limit)
     width = 2 * bound / states
     mids = -bound + width * (np.arange(states) + 0.5)
     # P[i, j] = P(E_t in cell j | E_{t-1} = mids[i]) with E_t = (1 - lam) E_{t-1} + lam z

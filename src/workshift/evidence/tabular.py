@@ -130,7 +130,7 @@ def to_numeric(values: pd.Series) -> pd.Series:
         lambda v: unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v
     )
     text = text.str.replace("\u2212", "-", regex=False).str.removesuffix("%").str.strip()
-    thousands = text.str.match(_THOUSANDS).fillna(False).astype(bool)
+    thousands = text.str.match(_THOUSANDS).astype("boolean").fillna(False).astype(bool)
     text = text.where(~thousands, text.str.replace(",", "", regex=False))
     return pd.to_numeric(text, errors="coerce").astype(float)
 
