@@ -1,9 +1,255 @@
-"""CLI commands of this stage (see the module docstring of workshift.cli)."""
+"""`workshift evaluate did|event-study|synth`: causal evaluation of a policy from a panel file.
+
+Each run is stored in the Workshift store (kind ``evaluate``) with its data file's sha256, the method, the
+options and the library versions; ``--json`` prints the result, ``--report FILE.html`` writes an HTML
+report (``--lang en|zh``). Heavy libraries are imported inside the commands.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+from typing import Any
+
 import typer
+
+evaluate_app = typer.Typer(
+    help="Causal evaluation: staggered difference-in-differences, event studies, synthetic control.",
+    no_args_is_help=True,
+)
+
+_ASSUMPTIONS = {
+    "did": [
+        "parallel trends between each cohort and its control group, unconditionally (no covariates)",
+        "no anticipation (0 periods)",
+        "staggered adoption: once treated, a unit stays treated",
+    ],
+    "synth": [
+        "the treated unit's untreated path is a fixed weighted combination of the controls' paths "
+        "(plus a constant and lambda-weighted pre-period level for SDID/DID)",
+        "no spillovers to the control units; no other shock specific to the treated unit",
+    ],
+}
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf become null, numpy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from workshift import __version__
+
+    out = {"workshift": __version__}
+    for name in ("numpy", "scipy", "pandas", "numba"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - all are dependencies
+            out[name] = "missing"
+    return out
+
+
+def _store(command: str, result: Any, options: dict[str, Any]) -> str:
+    from workshift.store import Store
+
+    prov = result.provenance
+    meta = {
+        "command": command,
+        "method": result.to_dict()["method"],
+        "data_file": prov.get("data_file"),
+        "data_sha256": prov.get("data_sha256"),
+        "data": prov,
+        "outcome": result.outcome,
+        "outcome_unit": result.outcome_unit,
+        "options": options,
+        "assumptions": _ASSUMPTIONS["synth" if command == "synth" else "did"],
+        "versions": _versions(),
+        "att": {"estimate": result.att, "se": result.se, "ci_low": result.ci_low, "ci_high": result.ci_high},
+    }
+    return Store().save_run("evaluate", _clean(meta), result.tables())
+
+
+def _print_did(result: Any, focus: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{result.outcome}: Callaway-Sant'Anna ATT ({result.control} controls, "
+                        f"{result.inference['method']})")
+    for column in ("aggregation", "estimate", "se", "ci_low", "ci_high"):
+        table.add_column(column, justify="left" if column == "aggregation" else "right")
+    for kind, agg in result.aggregations.items():
+        o = agg.overall
+        table.add_row(kind, *(f"{v:.4f}" for v in (o.estimate, o.se, o.ci_low, o.ci_high)))
+    console.print(table)
+    detail = result.aggregations["dynamic"].detail if focus == "event-study" else result.group_time
+    cells = Table(title="event study (dynamic effects)" if focus == "event-study" else "group-time ATT(g,t)")
+    keys = ["event_time"] if focus == "event-study" else ["group", "time"]
+    value = "estimate" if focus == "event-study" else "att"
+    for column in [*keys, value, "se", "ci_low", "ci_high"]:
+        cells.add_column(column, justify="right")
+    for row in detail.to_dict("records"):
+        cells.add_row(*(str(row[k]) for k in keys),
+                      *(f"{row[c]:.4f}" if row[c] == row[c] else "—" for c in (value, "se", "ci_low", "ci_high")))
+    console.print(cells)
+    for note in result.warnings:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+
+
+def _did_command(focus: str):
+    def command(
+        data: Path = typer.Option(..., "--data", help="Panel file: CSV/TSV (delimiter detected) or Parquet."),
+        unit: str = typer.Option(..., "--unit", help="Column identifying the unit (e.g. county)."),
+        time: str = typer.Option(..., "--time", help="Column with the (integer) period."),
+        cohort: str = typer.Option(..., "--cohort", help="Column with the first treated period; 0 = never treated."),
+        outcome: str = typer.Option(..., "--outcome", help="Column with the outcome."),
+        control: str = typer.Option("never", "--control", help="Control group: never | notyet."),
+        base_period: str = typer.Option("varying", "--base-period", help="Pre-period base: varying | universal."),
+        bootstrap: int = typer.Option(1000, "--bootstrap", help="Multiplier-bootstrap draws; 0 = analytic SEs."),
+        seed: int = typer.Option(1, "--seed", help="Seed of the bootstrap."),
+        multiplier: str = typer.Option("mammen", "--multiplier", help="Bootstrap weights: mammen | rademacher."),
+        alpha: float = typer.Option(0.05, "--alpha", help="1 - confidence level."),
+        cband: bool = typer.Option(False, "--cband", help="Uniform (simultaneous) bands for the detail effects."),
+        unbalanced: str = typer.Option("keep", "--unbalanced",
+                                       help="Unbalanced panel: keep (R did's allow_unbalanced_panel) | drop units."),
+        outcome_unit: str = typer.Option("", "--outcome-unit", help="Unit of the outcome, e.g. 'log employment'."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+        report: Path | None = typer.Option(None, "--report", help="Write an HTML report to this file."),
+        lang: str = typer.Option("en", "--lang", help="Report language: en | zh."),
+    ) -> None:
+        from workshift.evidence.did import estimate_did
+        from workshift.evidence.panel import read_panel
+        from workshift.i18n import normalise_lang
+
+        lang = _lang(lang)
+        panel = read_panel(data, unit=unit, time=time, outcome=outcome, cohort=cohort)
+        options = {"control": control, "base_period": base_period, "bootstrap": bootstrap, "seed": seed,
+                   "multiplier": multiplier, "alpha": alpha, "cband": cband, "unbalanced": unbalanced}
+        result = estimate_did(panel, outcome_unit=outcome_unit, **options)
+        run_id = _store("event-study" if focus == "event-study" else "did", result, options)
+        if report is not None:
+            from workshift.evidence.report_eval import did_report
+
+            did_report(result, report, normalise_lang(lang), focus=focus)
+        if as_json:
+            typer.echo(json.dumps(_clean({**result.to_dict(), "run_id": run_id}), ensure_ascii=False, indent=2))
+            return
+        _print_did(result, focus)
+        typer.echo(f"stored run {run_id}" + (f"; report {report}" if report else ""))
+
+    command.__doc__ = (
+        "Event study: Callaway-Sant'Anna effects by periods since treatment, with an event-study plot."
+        if focus == "event-study" else
+        "Staggered DiD: Callaway-Sant'Anna ATT(g,t) with simple, group, dynamic and calendar aggregations."
+    )
+    return command
+
+
+def _lang(lang: str) -> str:
+    from workshift.errors import InputError
+    from workshift.i18n import normalise_lang
+
+    try:
+        return normalise_lang(lang)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _parse_period(value: str, panel: Any) -> Any:
+    """The --treatment-start text as a value of the panel's period column."""
+    import pandas as pd
+
+    from workshift.errors import InputError
+
+    times = panel.frame["time"]
+    if pd.api.types.is_numeric_dtype(times):
+        try:
+            number = float(value)
+        except ValueError:
+            raise InputError(f"--treatment-start {value!r} is not a number, but column '{panel.time}' is "
+                             "numeric") from None
+        return int(number) if pd.api.types.is_integer_dtype(times) and number.is_integer() else number
+    return value.strip()
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the main app."""
+    """Add the `evaluate` command group to the main app."""
+    evaluate_app.command("did")(_did_command("did"))
+    evaluate_app.command("event-study")(_did_command("event-study"))
+
+    @evaluate_app.command("synth")
+    def synth(
+        data: Path = typer.Option(..., "--data", help="Balanced panel file: CSV/TSV (delimiter detected) or Parquet."),
+        unit: str = typer.Option(..., "--unit", help="Column identifying the unit (e.g. state)."),
+        time: str = typer.Option(..., "--time", help="Column with the period."),
+        outcome: str = typer.Option(..., "--outcome", help="Column with the outcome."),
+        treated: list[str] = typer.Option(..., "--treated", help="Treated unit (repeat for several)."),
+        treatment_start: str = typer.Option(..., "--treatment-start", help="First treated period."),
+        method: str = typer.Option("sc", "--method", help="sc (synthetic control) | sdid | did."),
+        replications: int = typer.Option(200, "--replications",
+                                         help="Placebo draws for the SE with several treated units."),
+        seed: int = typer.Option(1, "--seed", help="Seed of the placebo draws."),
+        alpha: float = typer.Option(0.05, "--alpha", help="1 - confidence level."),
+        outcome_unit: str = typer.Option("", "--outcome-unit", help="Unit of the outcome, e.g. 'packs per capita'."),
+        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+        report: Path | None = typer.Option(None, "--report", help="Write an HTML report to this file."),
+        lang: str = typer.Option("en", "--lang", help="Report language: en | zh."),
+    ) -> None:
+        """Synthetic control (SC), synthetic DiD (SDID) or DiD for one treated unit, with placebo tests."""
+        from workshift.evidence.panel import read_panel
+        from workshift.evidence.synth import estimate_synth
+
+        lang = _lang(lang)
+        panel = read_panel(data, unit=unit, time=time, outcome=outcome)
+        start = _parse_period(treatment_start, panel)
+        options = {"method": method, "treated": treated, "treatment_start": start, "replications": replications,
+                   "seed": seed, "alpha": alpha}
+        result = estimate_synth(panel, outcome_unit=outcome_unit, **options)
+        run_id = _store("synth", result, options)
+        if report is not None:
+            from workshift.evidence.report_eval import synth_report
+
+            synth_report(result, report, lang)
+        if as_json:
+            typer.echo(json.dumps(_clean({**result.to_dict(), "run_id": run_id}), ensure_ascii=False, indent=2))
+            return
+        _print_synth(result)
+        typer.echo(f"stored run {run_id}" + (f"; report {report}" if report else ""))
+
+    app.add_typer(evaluate_app, name="evaluate")
+
+
+def _print_synth(result: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"{result.method.upper()}: effect on {', '.join(result.treated)} "
+                        f"from {result.treatment_start} ({result.outcome})")
+    table.add_column("quantity")
+    table.add_column("value", justify="right")
+    rows = [("estimate", result.att), ("se (placebo)", result.se), ("ci_low", result.ci_low),
+            ("ci_high", result.ci_high), ("pre-treatment RMSPE", result.pre_rmspe),
+            ("post-treatment RMSPE", result.post_rmspe), ("post/pre RMSPE ratio", result.rmspe_ratio),
+            ("permutation p-value", result.p_value)]
+    for name, value in rows:
+        table.add_row(name, f"{value:.4f}")
+    console.print(table)
+    donors = Table(title="donor weights (> 0)")
+    donors.add_column("unit")
+    donors.add_column("weight", justify="right")
+    for unit, weight in result.weights.items():
+        if weight > 0:
+            donors.add_row(unit, f"{weight:.4f}")
+    console.print(donors)

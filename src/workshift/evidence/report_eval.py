@@ -1,0 +1,201 @@
+"""HTML reports of causal evaluations (English or Chinese), self-contained with inline plotly.js.
+
+:func:`did_report` (staggered DiD and event study): estimates table, event-study plot, group-time plot.
+:func:`synth_report` (SC / SDID / DID): estimates and fit, actual vs synthetic path, placebo gaps and the
+distribution of post/pre RMSPE ratios, donor weights. The page shell comes from
+:mod:`workshift.evidence.report_monitor`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from workshift.evidence.report_monitor import Figures, esc, render_page, table_html, write_report
+from workshift.i18n import normalise_lang, t
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+    from workshift.evidence.did import DidResult
+    from workshift.evidence.synth import SynthResult
+
+_PRE, _POST, _GREY = "#c0392b", "#1f5fa8", "rgba(120,120,120,0.35)"
+
+
+def _fmt(value: object, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "—"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _ci(low: float, high: float, digits: int = 4) -> str:
+    return f"[{_fmt(low, digits)}, {_fmt(high, digits)}]"
+
+
+def _effects_figure(frame: pd.DataFrame, x: str, post: pd.Series, crit_label: str, s, x_title: str) -> go.Figure:
+    """Point estimates with confidence bars, pre-treatment in red and post-treatment in blue."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for mask, name, colour in ((~post, s("pre"), _PRE), (post, s("post"), _POST)):
+        part = frame[mask.to_numpy()]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part[x], y=part["estimate"], mode="markers", name=name, marker={"color": colour, "size": 9},
+            error_y={"type": "data", "symmetric": False, "array": part["ci_high"] - part["estimate"],
+                     "arrayminus": part["estimate"] - part["ci_low"], "color": colour},
+        ))
+    fig.add_hline(y=0, line={"color": "#888", "dash": "dot"})
+    fig.update_layout(xaxis_title=x_title, yaxis_title=crit_label, template="plotly_white", height=420,
+                      margin={"t": 30})
+    return fig
+
+
+def did_report(result: DidResult, path: str | Path, lang: str = "en", focus: str = "did") -> Path:
+    """Write the report of a staggered DiD (``focus`` "did") or event-study (``focus`` "event-study") run."""
+    lang = normalise_lang(lang)
+
+    def s(key: str, **fields: Any) -> str:
+        return t(f"evaluate.{key}", lang, **fields)
+
+    level = round(100 * (1 - result.alpha))
+    figures = Figures()
+    label = f"{result.outcome}" + (f" ({result.outcome_unit})" if result.outcome_unit else "")
+    rows = [[s(kind), _fmt(a.overall.estimate), _fmt(a.overall.se), _ci(a.overall.ci_low, a.overall.ci_high)]
+            for kind, a in result.aggregations.items()]
+    estimates = table_html(rows, [s("aggregation"), s("estimate"), s("se"), s("ci", level=level)])
+
+    dynamic = result.aggregations["dynamic"]
+    band = s("band" if result.inference.get("uniform_bands") else "ci", level=level)
+    es_fig = _effects_figure(dynamic.detail, "event_time", dynamic.detail["event_time"] >= 0, label, s,
+                             s("event_time"))
+    es_rows = [[int(r.event_time), _fmt(r.estimate), _fmt(r.se), _ci(r.ci_low, r.ci_high)]
+               for r in dynamic.detail.itertuples()]
+    event_study = figures.html(es_fig) + table_html(es_rows, [s("event_time"), s("estimate"), s("se"), band])
+
+    gt = result.group_time.rename(columns={"att": "estimate"})
+    gt_fig = _group_time_figure(gt, s, label)
+    gt_rows = [[int(r.group), int(r.time), _fmt(r.estimate), _fmt(r.se), _ci(r.ci_low, r.ci_high)]
+               for r in gt.itertuples()]
+    group_time = figures.html(gt_fig) + table_html(gt_rows, [s("cohort"), s("period"), s("att_gt"), s("se"), band])
+
+    def detail_table(kind: str, key: str) -> str:
+        agg = result.aggregations[kind]
+        rows = [[int(r[agg.key]), _fmt(r["estimate"]), _fmt(r["se"]), _ci(r["ci_low"], r["ci_high"])]
+                for r in agg.detail.to_dict("records")]
+        return table_html(rows, [s(key), s("estimate"), s("se"), band])
+
+    prov = result.provenance
+    setup_rows = [
+        [s("outcome"), label], [s("units"), result.n_units], [s("observations"), result.n_obs],
+        [s("panel"), result.panel_kind], [s("control_group"), s(f"control_{result.control}")],
+        [s("base_period"), result.base_period],
+        [s("inference"), ", ".join(f"{k}={v}" for k, v in result.inference.items())],
+        [s("cohort_sizes"), ", ".join(f"{g}: {n}" for g, n in result.cohorts.items())],
+        [s("data_file"), prov.get("data_file")], [s("sha256"), prov.get("data_sha256")],
+    ]
+    sections = [
+        (s("estimates"), estimates + f"<p class=\"muted\">{esc(s('reading_did'))}</p>"),
+        (s("event_study"), event_study),
+    ]
+    if focus == "did":
+        sections += [(s("group_time"), group_time), (s("by_group"), detail_table("group", "cohort")),
+                     (s("by_calendar"), detail_table("calendar", "period"))]
+    sections.append((s("setup"), table_html(setup_rows, ["", ""])))
+    if result.warnings:
+        sections.append((s("notes"), "<ul>" + "".join(f"<li>{esc(w)}</li>" for w in result.warnings) + "</ul>"))
+    title = s("title_event_study" if focus == "event-study" else "title_did", outcome=result.outcome)
+    return write_report(path, render_page(title, lang, sections))
+
+
+def _group_time_figure(gt: pd.DataFrame, s, label: str) -> go.Figure:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for g, part in gt.groupby("group"):
+        fig.add_trace(go.Scatter(
+            x=part["time"], y=part["estimate"], mode="lines+markers", name=f"{s('cohort')} {g}",
+            error_y={"type": "data", "symmetric": False, "array": part["ci_high"] - part["estimate"],
+                     "arrayminus": part["estimate"] - part["ci_low"]},
+        ))
+    fig.add_hline(y=0, line={"color": "#888", "dash": "dot"})
+    fig.update_layout(xaxis_title=s("period"), yaxis_title=label, template="plotly_white", height=420,
+                      margin={"t": 30})
+    return fig
+
+
+def synth_report(result: SynthResult, path: str | Path, lang: str = "en") -> Path:
+    """Write the report of a synthetic-control-type run."""
+    import plotly.graph_objects as go
+
+    lang = normalise_lang(lang)
+
+    def s(key: str, **fields: Any) -> str:
+        return t(f"evaluate.{key}", lang, **fields)
+
+    level = round(100 * (1 - result.alpha))
+    figures = Figures()
+    label = f"{result.outcome}" + (f" ({result.outcome_unit})" if result.outcome_unit else "")
+    path_frame = result.path
+    start = str(result.treatment_start)
+    periods = path_frame["period"].astype(str)
+
+    paths = go.Figure()
+    paths.add_trace(go.Scatter(x=periods, y=path_frame["actual"], name=s("actual"), line={"color": _POST}))
+    paths.add_trace(go.Scatter(x=periods, y=path_frame["synthetic"], name=s("synthetic"),
+                               line={"color": _PRE, "dash": "dash"}))
+    paths.add_vline(x=start, line={"color": "#888", "dash": "dot"})
+    paths.update_layout(xaxis_title=s("period"), yaxis_title=label, template="plotly_white", height=420,
+                        xaxis_type="category", margin={"t": 30})
+
+    gaps = go.Figure()
+    for unit, part in result.placebo_paths.groupby("unit", sort=False):
+        gaps.add_trace(go.Scatter(x=part["period"], y=part["gap"], mode="lines", line={"color": _GREY, "width": 1},
+                                  name=str(unit), legendgroup="placebo", showlegend=False))
+    gaps.add_trace(go.Scatter(x=periods, y=path_frame["gap"], mode="lines", line={"color": _POST, "width": 3},
+                              name=", ".join(result.treated)))
+    gaps.add_vline(x=start, line={"color": "#888", "dash": "dot"})
+    gaps.add_hline(y=0, line={"color": "#888"})
+    gaps.update_layout(xaxis_title=s("period"), yaxis_title=s("gap"), template="plotly_white", height=420,
+                       xaxis_type="category", margin={"t": 30})
+
+    ratios = result.placebos.sort_values("ratio")
+    bars = go.Figure(go.Bar(
+        x=list(ratios["ratio"]) + [result.rmspe_ratio], y=list(ratios["unit"]) + [", ".join(result.treated)],
+        orientation="h", marker={"color": [_GREY] * len(ratios) + [_POST]},
+    ))
+    bars.update_layout(xaxis_title=s("ratio"), template="plotly_white", height=max(420, 16 * (len(ratios) + 1)),
+                       margin={"t": 30}, yaxis={"categoryorder": "total ascending"})
+
+    summary = table_html([
+        [s("method"), s(f"method_{result.method}")],
+        [s("treated"), ", ".join(result.treated)], [s("treatment_start"), start], [s("outcome"), label],
+        [s("estimate"), _fmt(result.att, 3)], [s("se"), _fmt(result.se, 3)],
+        [s("ci", level=level), _ci(result.ci_low, result.ci_high, 3)],
+        [s("pre_rmspe"), _fmt(result.pre_rmspe, 3)], [s("post_rmspe"), _fmt(result.post_rmspe, 3)],
+        [s("ratio"), _fmt(result.rmspe_ratio, 3)], [s("p_value"), _fmt(result.p_value, 3)],
+        [s("inference"), result.inference.get("se_rule")],
+        [s("data_file"), result.provenance.get("data_file")], [s("sha256"), result.provenance.get("data_sha256")],
+    ], ["", ""])
+    donors = [[u, _fmt(w, 4)] for u, w in result.weights.items() if w > 0]
+    sections = [
+        (s("summary"), summary + f"<p class=\"muted\">{esc(s('reading_synth'))}</p>"),
+        (s("paths"), figures.html(paths)),
+        (s("placebos"), f"<h3>{esc(s('placebo_gaps'))}</h3>" + figures.html(gaps)
+         + f"<h3>{esc(s('ratio_title'))}</h3>" + figures.html(bars)),
+        (s("weights"), table_html(donors, [s("unit"), s("weight")])),
+    ]
+    if result.method == "sdid":
+        lams = [[p, _fmt(w, 4)] for p, w in result.time_weights.items() if w > 0]
+        sections.append((s("time_weights"), table_html(lams, [s("period"), s("weight")])))
+    if result.warnings:
+        sections.append((s("notes"), "<ul>" + "".join(f"<li>{esc(w)}</li>" for w in result.warnings) + "</ul>"))
+    title = s("title_synth", method=result.method.upper(), outcome=result.outcome, treated=", ".join(result.treated))
+    return write_report(path, render_page(title, lang, sections))
