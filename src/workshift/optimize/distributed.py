@@ -51,12 +51,15 @@ class DaskEvaluator:
     """Evaluate a population's chunks in parallel on a Dask cluster (local by default)."""
 
     def __init__(self, evaluate: Evaluator, chunk_size: int = 50, address: str | None = None,
-                 n_workers: int | None = None) -> None:
+                 n_workers: int | None = None, client: Any = None) -> None:
         from dask.distributed import Client, LocalCluster
 
         self.chunk_size = chunk_size
         self._cluster: Any = None
-        if address:
+        self._own_client = client is None
+        if client is not None:
+            self.client = client
+        elif address:
             self.client = Client(address)
         else:
             import os
@@ -73,7 +76,8 @@ class DaskEvaluator:
         return concat(self.client.gather(futures))
 
     def close(self) -> None:
-        self.client.close()
+        if self._own_client:
+            self.client.close()
         if self._cluster is not None:
             self._cluster.close()
 

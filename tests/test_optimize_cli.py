@@ -1,0 +1,90 @@
+"""`workshift optimize` and the policy demo: bad input fails cleanly with nothing written; the US pack end to end."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+
+import pytest
+
+from workshift.cli import main
+from workshift.config import CHECKOUT_ROOT
+from workshift.store import Store
+
+SCENARIO = CHECKOUT_ROOT / "scenarios" / "genai_policy.toml"
+
+
+def _write(tmp_path, policy: dict, market: dict | None = None):
+    import tomli_w
+
+    raw = tomllib.loads(SCENARIO.read_text())
+    raw["policy"] = {**raw["policy"], **policy}
+    if market:
+        raw["market"] = {**raw["market"], **market}
+    path = tmp_path / "scenario.toml"
+    path.write_bytes(tomli_w.dumps(raw).encode())
+    return path
+
+
+@pytest.mark.parametrize(("policy", "args", "message"), [
+    ({"budget": -5.0}, [], "negative"),
+    ({"levers": {"training": {"min": 0.3, "max": 0.1}}}, [], "inverted"),
+    ({"levers": {"trainin": {"max": 0.1}}}, [], "did you mean 'training'"),
+    ({}, ["--objectives", "employment_rate,incom"], "did you mean 'income'"),
+    ({}, ["--algorithm", "nsga4"], "unknown algorithm"),
+])
+def test_bad_input_exits_2_and_writes_nothing(tmp_path, fresh_home, capsys, policy, args, message) -> None:
+    path = _write(tmp_path, policy)
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exit_:
+        main(["optimize", str(path), "--pop", "4", "--generations", "1", "--out", str(out), *args])
+    assert exit_.value.code == 2
+    assert message in re.sub(r"\s+", " ", capsys.readouterr().err)
+    assert not out.exists() and Store().runs() == []
+
+
+def test_objective_that_the_run_cannot_compute(tmp_path, fresh_home, capsys) -> None:
+    path = _write(tmp_path, {}, {"extensions": ["flexible", "training", "exit", "income"]})
+    with pytest.raises(SystemExit) as exit_:
+        main(["optimize", str(path), "--objectives", "employment_rate,job_quality,cost"])
+    assert exit_.value.code == 2
+    assert "cannot be computed" in capsys.readouterr().err and Store().runs() == []
+
+
+def test_optimize_on_the_us_pack_json_store_plan_and_reports(us_pack, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    main_args = ["optimize", str(SCENARIO), "--pop", "6", "--generations", "2", "--seed", "3", "--json",
+                 "--out", str(out)]
+    with pytest.raises(SystemExit) as exit_:
+        main(main_args)
+    assert exit_.value.code == 0
+    result = json.loads(capsys.readouterr().out)
+    for key in ("baseline", "pareto", "recommended", "hypervolume", "evaluations", "seconds", "plan_id"):
+        assert key in result
+    assert result["evaluations"] == 12
+    assert set(result["recommended"]) >= {"portfolio", "objectives", "cost", "schedule"}
+    assert all(m["cost"] <= result["budget"] * (1 + 1e-9) for m in result["pareto"])
+    store = Store()
+    plan = store.table(result["plan_id"], "trajectory")
+    assert list(plan.columns) == ["indicator", "region", "period", "projected", "lower", "upper"]
+    assert set(plan["indicator"]) == {"unemployment_rate", "employment_rate", "long_term_unemployment_rate"}
+    assert (plan["lower"] < plan["projected"]).all() and (plan["projected"] < plan["upper"]).all()
+    assert store.run(result["run_id"]).kind == "optimize"
+    en = (out / "policy_report.en.html").read_text()
+    zh = (out / "policy_report.zh.html").read_text()
+    assert "Pareto front" in en and "帕累托前沿" in zh
+    assert 'src="http' not in en and "plotly" in en  # plotly inlined: the report works offline
+
+
+def test_policy_demo_returns_headline_and_writes_both_reports(us_pack, tmp_path) -> None:
+    from workshift.optimize.demo import run_policy_demo
+
+    stages = []
+    got = run_policy_demo(us_pack, tmp_path, pop=4, generations=2,
+                          progress=lambda stage, done, total: stages.append(stage))
+    assert [row["objective"] for row in got["headline"]][:4] == ["employment_rate", "job_quality", "income", "cost"]
+    assert set(got["reports"]) == {"en", "zh"} and all((tmp_path / f"policy_report.{k}.html").exists()
+                                                        for k in ("en", "zh"))
+    assert {"prepare", "optimise", "report"} <= set(stages)
+    assert got["plan_id"].startswith("plan-") and got["evaluations"] == 8

@@ -1,0 +1,101 @@
+"""Optimisation on the engine (a small synthetic economy): budget, zero budget, seeds, Dask, calibration."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from workshift.errors import InputError
+from workshift.market.inputs import synthetic
+from workshift.optimize.pipeline import load_policy_scenario, prepare, search, summarise
+
+MONTH = 52 / 12
+
+
+def _scenario(**policy) -> dict:
+    return {
+        "market": {"step_weeks": MONTH, "delta_u": 0.0103, "delta_v": 0.0077, "gamma_u": 0.106, "gamma_v": 0.106,
+                   "ltu_steps": 6, "extensions": ["flexible", "training", "exit", "income", "insurance"]},
+        "shock": {"index": "gpts_beta", "start_step": 6, "adoption_steps": 36},
+        "policy": {"budget": 2e9, "horizon_years": 3, "phases": 3, **policy},
+    }
+
+
+@cache
+def _prepared(budget: float = 2e9):
+    sc = load_policy_scenario(_scenario(budget=budget), path="synthetic.toml")
+    return prepare(sc, ["employment_rate", "job_quality", "ai_displacement", "cost"], inputs=synthetic(40, seed=3))
+
+
+def test_baseline_and_calibration_inside_the_engine() -> None:
+    prep = _prepared()
+    base = prep.baseline
+    assert 0.85 < base["employment_rate"] < 0.99 and base["cost"] == 0.0
+    assert base["ai_displacement"] > 0  # the shock causes unemployment
+    for lid, cal in prep.evaluator.ctx.calibration.items():
+        target = np.array(prep.scenario.catalogue[lid].participant_profile)
+        assert np.max(np.abs(np.array(cal.fitted) - target)) < 1.0, lid
+
+
+def test_pareto_respects_budget_and_policy_helps() -> None:
+    prep = _prepared()
+    res = search(prep, "nsga2", pop=12, generations=3, seed=2)
+    out = summarise(prep, res)
+    assert {"baseline", "pareto", "recommended", "hypervolume", "evaluations", "seconds"} <= set(out)
+    assert out["evaluations"] == 36 and out["pareto"]
+    assert all(m["cost"] <= 2e9 * (1 + 1e-9) for m in out["pareto"])
+    rec = out["recommended"]
+    assert {"portfolio", "objectives", "cost", "schedule"} <= set(rec)
+    assert sum(row["spending"] for row in rec["schedule"]) == pytest.approx(rec["cost"])
+    best = max(m["objectives"]["employment_rate"] for m in out["pareto"])
+    assert best > out["baseline"]["employment_rate"]
+
+
+def test_zero_budget_only_baseline_is_feasible() -> None:
+    prep = _prepared(0.0)
+    res = search(prep, "nsga2", pop=8, generations=2, seed=1)
+    assert np.all(res.x[res.feasible] == 0.0)
+    assert np.all(res.x[res.pareto] == 0.0)
+
+
+def test_same_seed_same_numbers_and_chunking_or_shipping_changes_nothing() -> None:
+    """Dask ships the evaluator (pickled) to workers and evaluates chunks: neither may change a number.
+    (tests/test_optimize_dask.py runs the Dask cluster itself.)"""
+    import cloudpickle
+
+    from workshift.optimize.distributed import ChunkedEvaluator
+
+    prep = _prepared()
+    a = search(prep, "nsga2", pop=8, generations=2, seed=5)
+    b = search(prep, "nsga2", pop=8, generations=2, seed=5, chunk_size=3)
+    assert np.array_equal(a.x, b.x) and a.hypervolume == b.hypervolume
+    for key in a.values:
+        assert np.array_equal(a.values[key], b.values[key]), key
+    shipped = cloudpickle.loads(cloudpickle.dumps(prep.evaluator))
+    x = a.x[:6]
+    here, there = ChunkedEvaluator(prep.evaluator, 6)(x), ChunkedEvaluator(shipped, 2)(x)
+    for key in here:
+        assert np.array_equal(here[key], there[key]), key
+
+
+def test_bad_policy_sections() -> None:
+    with pytest.raises(InputError, match="negative"):
+        load_policy_scenario(_scenario(budget=-1.0))
+    with pytest.raises(InputError, match="inverted"):
+        load_policy_scenario(_scenario(levers={"training": {"min": 0.2, "max": 0.1}}))
+    with pytest.raises(InputError, match="did you mean 'job_matching'"):
+        load_policy_scenario(_scenario(levers={"job_matchng": {"max": 0.1}}))
+    raw = _scenario()
+    raw["market"]["extensions"] = ["flexible"]
+    with pytest.raises(InputError, match="needs the engine extension"):
+        load_policy_scenario({**raw, "policy": {**raw["policy"], "levers": {"training": {"max": 0.1}}}})
+    sc = load_policy_scenario(raw)
+    assert "training" in sc.skipped  # not named: left out, and said so
+    with pytest.raises(InputError, match="cannot be computed"):
+        prepare(sc, ["income"])
+    no_shock = _scenario()
+    no_shock["shock"] = {"index": "none"}
+    with pytest.raises(InputError, match="needs an AI shock"):
+        prepare(load_policy_scenario(no_shock), ["coverage", "cost"])
