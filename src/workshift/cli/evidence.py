@@ -186,6 +186,8 @@ def monitor_check(
         console = Console()
         console.print(f"plan {plan}: {result.meta['observations']['matched']} observations matched, "
                       f"{len(alerts)} alert(s); stored as run {result.run_id}")
+        for note in result.meta["notes"]:
+            console.print(f"[yellow]note:[/] {note}", highlight=False)
         for alert in alerts:
             console.print(f"[bold red]{alert['rule']}[/]: {alert['message']}", highlight=False)
         if alerts:

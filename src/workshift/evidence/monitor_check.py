@@ -150,7 +150,7 @@ def check(plan_id: str, home: str | Path | None = None, *, ewma_lambda: float = 
     if joined.groupby(["indicator", "region"])["order"].agg(lambda p: len({x.freqstr for x in p})).gt(1).any():
         raise DataError("a series mixes months, quarters or years", expected="one frequency per indicator and region")
     joined["z"] = standardise(joined, level)
-    blocks, alerts, sahm_tables = [], [], []
+    blocks, alerts, sahm_tables, notes = [], [], [], []
     sahm_names = set(SAHM_INDICATORS) | set(meta.get("sahm_indicators", []))
     for key, block in joined.sort_values("order").groupby(["indicator", "region"], sort=True):
         block, found = _series_rules(key, block.reset_index(drop=True), rules)
@@ -163,6 +163,9 @@ def check(plan_id: str, home: str | Path | None = None, *, ewma_lambda: float = 
             table, found = _sahm(key, history, first, scale)
             sahm_tables.append(table)
             alerts += found
+            if table["gap"].isna().all():
+                notes.append(f"Sahm rule not evaluable for {key[0]} ({key[1]}): it needs 15 consecutive months "
+                             "of observations")
     residuals = pd.concat(blocks, ignore_index=True).drop(columns="order")
     action = t("evidence.action_reoptimise", "en", scenario=meta.get("scenario") or "SCENARIO.toml")
     alert_frame = pd.DataFrame(alerts)
@@ -180,7 +183,7 @@ def check(plan_id: str, home: str | Path | None = None, *, ewma_lambda: float = 
         "in_control_arl": {"ewma": charts.ewma_arl(ewma_lambda, ewma_L), "cusum": charts.cusum_arl(cusum_k, cusum_h)},
         "observations": {"matched": int(len(joined)), "latest_period": str(residuals["period"].max()),
                          "sources": used.to_dict("records")},
-        "alerts": int(len(alert_frame)), "action": action,
+        "alerts": int(len(alert_frame)), "action": action, "notes": notes,
     }
     run_id = None
     if save:

@@ -139,7 +139,7 @@ def monitor_report(result: CheckResult, path: str | Path, lang: str = "en") -> P
     series_html = "".join(figures.html(_series_figure(block, lang))
                           for _, block in result.residuals.groupby(["indicator", "region"], sort=True))
     sections = [(s("alerts"), alerts_html), (s("trajectory"), series_html)]
-    if not result.sahm.empty:
+    if result.sahm["gap"].notna().any():
         sections.append((s("sahm_title"), figures.html(_sahm_figure(result.sahm, lang))))
     sources = [[src.get("source_file"), src.get("source_sha256", "")[:12], src.get("ingested")]
                for src in meta["observations"]["sources"]]
