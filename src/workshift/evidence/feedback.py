@@ -1,0 +1,412 @@
+"""Feedback: an evaluation result updates a programme lever's effect on participants' employment probability.
+
+The lever parameter (``effect_lt1y``, ``effect_1to2y`` or ``effect_gt2y``, percentage points) is the effect
+theta of *this* programme on its participants. Before any local evidence its prior is the random-effects
+predictive distribution of the meta-analysis the lever cites:
+
+    theta ~ N(mu_hat, SE(mu_hat)^2 + tau^2)
+
+(pooled mean, its standard error, between-study variance). An evaluation gives y ~ N(theta, s^2) after its
+outcome is converted to percentage points (:func:`to_percentage_points`). The normal-normal update is
+
+    1 / v1 = 1 / v0 + 1 / s^2,    m1 = v1 (m0 / v0 + y / s^2),    B = v1 / v0 = s^2 / (s^2 + v0),
+
+B the shrinkage weight (the share of the way from y back to the prior mean: m1 = B m0 + (1 - B) y).
+Updates chain (sequential Bayes): once a feedback is recorded, the next one starts from the recorded
+posterior; the same run (or the same data file and outcome) is never fed twice. Records go through
+:func:`workshift.policy.catalogue.record_lever_update`, so ``load_catalogue`` and the next ``optimize`` see
+them. Docs: docs/feedback.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workshift.errors import DataError, InputError, NotFoundError, closest
+
+PARAMETERS = ("effect_lt1y", "effect_1to2y", "effect_gt2y")
+DEFAULT_PARAMETER = "effect_lt1y"
+OUTCOME_KINDS = ("employment_probability", "employment_rate_pct", "log_employment")
+# Declared outcome units (evaluate --outcome-unit) read as a kind; anything else needs --outcome-kind.
+UNIT_ALIASES = {
+    **{k: k for k in OUTCOME_KINDS},
+    "employment probability": "employment_probability", "probability of employment": "employment_probability",
+    "employment_rate": "employment_rate_pct", "employment rate (%)": "employment_rate_pct",
+    "employment rate, %": "employment_rate_pct", "log employment": "log_employment",
+}
+_KIND_LABELS = {"employment_probability": "an employment probability",
+                "employment_rate_pct": "an employment rate in percent", "log_employment": "a log of employment"}
+EFFECT_UNIT = "percentage points of employment probability"
+SOURCE = "workshift evaluate feedback"
+# Between-study sd (pp) used when a lever file carries no `tau` key for the parameter (docs/feedback.md).
+DEFAULT_TAU: dict[str, tuple[float, str]] = {
+    "job_matching": (5.0, "Assumed between-study sd of job-search-assistance effects on participants' "
+                          "employment probability, at the scale of the dispersion of the employment-probability "
+                          "estimates in Card, Kluve & Weber (2018, JEEA 16(3): 894-931, Section 5); provisional "
+                          "until the lever file carries `tau` (see docs/feedback.md)"),
+}
+
+
+@dataclass(frozen=True)
+class Prior:
+    mean: float  # pp, as sd
+    sd: float
+    kind: str  # "meta_analysis" | "previous_update"
+    source: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One evaluation result in its own outcome units, with where it came from."""
+
+    estimate: float
+    se: float
+    outcome: str
+    outcome_unit: str
+    method: str
+    evidence_id: str  # the run id, or a content hash for a result not stored as a run
+    source: str
+    run_id: str | None = None
+    data_sha256: str | None = None
+    data_file: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class Conversion:
+    kind: str
+    estimate_pp: float
+    se_pp: float
+    formula: str
+    baseline_rate: float | None = None
+    participant_share: float = 1.0
+
+
+@dataclass
+class Update:
+    lever: str
+    parameter: str
+    prior: Prior
+    evidence: Evidence
+    conversion: Conversion
+    posterior_mean: float
+    posterior_sd: float
+    shrinkage_weight: float
+    notes: list[str] = field(default_factory=list)
+    recorded: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.conversion
+        return {
+            "lever": self.lever, "parameter": self.parameter, "unit": EFFECT_UNIT,
+            "prior": asdict(self.prior),
+            "likelihood": {"mean": c.estimate_pp, "sd": c.se_pp, "outcome_kind": c.kind, "conversion": c.formula,
+                           "baseline_rate": c.baseline_rate, "participant_share": c.participant_share,
+                           "estimate_raw": self.evidence.estimate, "se_raw": self.evidence.se},
+            "posterior": {"mean": self.posterior_mean, "sd": self.posterior_sd},
+            "shrinkage_weight": self.shrinkage_weight, "data_weight": 1.0 - self.shrinkage_weight,
+            "evidence": asdict(self.evidence), "notes": self.notes, "recorded": self.recorded,
+        }
+
+
+def _positive(value: float, what: str) -> float:
+    if value is None or not math.isfinite(value) or value <= 0:
+        raise InputError(f"{what} must be a positive finite number, got {value}")
+    return float(value)
+
+
+def conjugate_update(prior_mean: float, prior_sd: float, estimate: float, se: float) -> tuple[float, float, float]:
+    """Normal-normal posterior (mean, sd) and shrinkage weight B = s^2 / (s^2 + prior variance)."""
+    v0, s2 = _positive(prior_sd, "prior sd") ** 2, _positive(se, "standard error") ** 2
+    if not (math.isfinite(prior_mean) and math.isfinite(estimate)):
+        raise InputError("prior mean and estimate must be finite")
+    v1 = 1.0 / (1.0 / v0 + 1.0 / s2)
+    return v1 * (prior_mean / v0 + estimate / s2), math.sqrt(v1), v1 / v0
+
+
+def random_effects(estimates, ses) -> dict[str, float]:
+    """DerSimonian-Laird random-effects meta-analysis: pooled mean, its SE, tau^2 and the predictive sd."""
+    y, v = np.asarray(estimates, dtype=float), np.asarray(ses, dtype=float) ** 2
+    if y.ndim != 1 or y.shape != v.shape or len(y) < 2 or not (np.isfinite(y).all() and (v > 0).all()):
+        raise InputError("random_effects needs two or more finite estimates with positive standard errors")
+    w = 1.0 / v
+    q = float(np.sum(w * (y - np.sum(w * y) / w.sum()) ** 2))
+    tau2 = max(0.0, (q - (len(y) - 1)) / (w.sum() - np.sum(w**2) / w.sum()))
+    w_re = 1.0 / (v + tau2)
+    mean, se = float(np.sum(w_re * y) / w_re.sum()), float(math.sqrt(1.0 / w_re.sum()))
+    return {"mean": mean, "se": se, "tau2": tau2, "q": q, "k": len(y), "predictive_sd": math.sqrt(se**2 + tau2)}
+
+
+def _check_parameter(lever: Any, parameter: str) -> None:
+    if lever.participant_profile is None:
+        raise InputError(f"lever '{lever.id}' has no effect on participants' employment probability to update",
+                         hint="feedback applies to programme levers with effect_lt1y/effect_1to2y/effect_gt2y")
+    if parameter not in PARAMETERS:
+        found = closest(parameter, PARAMETERS)
+        raise NotFoundError(f"'{parameter}' is not a participant employment effect",
+                            hint=f"did you mean '{found}'?" if found else f"use one of {', '.join(PARAMETERS)}")
+    if not lever.effects[parameter].unit.startswith(EFFECT_UNIT):
+        raise DataError(f"{lever.id}.{parameter} is in '{lever.effects[parameter].unit}', not {EFFECT_UNIT}")
+
+
+def meta_prior(lever_id: str, parameter: str = DEFAULT_PARAMETER) -> Prior:
+    """The packaged meta-analytic prior N(mu_hat, SE^2 + tau^2) of one lever parameter (no recorded updates).
+
+    mu_hat is the lever file's ``value``; SE its ``pooled_se`` key, else its ``sd``; tau its ``tau`` key, else
+    :data:`DEFAULT_TAU`.
+    """
+    from workshift.policy.catalogue import LEVER_DIR, get_lever, packaged_levers
+
+    lever = get_lever(lever_id, packaged_levers())
+    _check_parameter(lever, parameter)
+    effect = lever.effects[parameter]
+    with open(LEVER_DIR / f"{lever_id}.toml", "rb") as handle:
+        raw = tomllib.load(handle)["effects"][parameter]
+    se = raw.get("pooled_se", effect.sd)
+    if "tau" in raw:
+        tau, tau_source = float(raw["tau"]), str(raw.get("tau_source", effect.source))
+    elif lever_id in DEFAULT_TAU:
+        tau, tau_source = DEFAULT_TAU[lever_id]
+    else:
+        raise InputError(f"lever '{lever_id}' carries no between-study variance for {parameter}",
+                         hint=f"add `tau` (between-study sd, pp) and `pooled_se` to [effects.{parameter}] "
+                              f"in levers/{lever_id}.toml")
+    if se is None or not (float(se) >= 0 and tau >= 0 and float(se) + tau > 0):
+        raise DataError(f"{lever_id}.{parameter}: pooled SE and tau must be >= 0 and not both 0")
+    se = float(se)
+    return Prior(effect.value, math.sqrt(se**2 + tau**2), "meta_analysis", effect.source,
+                 {"pooled_mean": effect.value, "pooled_se": se, "tau": tau, "tau2": tau**2,
+                  "tau_source": tau_source})
+
+
+def current_prior(lever_id: str, parameter: str = DEFAULT_PARAMETER, home: str | Path | None = None) -> Prior:
+    """The prior of the next update: the latest recorded value of the parameter, else :func:`meta_prior`."""
+    from workshift.policy.catalogue import get_lever, load_catalogue
+
+    lever = get_lever(lever_id, load_catalogue(home))
+    _check_parameter(lever, parameter)
+    effect = lever.effects[parameter]
+    if effect.provenance is None:
+        return meta_prior(lever_id, parameter)
+    if effect.sd is None or not effect.sd > 0:
+        raise DataError(f"the recorded value of {lever_id}.{parameter} has no positive sd to update from",
+                        hint="record it again with its standard deviation")
+    prov = effect.provenance
+    return Prior(effect.value, effect.sd, "previous_update",
+                 f"recorded update of {prov.get('created', '?')} ({prov.get('source', 'unknown source')})",
+                 {"evidence_id": prov.get("evidence_id", prov.get("run_id")), "created": prov.get("created")})
+
+
+def evidence_from_run(run_id: str, home: str | Path | None = None) -> Evidence:
+    """The headline ATT (estimate, se) of a stored ``evaluate`` run, with its provenance."""
+    from workshift.store import Store
+
+    store = Store(home)
+    runs = {r.run_id: r for r in store.runs()}
+    if run_id not in runs:
+        found = closest(run_id, [r for r, v in runs.items() if v.kind == "evaluate"])
+        raise NotFoundError(f"no run '{run_id}' in {store.path}",
+                            hint=f"did you mean '{found}'?" if found else "list runs of kind 'evaluate'")
+    run = runs[run_id]
+    if run.kind != "evaluate":
+        raise InputError(f"run '{run_id}' is a '{run.kind}' run, not an evaluation",
+                         hint="feed back runs of `workshift evaluate did|synth|event-study`")
+    att, meta = run.meta.get("att") or {}, run.meta
+    if att.get("estimate") is None:
+        raise DataError(f"run '{run_id}' carries no ATT estimate")
+    if att.get("se") is None or not att["se"] > 0:
+        raise InputError(f"run '{run_id}' has no positive standard error: it cannot be weighed against the prior",
+                         hint="re-run the evaluation with inference (bootstrap or placebo draws)")
+    return Evidence(float(att["estimate"]), float(att["se"]), str(meta.get("outcome", "")),
+                    str(meta.get("outcome_unit") or ""), str(meta.get("method", meta.get("command", ""))),
+                    run_id, f"evaluate run {run_id}", run_id, meta.get("data_sha256"), meta.get("data_file"),
+                    run.created)
+
+
+def evidence_from_result(result: Any, run_id: str | None = None) -> Evidence:
+    """Evidence from a did/synth result object (``att``, ``se``, ``outcome``, ``provenance``, ``to_dict()``)."""
+    summary = result.to_dict()
+    method = str(summary["method"])
+    ident = run_id or "result:" + hashlib.sha256(json.dumps(
+        {"method": method, "outcome": result.outcome, "att": summary["att"], "provenance": result.provenance},
+        sort_keys=True, default=str).encode()).hexdigest()[:16]
+    prov = result.provenance or {}
+    if not (result.se is not None and result.se > 0):
+        raise InputError("the result has no positive standard error: it cannot be weighed against the prior")
+    return Evidence(float(result.att), float(result.se), result.outcome, result.outcome_unit or "", method,
+                    ident, f"{method} result" + (f" (run {run_id})" if run_id else ""), run_id,
+                    prov.get("data_sha256"), prov.get("data_file"), datetime.now(UTC).date().isoformat())
+
+
+def manual_evidence(estimate: float, se: float, source: str = "typed in by hand", outcome_unit: str = "") -> Evidence:
+    """A result typed in by hand; identified by its content so the same entry is not fed twice."""
+    _positive(se, "standard error")
+    if not math.isfinite(estimate):
+        raise InputError(f"estimate must be finite, got {estimate}")
+    ident = "manual:" + hashlib.sha256(f"{estimate!r}|{se!r}|{source}".encode()).hexdigest()[:16]
+    return Evidence(float(estimate), float(se), "", outcome_unit, "manual", ident, source,
+                    date=datetime.now(UTC).date().isoformat())
+
+
+def resolve_kind(evidence: Evidence, kind: str | None) -> str:
+    """The outcome kind: the one asked for, else the run's declared unit; refuse an undeclared outcome."""
+    declared = UNIT_ALIASES.get(evidence.outcome_unit.strip().lower())
+    if kind is not None and kind not in OUTCOME_KINDS:
+        found = closest(kind, OUTCOME_KINDS)
+        raise InputError(f"unknown outcome kind '{kind}'",
+                         hint=f"did you mean '{found}'?" if found else f"use one of {', '.join(OUTCOME_KINDS)}")
+    unit = evidence.outcome_unit.strip()
+    # an explicit kind may name an undeclared unit, never overrule a declared one ("packs per capita")
+    if kind is not None and unit and (declared or "employ" not in unit.lower()) and kind != declared:
+        raise InputError(f"the evaluation declared its outcome unit as '{unit}', not {kind}",
+                         hint="re-run the evaluation with --outcome-unit naming the employment outcome's kind")
+    if kind or declared:
+        return kind or declared  # type: ignore[return-value]
+    named = f"outcome '{evidence.outcome}'" if evidence.outcome else "the outcome"
+    where = f" in '{unit}'" if unit else " (no unit declared)"
+    raise InputError(
+        f"{named}{where} of {evidence.source} is not an employment probability: the lever's effect is in "
+        f"{EFFECT_UNIT}, so the result is refused",
+        hint="if it is one, say which with --outcome-kind employment_probability | employment_rate_pct | "
+             "log_employment (the last with --baseline-rate R, the participants' employment rate without the "
+             "programme)")
+
+
+def to_percentage_points(evidence: Evidence, kind: str, baseline_rate: float | None = None,
+                         participant_share: float = 1.0) -> Conversion:
+    """Convert the estimate and its se to pp of employment probability per participant (docs/feedback.md)."""
+    share = _positive(participant_share, "participant share")
+    if share > 1:
+        raise InputError(f"participant share must be in (0, 1], got {share}")
+    if kind != "log_employment" and baseline_rate is not None:
+        raise InputError("a baseline rate converts only log-employment effects (--outcome-kind log_employment)")
+    b, s = evidence.estimate, evidence.se
+    if kind == "employment_probability":
+        est, se, formula = 100 * b, 100 * s, "pp = 100 x effect on the probability"
+    elif kind == "employment_rate_pct":
+        est, se, formula = b, s, "pp = effect on the rate in percent (probability = percent / 100)"
+    elif kind == "log_employment":
+        if baseline_rate is None:
+            raise InputError("a log-employment effect needs the baseline employment rate to become pp",
+                             hint="pass --baseline-rate R (participants' employment rate without the programme, "
+                                  "0 < R < 1)")
+        rate = _positive(baseline_rate, "baseline rate")
+        if rate >= 1:
+            raise InputError(f"baseline rate must be a probability in (0, 1), got {rate} (62% is 0.62)")
+        est, se = 100 * rate * math.expm1(b), 100 * rate * math.exp(b) * s
+        formula = "pp = 100 R (exp(b) - 1), se = 100 R exp(b) se_b (population unchanged by the programme)"
+    else:
+        raise InputError(f"unknown outcome kind '{kind}'", hint=f"use one of {', '.join(OUTCOME_KINDS)}")
+    if share < 1:
+        formula += f"; divided by the participant share {share:g} (Bloom: no effect on non-participants)"
+    est, se = est / share, se / share
+    if abs(est) > 100:
+        raise InputError(f"{est:.1f} pp is not a possible effect on an employment probability: is the outcome "
+                         f"really {_KIND_LABELS[kind]}?")
+    return Conversion(kind, est, se, formula, baseline_rate, share)
+
+
+def check_outcome_range(evidence: Evidence, kind: str) -> str | None:
+    """Refuse a declared probability/percent outcome whose data leave [0, 1] / [0, 100]; None when checked."""
+    from workshift.evidence.tabular import read_table, to_numeric
+    from workshift.files import sha256_file
+
+    if kind == "log_employment" or not evidence.outcome:
+        return None
+    path = Path(evidence.data_file) if evidence.data_file else None
+    if path is None or not path.is_file() or (evidence.data_sha256 and sha256_file(path) != evidence.data_sha256):
+        return "outcome range not checked: the evaluated data file is not available unchanged"
+    frame = read_table(path)
+    if evidence.outcome not in frame.columns:
+        return f"outcome range not checked: column '{evidence.outcome}' not in {path.name}"
+    values = to_numeric(frame[evidence.outcome]).dropna()
+    top = 1.0 if kind == "employment_probability" else 100.0
+    if len(values) and (values.min() < 0 or values.max() > top):
+        raise InputError(f"outcome '{evidence.outcome}' of {evidence.source} runs from {values.min():g} to "
+                         f"{values.max():g}: not {_KIND_LABELS[kind]} (expected 0 to {top:g})",
+                         hint="check --outcome-kind; a log or a count needs a documented conversion")
+    if kind == "employment_rate_pct" and len(values) and values.max() <= 1:
+        raise InputError(f"outcome '{evidence.outcome}' never exceeds 1: it looks like a probability, not a "
+                         "percentage", hint="use --outcome-kind employment_probability")
+    return None
+
+
+def feedback_history(lever_id: str, home: str | Path | None = None) -> list[dict[str, Any]]:
+    """Every recorded feedback of one lever (oldest first), from the ``lever_updates`` table."""
+    import duckdb
+
+    from workshift.policy.catalogue import UPDATES_TABLE
+    from workshift.store import Store
+
+    path = Store(home).path
+    if not path.exists():
+        return []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                           [UPDATES_TABLE]).fetchone()[0]:
+            return []
+        rows = con.execute(f"SELECT parameter, value, sd, provenance, created FROM {UPDATES_TABLE} "
+                           "WHERE lever = ? ORDER BY created, seq", [lever_id]).fetchall()
+    finally:
+        con.close()
+    records = [({"parameter": r[0], "value": r[1], "sd": r[2], "created": r[4]}, json.loads(r[3] or "{}"))
+               for r in rows]
+    return [{**row, **prov} for row, prov in records if prov.get("source") == SOURCE]
+
+
+def _refuse_double_counting(lever_id: str, parameter: str, evidence: Evidence, home: str | Path | None) -> None:
+    for past in feedback_history(lever_id, home):
+        same_data = (evidence.data_sha256 and past.get("data_sha256") == evidence.data_sha256
+                     and past.get("outcome") == evidence.outcome and past["parameter"] == parameter)
+        if past.get("evidence_id") == evidence.evidence_id or same_data:
+            what = (f"{evidence.source} ({evidence.evidence_id})" if past.get("evidence_id") == evidence.evidence_id
+                    else f"the same data (sha256 {evidence.data_sha256}) and outcome, via {past['evidence_id']},")
+            raise InputError(f"{what} was already fed back into {lever_id}.{past['parameter']} on "
+                             f"{past['created']}: counting it twice would overstate the evidence",
+                             hint="feed back an independent evaluation (new data) instead")
+
+
+def feedback(lever_id: str, evidence: Evidence, *, parameter: str = DEFAULT_PARAMETER,
+             outcome_kind: str | None = None, baseline_rate: float | None = None, participant_share: float = 1.0,
+             record: bool = True, home: str | Path | None = None) -> Update:
+    """Update one lever parameter with one evaluation result; record it unless ``record`` is False.
+
+    Every check runs before the single write, so a refused result leaves the store unchanged.
+    """
+    from workshift import __version__
+    from workshift.policy.catalogue import record_lever_update
+    from workshift.store import Store
+
+    prior = current_prior(lever_id, parameter, home)
+    kind = resolve_kind(evidence, outcome_kind)
+    conversion = to_percentage_points(evidence, kind, baseline_rate, participant_share)
+    notes = [n for n in [check_outcome_range(evidence, kind)] if n]
+    _refuse_double_counting(lever_id, parameter, evidence, home)
+    mean, sd, shrink = conjugate_update(prior.mean, prior.sd, conversion.estimate_pp, conversion.se_pp)
+    update = Update(lever_id, parameter, prior, evidence, conversion, mean, sd, shrink, notes)
+    if not record:
+        return update
+    provenance = {
+        "source": SOURCE, "evidence_id": evidence.evidence_id, "run_id": evidence.run_id,
+        "data_sha256": evidence.data_sha256, "data_file": evidence.data_file, "method": evidence.method,
+        "date": evidence.date, "outcome": evidence.outcome, "outcome_unit": evidence.outcome_unit,
+        "evidence_source": evidence.source, "outcome_kind": kind, "conversion": asdict(conversion),
+        "estimate": evidence.estimate, "se": evidence.se,
+        "prior": asdict(prior), "posterior": {"mean": mean, "sd": sd}, "shrinkage_weight": shrink,
+        "chained": prior.kind == "previous_update", "workshift": __version__,
+    }
+    record_lever_update(lever_id, parameter, mean, sd, provenance, home=home)
+    update.recorded = {"store": str(Store(home).path), "table": "lever_updates", "lever": lever_id,
+                       "parameter": parameter}
+    return update
