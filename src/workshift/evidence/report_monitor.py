@@ -146,6 +146,6 @@ def monitor_report(result: CheckResult, path: str | Path, lang: str = "en") -> P
     provenance = table_html([[s("plan"), meta["plan"]], [s("scenario"), meta.get("scenario") or "—"],
                              [s("vintage"), meta.get("plan_vintage") or "—"],
                              [s("matched"), meta["observations"]["matched"]]], ["", ""])
-    provenance += f"<p>{esc(s('sources'))}</p>" + table_html(sources, ["file", "sha256", "ingested"])
+    provenance += f"<p>{esc(s('sources'))}</p>" + table_html(sources, [s("source_file"), "sha256", s("ingested")])
     sections += [(s("rules_title"), rules_html), (s("provenance"), provenance)]
     return write_report(path, render_page(s("monitor_title", plan=result.plan_id), lang, sections))
