@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -25,6 +26,10 @@ def _scenario(**policy) -> dict:
 
 @cache
 def _prepared(budget: float = 2e9):
+    if budget != 2e9:  # same economy, another budget: nothing else to prepare again
+        prep = _prepared()
+        policy = replace(prep.scenario.policy, budget=budget)
+        return replace(prep, scenario=replace(prep.scenario, policy=policy))
     sc = load_policy_scenario(_scenario(budget=budget), path="synthetic.toml")
     return prepare(sc, ["employment_rate", "job_quality", "ai_displacement", "cost"], inputs=synthetic(40, seed=3))
 

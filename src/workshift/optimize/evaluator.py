@@ -30,7 +30,7 @@ from workshift.market.state import MarketState
 from workshift.market.step import step as reference_step
 from workshift.policy.calibration import Rates, calibrate_all
 from workshift.policy.catalogue import Lever, packaged_levers
-from workshift.policy.mapping import MAPPINGS, Context, augmented_target, combine
+from workshift.policy.mapping import MAPPINGS, Context, combine
 from workshift.policy.objectives import coverage, simulated_metrics
 from workshift.policy.portfolio import CostModel, PortfolioSpace
 
@@ -104,7 +104,7 @@ class PolicyEvaluator:
     start_step: int
     horizon_steps: int
     u_ref: np.ndarray  # (T,) unemployed without shock and policy
-    unshocked: np.ndarray  # (T, n) target demand without the shock, over the horizon
+    lost: np.ndarray  # (T, n) target demand the shock removes from each node, max(0, unshocked - shocked)
     pool: float  # displaced and at-risk workers (coverage denominator)
     reference: dict[str, np.ndarray] = field(default_factory=dict)  # no-shock path: unemployment_rate, u_nodes
 
@@ -135,7 +135,7 @@ class PolicyEvaluator:
         nodes = {k: np.zeros((T, batch, n)) for k in ("e", "u", "f")} if record_nodes else None
         state = self.start.take(np.zeros(batch, dtype=int)).copy()
         per_year = 52.0 / self.accounting.step_weeks
-        year, stepper, accountants = -1, None, []
+        year, stepper, accountants, kept = -1, None, [], np.zeros(batch)
         aug = ids.index("ai_augmentation") if "ai_augmentation" in ids else None
         for k in range(T):
             y = min(int(k / self.ctx.steps_per_year), self.space.horizon_years - 1)
@@ -150,11 +150,12 @@ class PolicyEvaluator:
                     gain = self.levers[ids.index("flexible_support")].effect("income_gain")
                     flex_income = 1.0 + gain * yearly[:, ids.index("flexible_support"), y]
                 accountants = self.accounting.accountants(flex_cov, flex_income)
+                if aug is not None:
+                    kept = self.levers[aug].effect("augmentation_share") * np.clip(yearly[:, aug, y], 0.0, 1.0)
                 stepper = Stepper(self.model, PolicyHooks(**hooks).broadcast(batch, n))
             target = self.model.demand.at(self.start_step + k + 1)
-            if aug is not None:
-                target = augmented_target(np.broadcast_to(target, (batch, n)), self.unshocked[k][None, :],
-                                          yearly[:, aug, y], self.levers[aug])
+            if aug is not None:  # = augmented_target(target, unshocked, x), with the loss precomputed
+                target = target + kept[:, None] * self.lost[k][None, :]
             state = stepper(state, target)
             observe(state, accountants, series, k, per_year)
             if nodes is not None:
@@ -227,8 +228,8 @@ class PolicyEvaluator:
         pool = float(at_risk[-1] + base["unemployed"].mean())
         reference = {"unemployment_rate": ref["unemployed_all"] / ref["labour_force"], "u_nodes": ref["u_nodes"],
                      "baseline_u_nodes": base["u_nodes"]}
-        return cls(model, space, costs, ctx, accounting, start, start_step, T, ref["unemployed_all"], unshocked,
-                   pool, reference)
+        return cls(model, space, costs, ctx, accounting, start, start_step, T, ref["unemployed_all"],
+                   np.maximum(unshocked - shocked, 0.0), pool, reference)
 
 
 def baseline_flows(model: Model, start: MarketState, start_step: int, steps: int) -> dict[str, np.ndarray]:
