@@ -227,6 +227,9 @@ def register(app: typer.Typer) -> None:
         _print_synth(result)
         typer.echo(f"stored run {run_id}" + (f"; report {report}" if report else ""))
 
+    from workshift.cli.feedback import register as register_feedback
+
+    register_feedback(evaluate_app)
     app.add_typer(evaluate_app, name="evaluate")
 
 
