@@ -36,11 +36,10 @@ def test_destination_needing_nothing_is_fully_covered() -> None:
     assert coverage(np.array([[1.0, 2.0]]), np.zeros((1, 2)), np.ones((1, 2)))[0, 0] == 1.0
 
 
-def test_chunked_equals_direct_sum(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_row_loop_equals_direct_sum() -> None:
     rng = np.random.default_rng(3)
     o, d, w = rng.random((37, 9)) * 7, rng.random((23, 9)) * 7, rng.random((23, 9))
     direct = (np.minimum(o[:, None, :], d[None, :, :]) * w[None, :, :]).sum(axis=2)
-    monkeypatch.setattr(sim, "_CHUNK", 5)  # several chunks, the last one partial
     np.testing.assert_allclose(sim._covered_mass(o, d, w), direct, rtol=1e-12)
 
 

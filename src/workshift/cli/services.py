@@ -25,8 +25,12 @@ CATALOGUE_OPT = typer.Option(None, "--catalogue", help="Training catalogue CSV (
                              "illustrative one; see docs/transitions.md for the columns).")
 
 
-def _echo_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+def _echo_json(payload: Any, compact: bool = False) -> None:
+    """JSON on stdout; ``compact`` (one line, for --from-file answers that can run to megabytes)."""
+    if compact:
+        typer.echo(json.dumps(payload, ensure_ascii=False, default=str, separators=(",", ":")))
+    else:
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
 
 
 def _lang(lang: str) -> str:
@@ -178,7 +182,7 @@ def transitions_command(
         return
     batch = advise_many(model, lines, top=top, filter=filter_, lang=lang, catalogue=catalogue)
     if as_json:
-        _echo_json({key: advice.to_list() for key, advice in batch.answers.items()})
+        _echo_json({key: advice.to_list() for key, advice in batch.answers.items()}, compact=True)
         err.print("meta: " + json.dumps(_meta(model, catalogue), ensure_ascii=False, default=str),
                   highlight=False, soft_wrap=True, markup=False)
     else:

@@ -15,7 +15,7 @@ are taken one after another: the plan's months and costs are sums.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -60,11 +60,14 @@ class Course:
     closes: bool  # the course reaches the destination's level
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        for key in ("gap", "destination_level", "reaches_level", "duration_months"):
-            out[key] = None if out[key] is None else round(float(out[key]), 2)
-        out["cost"] = None if self.cost is None else round(float(self.cost), 0)
-        return out
+        def r(value: float | None, digits: int = 2) -> float | None:
+            return None if value is None else round(float(value), digits)
+
+        return {"skill": self.skill, "element_id": self.element_id, "gap": r(self.gap),
+                "destination_level": r(self.destination_level), "course_id": self.course_id, "title": self.title,
+                "reaches_level": r(self.reaches_level), "duration_months": r(self.duration_months),
+                "cost": r(self.cost, 0), "currency": self.currency, "illustrative": self.illustrative,
+                "closes": self.closes}
 
 
 @dataclass
@@ -101,8 +104,11 @@ class Catalogue:
         currencies = set(frame.loc[~frame["illustrative"], "currency"]) | (
             {"USD"} if frame["illustrative"].any() else set())
         self.currency = currencies.pop() if len(currencies) == 1 else "USD"
-        self._by_element = {e: part.sort_values(["cost", "duration_months", "course_id"])
-                            for e, part in frame.groupby("element_id")}
+        # plain records per element, cheapest first (then shortest, then by id): a query does no pandas work
+        ordered = frame.sort_values(["cost", "duration_months", "course_id"])
+        self._by_element: dict[str, list[dict]] = {}
+        for record in ordered.to_dict(orient="records"):
+            self._by_element.setdefault(str(record["element_id"]), []).append(record)
 
     @property
     def illustrative(self) -> bool:
@@ -117,21 +123,20 @@ class Catalogue:
 
     def course_for(self, gap: SkillGap, lang: str = "en") -> Course:
         options = self._by_element.get(gap.element_id)
-        if options is None or options.empty:
+        if not options:
             return Course(gap.skill, gap.element_id, gap.gap, gap.destination_level, None, None, None, None,
                           None, None, False, False)
-        reaching = options[options["reaches_level"] >= gap.destination_level - 1e-9]
-        row = reaching.iloc[0] if len(reaching) else options.sort_values(
-            ["reaches_level", "cost"], ascending=[False, True]).iloc[0]
-        title = row.get("title_zh") if lang == "zh" and isinstance(row.get("title_zh"), str) else row.get("title")
+        reaching = [r for r in options if r["reaches_level"] >= gap.destination_level - 1e-9]
+        row = reaching[0] if reaching else max(options, key=lambda r: (r["reaches_level"], -r["cost"]))
+        title = row.get("title_zh") if lang == "zh" and row.get("title_zh") else row.get("title")
         return Course(gap.skill, gap.element_id, gap.gap, gap.destination_level, str(row["course_id"]),
-                      str(title) if isinstance(title, str) else str(row["course_id"]),
-                      float(row["reaches_level"]), float(row["duration_months"]), float(row["cost"]),
-                      str(row["currency"]), bool(row["illustrative"]), bool(len(reaching)))
+                      str(title) if title else str(row["course_id"]), float(row["reaches_level"]),
+                      float(row["duration_months"]), float(row["cost"]), str(row["currency"]),
+                      bool(row["illustrative"]), bool(reaching))
 
     def plan(self, gaps: list[SkillGap], lang: str = "en", min_gap: float = TRAINING_MIN_GAP) -> TrainingPlan:
         """Courses for the gaps worth training (see the module docstring), largest gap first."""
-        worth = [g for g in gaps if g.gap >= min_gap and np.nan_to_num(g.importance) >= IMPORTANT]
+        worth = [g for g in gaps if g.gap >= min_gap and g.importance >= IMPORTANT]  # NaN importance: no
         return TrainingPlan([self.course_for(g, lang) for g in worth], self.currency, self.source)
 
 

@@ -119,9 +119,7 @@ class Transition:
             "coverage": {k: _round(v) for k, v in self.coverage.items()},
             "job_zone": self.job_zone, "job_zone_change": self.job_zone_change, "wage": _round(self.wage, 0),
             "exposure": _round(self.exposure), "self_employment_share": _round(self.self_employment_share),
-            "imputed_skills": self.imputed_skills,
-            "skill_gap_details": [g.to_dict() for g in self.skill_gaps],
-            "explanation": self.explanation,
+            "imputed_skills": self.imputed_skills, "explanation": self.explanation,
         }
         if self.training is not None:
             out["training"] = self.training.to_dict()
