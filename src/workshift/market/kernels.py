@@ -83,8 +83,7 @@ def success(s, v, mu):
     return p
 
 
-@njit(cache=True, parallel=True)
-def meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
+def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
                    net, skills, edges, edges_t, hook_edges, hooks, rates, e_to_f, flags,
                    ne, nu, nv, nhist, nf, ntr, ng, nghist, nx, nhc):
     """One mean-field step for all scenarios. ``net``/``skills``/``edges``/``edges_t`` are (ptr, idx, val,
@@ -220,3 +219,9 @@ def csr_tuple(matrix) -> tuple:
     t = m.T.tocsr()
     return (m.indptr.astype(np.int64), m.indices.astype(np.int64), m.data.astype(np.float64),
             t.indptr.astype(np.int64), t.indices.astype(np.int64), t.data.astype(np.float64))
+
+
+# Parallel over scenarios for big batches; serial for small ones, where waking threads costs more than it saves.
+meanfield_step = njit(cache=True, parallel=True)(_meanfield_step)
+meanfield_step_serial = njit(cache=True)(_meanfield_step)
+PARALLEL_MIN_BATCH = 8

@@ -10,7 +10,7 @@ import numpy as np
 
 from workshift.errors import InputError
 from workshift.market.hooks import PolicyHooks
-from workshift.market.kernels import csr_tuple, meanfield_step
+from workshift.market.kernels import PARALLEL_MIN_BATCH, csr_tuple, meanfield_step, meanfield_step_serial
 from workshift.market.model import Model
 from workshift.market.record import Recorder, Trajectory
 from workshift.market.state import MarketState
@@ -51,11 +51,12 @@ class Stepper:
         self.flags = (self.complete, use_skills, model.training_edges is not None, p.on("flexible"),
                       p.on("training"), p.on("exit"))
         self.spare: MarketState | None = None
+        self.kernel = meanfield_step if B >= PARALLEL_MIN_BATCH else meanfield_step_serial
 
     def __call__(self, state: MarketState, target: np.ndarray) -> MarketState:
         new = self.spare if self.spare is not None else state.copy()
         target = np.ascontiguousarray(np.broadcast_to(target, state.e.shape), dtype=np.float64)
-        meanfield_step(state.e, state.u, state.v, state.hist, state.f, state.tr, state.g, state.ghist, state.x,
+        self.kernel(state.e, state.u, state.v, state.hist, state.f, state.tr, state.g, state.ghist, state.x,
                        state.hc, target, self.net, self.skills, self.edges, self.edges_t, self.hook_edges,
                        self.hooks, self.rates, self.e_to_f, self.flags,
                        new.e, new.u, new.v, new.hist, new.f, new.tr, new.g, new.ghist, new.x, new.hc)

@@ -27,6 +27,7 @@ class Trajectory:
     nodes: dict[str, np.ndarray] | None
     final: MarketState
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+    populations: list | None = None  # agents mode: the agents of each scenario
 
     def rates(self) -> dict[str, np.ndarray]:
         """The public aggregate rate series, each (B, steps+1)."""
