@@ -121,8 +121,8 @@ def performance(pack, home: Path, queries: int) -> tuple[list[tuple], bool, floa
 
 
 # -- offline evaluation ------------------------------------------------------------------------------------
-def node_scores(model: TransitionModel, pack) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Node x node mean score (employment x share weights) and node employment, over nodes with occupations."""
+def node_weights(model: TransitionModel, pack) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(scored nodes, occupation x node weights summing to 1 per node, node employment): employment x share."""
     nodes = pack.mobility_nodes["node"].tolist()
     links = pack.occupation_nodes
     weight = np.zeros((len(model.codes), len(nodes)))
@@ -132,8 +132,7 @@ def node_scores(model: TransitionModel, pack) -> tuple[list[str], np.ndarray, np
               links["share"].to_numpy()[keep] * model.employment[rows[keep]])
     total = weight.sum(axis=0)
     scored = total > 0
-    norm = weight[:, scored] / total[scored]
-    return [n for n, s in zip(nodes, scored, strict=True) if s], norm.T @ model.scores @ norm, total[scored]
+    return [n for n, s in zip(nodes, scored, strict=True) if s], weight[:, scored] / total[scored], total[scored]
 
 
 def ranking_metrics(score: np.ndarray, truth: np.ndarray, ks=KS) -> dict[str, float]:
@@ -161,8 +160,13 @@ def ranking_metrics(score: np.ndarray, truth: np.ndarray, ks=KS) -> dict[str, fl
 
 
 def evaluation(model: TransitionModel, pack) -> pd.DataFrame:
-    nodes, score, employment = node_scores(model, pack)
+    nodes, norm, employment = node_weights(model, pack)
     index = pd.Index(nodes)
+
+    def at_nodes(scores: np.ndarray) -> np.ndarray:  # employment-weighted mean score between two nodes
+        return norm.T @ scores @ norm
+
+    score = at_nodes(model.scores)
 
     def matrix(network: str) -> np.ndarray:
         edges = pack.mobility_edges[pack.mobility_edges["network"] == network]
@@ -175,6 +179,11 @@ def evaluation(model: TransitionModel, pack) -> pd.DataFrame:
     rng = np.random.default_rng(0)
     results = {"skills-based ranking (this service)": ranking_metrics(score, truth),
                "pack 'skills' network (O*NET only)": ranking_metrics(matrix("skills"), truth),
+               "  ablation: transpose (destination covers origin)": ranking_metrics(at_nodes(model.scores.T), truth),
+               "  ablation: symmetric mean of both directions": ranking_metrics(
+                   at_nodes((model.scores + model.scores.T) / 2), truth),
+               "  ablation: work activities only": ranking_metrics(
+                   at_nodes(model.space.part("work_activities")), truth),
                "destination size (employment)": ranking_metrics(np.tile(employment, (len(nodes), 1)), truth),
                "random (mean of 5 seeds)": pd.DataFrame([ranking_metrics(rng.random(score.shape), truth)
                                                          for _ in range(5)]).mean().to_dict()}

@@ -1,18 +1,18 @@
-"""From what a worker types (a SOC, O*NET or CSCO code, or a title in English or Chinese) to a pack occupation.
+"""From what a worker types (a SOC, O*NET, ISCO-08 or CSCO code, or a title in English or Chinese) to a pack
+occupation, with the confidence of the match.
 
-A thin adapter over the occupation codes (:mod:`workshift.data.codes`), the title search
-(:mod:`workshift.services.search`) and, for CSCO, the CSCO->SOC crosswalk
-(:mod:`workshift.services.crosswalk_csco`, when built). Rules:
+The project's resolver is :func:`workshift.services.lookup.resolve_occupation` (codes through the official
+crosswalks, titles through the character n-gram search, Chinese titles and CSCO codes through the CSCO->SOC
+crosswalk; see ``docs/occupations.md``); :func:`resolve_origin` calls it and turns an *unknown* answer (below its
+documented confidence threshold) into a :class:`NotFoundError` listing the closest titles in the query's language.
+Where that module is absent, a thin fallback here applies the same rules to SOC and O*NET codes and titles:
 
 - a SOC 2018 code of the pack: confidence 1; a detailed code inside one of OEWS's broad aggregates goes to the
   aggregate; a SOC group code is refused with its occupations as suggestions;
 - an O*NET-SOC code: its SOC occupation (the pack's O*NET titles, else the first 7 characters), confidence 1;
 - a CSCO 2022 code: the crosswalk's best SOC candidate, with the crosswalk's confidence;
 - free text: the best search hit; confidence = the title match score (cosine of character n-grams, 0-1),
-  times the crosswalk's confidence for a Chinese title matched through CSCO.
-
-Below :data:`MIN_CONFIDENCE` the occupation is unknown: a :class:`NotFoundError` with the closest titles in the
-query's language (Chinese titles for a Chinese query), never a silent guess.
+  times the crosswalk's confidence for a Chinese title matched through CSCO; unknown below :data:`MIN_CONFIDENCE`.
 """
 
 from __future__ import annotations
@@ -149,8 +149,25 @@ def _from_title(query: str, pack, min_confidence: float) -> Origin:
     return Origin(query, origin.soc_code, origin.title, "title", round(float(confidence), 4), hit.matched, others)
 
 
-def resolve_origin(text: str, pack, min_confidence: float = MIN_CONFIDENCE) -> Origin:
-    """Resolve a code (SOC, O*NET, CSCO) or a title (English or Chinese) to one of the pack's occupations."""
+def resolve_origin(text: str, pack, build_crosswalk: bool = True) -> Origin:
+    """Resolve a code (SOC, O*NET, ISCO-08, CSCO) or a title (English or Chinese) to one of the pack's
+    occupations; an unknown one is a NotFoundError with suggestions, a bad code an InputError."""
+    try:
+        from workshift.services.lookup import resolve_occupation
+    except ImportError:  # the project's resolver is not installed: the fallback below
+        return _resolve_here(text, pack)
+    found = resolve_occupation(text, pack, build_crosswalk=build_crosswalk).require()
+    titles = _occupation_titles(pack)
+    if found.soc_code not in titles:
+        raise NotFoundError(f"'{text}' resolved to {found.soc_code}, which is not an occupation of pack "
+                            f"'{pack.name}'")
+    others = [{"code": c["soc_code"], "title": c["title"], "score": round(float(c["confidence"]), 3)}
+              for c in found.candidates if c["soc_code"] != found.soc_code][:3]
+    return Origin(found.query, found.soc_code, titles[found.soc_code], found.system, float(found.confidence),
+                  found.matched, others)
+
+
+def _resolve_here(text: str, pack, min_confidence: float = MIN_CONFIDENCE) -> Origin:
     query = str(text).strip()
     if not query:
         raise InputError("empty occupation: give a SOC, O*NET or CSCO code, or a job title")
