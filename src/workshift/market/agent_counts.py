@@ -141,14 +141,14 @@ def _hypergeom(good, bad, draws):
 
 
 @njit(cache=True)
-def draw_counts(size, L, GL, v, hc, target, hooks, m1, m2, complete, rates, e_to_f, flags, out, app1, hired1,
+def draw_counts(size, L, GL, v, hc, target, hooks, m1, m2, complete, rates, flex_rates, flags, out, app1, hired1,
                 app2, hired2):
     """All flow counts of one step for one scenario. ``size`` (n, 6): agents per node and region
     (employed, unemployed, graduates, flexible, training, inactive); L / GL: long-term unemployed /
     graduates; ``out`` (20, n) int64 rows: 0 sep, 1 opn, 2 hires_in, 3 hU, 4 hU_long, 5 hF, 6 hG, 7 hG_long,
     8 u2f_s, 9 u2f_l, 10 u2t_s, 11 u2t_l, 12 u2x, 13 f2u, 14 e2f, 15 grads, 16 reent, 17 hired1_src
     (complete network), 18 flexible searchers, 19 applications a_j. Returns the new hours cut (float)."""
-    du, dv, gu, gv, sigma_f, phi_fu, phi_uf, rho0, duration, xi0, eps0 = rates
+    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0 = rates
     flexible, training, exits = flags
     n = v.shape[0]
     ptr1, idx1, val1, cptr1, cperm1 = m1
@@ -253,7 +253,7 @@ def draw_counts(size, L, GL, v, hc, target, hooks, m1, m2, complete, rates, e_to
     for i in range(n):
         short_left = (size[i, 1] - L[i]) - (out[3, i] - out[4, i])
         long_left = L[i] - out[4, i]
-        phi = phi_uf if flexible else 0.0
+        phi = flex_rates[1, i] * hooks[7, i] if flexible else 0.0
         rho = rho0 * hooks[4, i] if training else 0.0
         xi = xi0 * hooks[5, i] if exits else 0.0
         ts = phi + rho
@@ -274,7 +274,7 @@ def draw_counts(size, L, GL, v, hc, target, hooks, m1, m2, complete, rates, e_to
         out[12, i] = c
         if flexible:
             out[13, i] = _binom(size[i, 3] - out[5, i], phi_fu)
-            out[14, i] = _binom(size[i, 0] - out[0, i], min(1.0, e_to_f[i] * hooks[7, i]))
+            out[14, i] = _binom(size[i, 0] - out[0, i], min(1.0, flex_rates[0, i] * hooks[7, i]))
         if training:
             out[15, i] = _binom(size[i, 4], 1.0 / duration)
         if exits:

@@ -74,7 +74,7 @@ HOOKS: dict[str, tuple[float, float, float, str]] = {
     "training_multiplier": (1.0, 0.0, 100.0, "multiplies the rate at which the unemployed start training"),
     "exit_multiplier": (1.0, 0.0, 10.0, "multiplies exits of the long-term unemployed to inactivity"),
     "reentry_multiplier": (1.0, 0.0, 10.0, "multiplies re-entry from inactivity"),
-    "flexible_multiplier": (1.0, 0.0, 10.0, "multiplies entry from unemployment into flexible work"),
+    "flexible_multiplier": (1.0, 0.0, 10.0, "multiplies entry into flexible work (from jobs and from unemployment)"),
     "work_sharing": (0.0, 0.0, 1.0, "share of demand-driven separations absorbed by shorter hours"),
     "benefit_multiplier": (1.0, 0.0, 10.0, "multiplies unemployment benefits (income extension)"),
     "flexible_coverage": (np.nan, 0.0, 1.0, "social-insurance coverage of flexible workers (nan: default)"),

@@ -84,11 +84,12 @@ def success(s, v, mu):
 
 
 def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
-                   net, skills, edges, edges_t, hook_edges, hooks, rates, e_to_f, flags,
+                   net, skills, edges, edges_t, hook_edges, hooks, rates, flex_rates, flags,
                    ne, nu, nv, nhist, nf, ntr, ng, nghist, nx, nhc):
     """One mean-field step for all scenarios. ``net``/``skills``/``edges``/``edges_t`` are (ptr, idx, val,
     tptr, tidx, tval) CSR tuples; ``hooks`` is (9, B, n): mu, lam, vac, sep, train, exit, reentry, flex,
-    work_sharing; ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, phi_uf, rho, duration, xi, eps);
+    work_sharing; ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps); ``flex_rates`` (2, n):
+    e -> flexible and u -> flexible rates per node;
     ``flags`` = (complete, use_skills, use_edges, flexible, training, exit). Writes the new state into n*."""
     B, n = e.shape
     tau = hist.shape[1]
@@ -97,7 +98,7 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
     eptr, eidx, evals = edges
     etptr, etidx, etvals = edges_t
     toff, tsrc, ttgt, tw = hook_edges
-    du, dv, gu, gv, sigma_f, phi_fu, phi_uf, rho0, duration, xi0, eps0 = rates
+    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0 = rates
     complete, use_skills, use_e, flexible, training, exits = flags
     for b in prange(B):
         lam = hooks[1, b]
@@ -156,7 +157,7 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
                 h2[i] = (tmp[i] + scratch[i]) / Av2[i] if Av2[i] > 0 else 0.0
         for i in range(n):
             hires = vP[i] / v[b, i] * apps[i] if v[b, i] > 0 else 0.0
-            phi = phi_uf if flexible else 0.0
+            phi = flex_rates[1, i] * hooks[7, b, i] if flexible else 0.0
             rho = rho0 * hooks[4, b, i] if training else 0.0
             xi = xi0 * hooks[5, b, i] if exits else 0.0
             tot_s = phi + rho
@@ -175,7 +176,7 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
             to_x = xi * sc_l * nh_l
             f_hired = sigma_f * f[b, i] * h1[i] if flexible else 0.0
             f_to_u = phi_fu * (f[b, i] - f_hired) if flexible else 0.0
-            e2f = e_to_f[i] * hooks[7, b, i] * (e[b, i] - sep[i]) if flexible else 0.0
+            e2f = min(1.0, flex_rates[0, i] * hooks[7, b, i]) * (e[b, i] - sep[i]) if flexible else 0.0
             grads = tr[b, i] / duration if training else 0.0
             reent = eps0 * hooks[6, b, i] * x[b, i] if exits else 0.0
             # spells: age the histogram (last bin accumulates), new spells enter bin 0

@@ -45,9 +45,9 @@ class Stepper:
         self.hook_edges = (offsets, te.source[order].copy(), te.target[order].copy(), te.weight[order].copy())
         self.hooks = np.ascontiguousarray(np.stack([getattr(hooks, k) for k in HOOK_ORDER]))
         self.rates = (p.delta_u, p.delta_v, p.gamma_u, p.gamma_v, p.flexible_search_intensity,
-                      p.flexible_to_unemployment, model.u_to_flexible if p.on("flexible") else 0.0,
-                      p.training_rate, float(p.training_steps), p.ltu_exit_rate, p.reentry_rate)
-        self.e_to_f = np.ascontiguousarray(model.e_to_flexible, dtype=np.float64)
+                      p.flexible_to_unemployment, p.training_rate, float(p.training_steps), p.ltu_exit_rate, p.reentry_rate)
+        self.flex_rates = np.ascontiguousarray(np.stack([model.e_to_flexible, model.u_to_flexible]),
+                                               dtype=np.float64)
         self.flags = (self.complete, use_skills, model.training_edges is not None, p.on("flexible"),
                       p.on("training"), p.on("exit"))
         self.spare: MarketState | None = None
@@ -58,7 +58,7 @@ class Stepper:
         target = np.ascontiguousarray(np.broadcast_to(target, state.e.shape), dtype=np.float64)
         self.kernel(state.e, state.u, state.v, state.hist, state.f, state.tr, state.g, state.ghist, state.x,
                        state.hc, target, self.net, self.skills, self.edges, self.edges_t, self.hook_edges,
-                       self.hooks, self.rates, self.e_to_f, self.flags,
+                       self.hooks, self.rates, self.flex_rates, self.flags,
                        new.e, new.u, new.v, new.hist, new.f, new.tr, new.g, new.ghist, new.x, new.hc)
         new.t = state.t + 1
         self.spare = state

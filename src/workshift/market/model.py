@@ -70,7 +70,7 @@ class Model:
     skills: Network | None = None
     training_edges: sp.csr_matrix | None = None
     e_to_flexible: np.ndarray | None = None
-    u_to_flexible: float = 0.0
+    u_to_flexible: np.ndarray | None = None
     labels: dict[str, object] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -79,8 +79,9 @@ class Model:
         self.f0 = np.zeros(n) if self.f0 is None else np.asarray(self.f0, dtype=np.float64)
         if self.e_to_flexible is None:
             self.e_to_flexible = np.zeros(n)
-        if self.params.on("flexible") and not self.u_to_flexible:
-            self.u_to_flexible = per_step(U_TO_FLEXIBLE_MONTHLY, self.params.step_weeks)
+        if self.u_to_flexible is None:
+            rate = per_step(U_TO_FLEXIBLE_MONTHLY, self.params.step_weeks) if self.params.on("flexible") else 0.0
+            self.u_to_flexible = np.full(n, rate)
 
     @property
     def n(self) -> int:

@@ -70,13 +70,14 @@ PARAMETERS: dict[str, Parameter] = {
            "exposed customer-support workers; the demand response to it is not identified",
            "labour-demand gain on the exposed but not displaced task share"),
         # --- flexible work (灵活就业) -------------------------------------------------------------------
-        _p("flexible_search_intensity", 0.25, "applications per searcher, relative to the unemployed",
+        _p("flexible_search_intensity", 0.03, "applications per searcher, relative to the unemployed",
            "per step", "assumption; Faberman, Mueller, Sahin & Topa (2022, Econometrica 90(4)) find on-the-job "
-           "searchers send far fewer applications than the unemployed",
+           "searchers send far fewer applications than the unemployed; 0.03 moves about 1% of flexible "
+           "workers into wage jobs a month",
            "flexible workers apply for wage jobs at this intensity"),
-        _p("flexible_to_unemployment", 0.03, "probability", "per step",
-           "assumption of the order of CPS monthly exits from self-employment to unemployment "
-           "(about 2% a month; Fairlie & Fossen 2020, NBER WP 26377, CPS matched months)",
+        _p("flexible_to_unemployment", 0.01, "probability", "per step",
+           "assumption: with the exits to wage jobs, about 15% of flexible workers leave flexible work in a "
+           "year (self-employment is persistent in CPS panels); a calibration target to revisit",
            "gig/self-employed work ends and the worker searches"),
         _p("flexible_income_ratio", 0.96, "ratio to the occupation's mean wage", "-",
            "BLS Contingent and Alternative Employment Arrangements, May 2017: median weekly earnings of "

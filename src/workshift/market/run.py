@@ -105,8 +105,8 @@ def build(scenario: Scenario, inputs: MarketInputs | None = None) -> Built:
     model = Model(params, net, demand, e0=e0, f0=f0, skills=skills, training_edges=edges,
                   labels={"nodes": inputs.nodes, "titles": inputs.titles})
     if params.on("flexible"):
-        model.e_to_flexible = flexmod.calibrate(model, inputs.self_employment_share,
-                                                burn_in=max(50, int(scenario.shock["start_step"])))
+        model.e_to_flexible, model.u_to_flexible = flexmod.calibrate(
+            model, inputs.self_employment_share, burn_in=max(50, int(scenario.shock["start_step"])))
     return Built(scenario, inputs, model, x, p, rule)
 
 

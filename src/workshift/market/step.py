@@ -99,7 +99,7 @@ def step(state: MarketState, model: Model, hooks: PolicyHooks, target: np.ndarra
     u_hired = u * h1
 
     # 3. flows out of unemployment other than hiring (competing, of those not hired), and spells
-    phi_uf = model.u_to_flexible if flexible else 0.0
+    phi_uf = model.u_to_flexible * hooks.flexible_multiplier if flexible else 0.0
     rho = p.training_rate * hooks.training_multiplier if training else 0.0
     xi = p.ltu_exit_rate * hooks.exit_multiplier if exits else 0.0
     leave_short, (phi_s, rho_s) = _leave_rates([phi_uf, rho], e)
@@ -115,7 +115,7 @@ def step(state: MarketState, model: Model, hooks: PolicyHooks, target: np.ndarra
     if flexible:
         f_hired = p.flexible_search_intensity * state.f * h1
         f_to_u = p.flexible_to_unemployment * (state.f - f_hired)
-        e_to_f = model.e_to_flexible * hooks.flexible_multiplier * (e - separations)
+        e_to_f = np.minimum(1.0, model.e_to_flexible * hooks.flexible_multiplier) * (e - separations)
     graduations = state.tr / p.training_steps if training else zero
     g_hired = state.g * h2 if training else zero
     reentries = p.reentry_rate * hooks.reentry_multiplier * state.x if exits else zero

@@ -23,12 +23,17 @@ def initial_stock(employment: np.ndarray, share: np.ndarray) -> np.ndarray:
     return employment * share / (1.0 - share)
 
 
-def calibrate(model, share: np.ndarray, burn_in: int = 100, rounds: int = 6, tol: float = 1e-4) -> np.ndarray:
-    """Per-node e->f rates c_i such that, after ``burn_in`` steps without a shock, f/(e+f) = share per node.
+def calibrate(model, share: np.ndarray, burn_in: int = 100, rounds: int = 15, tol: float = 2e-3
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Per-node entry rates into flexible work (e -> f, u -> f) such that the flexible share f / (e + f)
+    averaged over the 10 steps before ``burn_in`` (the steady-state window of a run) equals ``share`` at every
+    node. Returns (e_to_flexible, u_to_flexible).
 
-    Fixed point: run the baseline (no shock, no cycle), read the stocks and the hiring hazard h, and set
-    c_i = [f*_i (s h_i + phi_fu (1 - s h_i)) - (u -> f inflow)] / (e_i - separations_i) with f*_i the stock
-    that gives the target share at the current e_i; repeat until the shares move by less than ``tol``.
+    Each node needs an inflow I_i into flexible work; the unemployed supply it first, at most at the uniform
+    rate (1% a month of those not hired), wage employment the rest: c_i = rest / (e_i - separations_i).
+    Round 1 takes the stationary inflow that keeps f*_i = e_i s_i / (1 - s_i) constant,
+    I_i = f*_i (sigma h_i + phi_fu (1 - sigma h_i)); later rounds multiply each node's inflow by the ratio of
+    target to achieved odds s/(1-s) over the window, until every node is within ``tol``.
     """
     from dataclasses import replace
 
@@ -37,26 +42,35 @@ def calibrate(model, share: np.ndarray, burn_in: int = 100, rounds: int = 6, tol
     from workshift.market.step import step
 
     p = model.params
+    uniform = model.u_to_flexible.copy()
     flat = DemandPath(model.demand.d0, model.demand.d0, start=10**9, adoption_steps=1.0, cycle_start=10**9)
-    probe = replace(model, demand=flat, e_to_flexible=np.zeros(model.n))
+    probe = replace(model, demand=flat, e_to_flexible=np.zeros(model.n), u_to_flexible=uniform.copy())
     share = np.clip(share, 0.0, 0.99)
     hooks = PolicyHooks().broadcast(1, model.n)
-    rates = np.zeros(model.n)
+    lo = max(0, burn_in - 10)
+    inflow = None
     for _ in range(rounds):
-        probe.e_to_flexible = rates
-        traj = run(probe, hooks, steps=burn_in)
+        traj = run(probe, hooks, steps=burn_in, record_nodes=True)
         state = traj.final
         _, flows = step(state, probe, hooks, flat.at(burn_in + 1))
-        e, f, u = state.e[0], state.f[0], state.u[0]
+        e, u = state.e[0], state.u[0]
         with np.errstate(divide="ignore", invalid="ignore"):
+            f_w, e_w = traj.nodes["f"][lo:burn_in, 0].mean(axis=0), traj.nodes["e"][lo:burn_in, 0].mean(axis=0)
+            achieved = np.where(e_w + f_w > 0, f_w / np.where(e_w + f_w > 0, e_w + f_w, 1.0), 0.0)
+            live = e_w + f_w > 0
+            if live.any() and np.max(np.abs(achieved - share)[live]) < tol:
+                break
             h = np.where(u > 0, flows.u_hired[0] / u, 0.0)
-            target_f = e * share / (1.0 - share)
-            hired = p.flexible_search_intensity * h
-            needed = target_f * (hired + p.flexible_to_unemployment * (1.0 - hired)) - flows.u_to_f[0]
-            new_rates = np.where(e - flows.separations[0] > 0,
-                                 np.clip(needed / (e - flows.separations[0]), 0.0, 1.0), 0.0)
-            achieved = np.where(e + f > 0, f / np.where(e + f > 0, e + f, 1.0), 0.0)
-        rates = new_rates
-        if np.max(np.abs(achieved - share)) < tol:
-            break
-    return rates
+            if inflow is None:
+                hired = p.flexible_search_intensity * h
+                inflow = e * share / (1.0 - share) * (hired + p.flexible_to_unemployment * (1.0 - hired))
+            else:
+                odds = np.where(achieved > 0, (share / (1 - share)) / (achieved / (1 - achieved)), 1.0)
+                inflow = inflow * np.clip(np.where(np.isfinite(odds), odds, 1.0), 0.2, 5.0)
+            not_hired = u * (1.0 - h)
+            from_u = np.minimum(uniform * not_hired, inflow)
+            probe.u_to_flexible = np.where(not_hired > 0, from_u / np.where(not_hired > 0, not_hired, 1.0), 0.0)
+            stayers = e - flows.separations[0]
+            probe.e_to_flexible = np.where(stayers > 0, np.clip((inflow - from_u) / np.where(stayers > 0, stayers,
+                                                                                             1.0), 0.0, 1.0), 0.0)
+    return probe.e_to_flexible, probe.u_to_flexible
