@@ -1,0 +1,373 @@
+"""What matching needs from a region pack, computed once: skill vocabulary, occupation factor tables, embeddings.
+
+- **Skill vocabulary**: the pack's O*NET elements (skills, knowledge, work activities; 105 for the US). A
+  seeker's or vacancy's skills are a bit set over them (``W = ceil(K / 64)`` uint64 words per row).
+- **Core skills** of an occupation (what a vacancy that lists no skills is taken to require): its
+  :data:`CORE_SKILLS` skills/knowledge elements of highest O*NET importance among those rated at least
+  :data:`CORE_MIN_IMPORTANCE` ("important" on O*NET's 1-5 scale), and never fewer than :data:`CORE_MIN`.
+- **Transition feasibility** ``F[o, d]`` (0-1) from the directional O*NET similarity ``T[o, d]`` of the career
+  transitions service (how much of destination d's skills, knowledge and work activities origin o covers),
+  rescaled so that the viability threshold ``t_v`` (Nesta's rule: within-group mean minus one sd) maps to
+  0.5 and a perfect cover to 1: ``F = clip((T - (2 t_v - 1)) / (2 (1 - t_v)), 0, 1)``.
+- **AI-exposure safety** of an occupation (0-1): one minus its employment-weighted mid-rank on the chosen
+  exposure index (0.5 = the median worker's exposure; 1 = less exposed than every worker).
+
+See ``docs/matching.md`` for the equations and sources.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from workshift.errors import NotFoundError, closest
+
+CORE_SKILLS = 8
+CORE_MIN_IMPORTANCE = 3.0  # O*NET importance 1-5: 3 = "important"
+CORE_MIN = 3
+DEFAULT_INDEX = "gpts_beta"  # the career transitions service's default exposure index
+SKILL_DOMAINS = ("skills", "knowledge", "work_activities")
+_DOMAIN_LABELS = {
+    "skills": ("skill", "skills"),
+    "knowledge": ("knowledge",),
+    "work_activities": ("work activity", "work activities", "activity"),
+}
+
+
+def skill_key(text: str) -> str:
+    """How a skill name or id is compared: NFKC, case-folded, inner spaces collapsed."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(text)).casefold()).strip()
+
+
+@dataclass
+class SkillVocabulary:
+    """The O*NET elements of a pack, and how a written skill (id or name) maps to them."""
+
+    element_ids: list[str]
+    element_names: list[str]
+    domains: list[str]
+    lookup: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_pack(cls, pack) -> SkillVocabulary:
+        elements = pack.skills.drop_duplicates("element_id").sort_values("element_id")[
+            ["element_id", "element_name", "domain"]
+        ]
+        ids, names, domains = (
+            elements[c].astype(str).tolist() for c in ("element_id", "element_name", "domain")
+        )
+        lookup: dict[str, list[int]] = {}
+        for j, (eid, name, dom) in enumerate(zip(ids, names, domains, strict=True)):
+            # a name shared by two domains ('Mathematics': a skill and a knowledge area) means both
+            keys = [eid, name] + [f"{name} ({label})" for label in _DOMAIN_LABELS.get(dom, ())]
+            for key in keys:
+                lookup.setdefault(skill_key(key), []).append(j)
+        return cls(ids, names, domains, {k: tuple(sorted(set(v))) for k, v in lookup.items()})
+
+    @property
+    def size(self) -> int:
+        return len(self.element_ids)
+
+    @property
+    def words(self) -> int:
+        return max(1, -(-self.size // 64))
+
+    def positions(self, token: str) -> tuple[int, ...] | None:
+        return self.lookup.get(skill_key(token))
+
+    def suggest(self, token: str) -> str | None:
+        return closest(token, self.element_names)
+
+    def bits(self, positions: list[int] | np.ndarray) -> np.ndarray:
+        """One bit set (W uint64 words) for element positions."""
+        out = np.zeros(self.words, dtype=np.uint64)
+        for j in positions:
+            out[j // 64] |= np.uint64(1) << np.uint64(j % 64)
+        return out
+
+    def names_of(self, words: np.ndarray) -> list[str]:
+        """Element names of a bit set, in vocabulary order."""
+        return [self.element_names[j] for j in unpack_bits(words[None, :], self.size)[0].nonzero()[0]]
+
+
+def unpack_bits(bits: np.ndarray, size: int) -> np.ndarray:
+    """n x W uint64 bit sets -> n x size booleans."""
+    as_bytes = np.ascontiguousarray(bits, dtype="<u8").view(np.uint8).reshape(len(bits), -1)
+    return np.unpackbits(as_bytes, axis=1, bitorder="little")[:, :size].astype(bool)
+
+
+def pack_bits(mask: np.ndarray) -> np.ndarray:
+    """n x K booleans -> n x W uint64 bit sets (inverse of :func:`unpack_bits`)."""
+    n, k = mask.shape
+    words = max(1, -(-k // 64))
+    padded = np.zeros((n, words * 64), dtype=bool)
+    padded[:, :k] = mask
+    return np.packbits(padded, axis=1, bitorder="little").view("<u8").astype(np.uint64)
+
+
+def popcount(bits: np.ndarray) -> np.ndarray:
+    """Number of set bits per row of an n x W uint64 array."""
+    return np.bitwise_count(bits).sum(axis=1).astype(np.int32)
+
+
+# -- transition feasibility -----------------------------------------------------------------------------
+def transition_model(pack, index: str):
+    """The career transitions service's model (directional O*NET similarity, thresholds, exposure)."""
+    from workshift.services.transitions import TransitionModel
+
+    return TransitionModel(pack, index=index)
+
+
+def feasibility(scores: np.ndarray, threshold: float) -> np.ndarray:
+    """Rescale similarity so that the viability threshold is 0.5 and a perfect cover is 1 (clipped to 0-1)."""
+    low = 2.0 * threshold - 1.0
+    return np.clip((scores - low) / max(1.0 - low, 1e-9), 0.0, 1.0)
+
+
+def exposure_safety(exposure: np.ndarray, employment: np.ndarray) -> np.ndarray:
+    """1 - employment-weighted mid-rank of each occupation's exposure (0.5 where exposure is unknown)."""
+    ok = np.isfinite(exposure)
+    weight = np.where(ok & np.isfinite(employment), np.clip(employment, 0, None), 0.0)
+    if weight.sum() <= 0:
+        weight = ok.astype(float)
+    order = np.argsort(np.where(ok, exposure, np.inf), kind="stable")
+    values, weights = exposure[order], weight[order]
+    total = weights.sum()
+    out = np.full(len(exposure), 0.5)
+    below = np.searchsorted(values[ok[order]], exposure[ok], side="left")
+    upto = np.searchsorted(values[ok[order]], exposure[ok], side="right")
+    cum = np.concatenate([[0.0], np.cumsum(weights[ok[order]])])
+    out[ok] = 1.0 - (cum[below] + 0.5 * (cum[upto] - cum[below])) / total
+    return out
+
+
+@dataclass
+class MatchContext:
+    """Everything matching reads from a region pack, in pack occupation order (see the module docstring)."""
+
+    pack_name: str
+    codes: pd.Index  # SOC codes of the pack's occupations
+    titles: np.ndarray
+    vocabulary: SkillVocabulary
+    core_bits: np.ndarray  # occupations x W
+    similarity: np.ndarray  # occupations x occupations, directional O*NET similarity
+    viability: float  # similarity threshold of a viable transition
+    feasibility: np.ndarray  # occupations x occupations, float32, 0-1
+    exposure: np.ndarray  # occupations, on ``index``
+    safety: np.ndarray  # occupations, 0-1
+    index: str
+    states: list[str]
+    reference_wage: dict[tuple[str, str], float]  # (state, soc) -> OEWS mean annual wage
+    national_wage: np.ndarray  # occupations, OEWS mean annual wage
+    meta: dict
+
+    @classmethod
+    def from_pack(cls, pack, index: str = DEFAULT_INDEX) -> MatchContext:
+        indices = pack.exposure_indices["index"].tolist()
+        if index not in indices:
+            guess = closest(index, indices)
+            raise NotFoundError(
+                f"unknown exposure index '{index}' in pack '{pack.name}'",
+                hint=f"did you mean '{guess}'?" if guess else f"available: {', '.join(indices)}",
+            )
+        occ = pack.occupations.reset_index(drop=True)
+        codes = pd.Index(occ["soc_code"].astype(str))
+        vocab = SkillVocabulary.from_pack(pack)
+        model = transition_model(pack, index)
+        if list(model.codes) != list(codes):
+            raise ValueError("the transitions model must list the pack's occupations in the pack's order")
+        scores, threshold = np.asarray(model.scores, dtype=float), float(model.thresholds.viable)
+        exposure = np.asarray(model.exposure, dtype=float)
+        employment = occ["employment"].to_numpy(dtype=float)
+        state = pack.state_employment.dropna(subset=["wage_mean"])
+        ref = dict(
+            zip(
+                zip(state["state"], state["soc_code"], strict=True),
+                state["wage_mean"].astype(float),
+                strict=True,
+            )
+        )
+        info = pack.exposure_indices.set_index("index").loc[index]
+        meta = {
+            "pack": pack.name,
+            "pack_built": pack.meta.get("built"),
+            "vintages": {
+                k: v
+                for k, v in pack.meta.get("vintages", {}).items()
+                if k
+                in (
+                    "oews",
+                    "onet",
+                    "onet_derived",
+                    "gpts_are_gpts",
+                    "microsoft_working_with_ai",
+                    "ilo_genai",
+                    "aioe",
+                    "frey_osborne",
+                )
+            },
+            "transition_similarity": {"source": "workshift.services.transitions.TransitionModel",
+                                      "method": model.meta()["similarity"]["method"],
+                                      "viability_threshold": round(threshold, 4)},
+            "exposure_index": {"name": index, "scale": str(info["scale"]), "source": str(info["source"])},
+        }
+        return cls(
+            pack_name=pack.name,
+            codes=codes,
+            titles=occ["title"].astype(str).to_numpy(),
+            vocabulary=vocab,
+            core_bits=_core_bits(pack, codes, vocab),
+            similarity=scores,
+            viability=threshold,
+            feasibility=feasibility(scores, threshold).astype(np.float32),
+            exposure=exposure,
+            safety=exposure_safety(exposure, employment),
+            index=index,
+            states=sorted(pack.state_employment["state"].astype(str).unique()),
+            reference_wage=ref,
+            national_wage=occ["wage_mean"].to_numpy(dtype=float),
+            meta=meta,
+        )
+
+    def state_position(self) -> dict[str, int]:
+        return {s: i for i, s in enumerate(self.states)}
+
+    def wage_reference(self, states: np.ndarray, occupations: np.ndarray) -> np.ndarray:
+        """OEWS mean annual wage of each (state, occupation position); national mean where the state has none."""
+        codes = self.codes.to_numpy()[occupations]
+        found = np.array(
+            [self.reference_wage.get((s, c), np.nan) for s, c in zip(states, codes, strict=True)]
+        )
+        return np.where(np.isfinite(found), found, self.national_wage[occupations])
+
+
+def _core_bits(pack, codes: pd.Index, vocab: SkillVocabulary) -> np.ndarray:
+    part = pack.skills[pack.skills["domain"].isin(["skills", "knowledge"])]
+    part = part.dropna(subset=["importance"]).sort_values(
+        ["soc_code", "importance", "element_id"], ascending=[True, False, True]
+    )
+    part = part.assign(rank=part.groupby("soc_code").cumcount())
+    keep = (part["rank"] < CORE_MIN) | (
+        (part["rank"] < CORE_SKILLS) & (part["importance"] >= CORE_MIN_IMPORTANCE)
+    )
+    part = part[keep]
+    position = {eid: i for i, eid in enumerate(vocab.element_ids)}
+    mask = np.zeros((len(codes), vocab.size), dtype=bool)
+    rows = codes.get_indexer(part["soc_code"])
+    ok = rows >= 0
+    mask[rows[ok], part["element_id"].map(position).to_numpy()[ok]] = True
+    return pack_bits(mask)
+
+
+# -- embeddings for candidate retrieval ------------------------------------------------------------------
+@dataclass
+class Embedding:
+    """Fixed-size vectors whose inner product approximates the match score (for hnswlib retrieval).
+
+    <seeker, vacancy> = w_skill s.r/|R| (exact, or on ``skill_dims`` principal components of the vacancies'
+    r/|R|, the dropped mean term being constant per seeker) + w_trans A[o_s].B[o_v] (rank-``rank`` SVD of the
+    feasibility table) + w_pay pay(c, wage) interpolated between log-spaced desired-wage centres c + the
+    vacancy's safety term (+ w_loc one-hot states when ``location``). Vacancies get one more coordinate,
+    sqrt(max norm^2 - norm^2), so that L2 nearest neighbours are the largest inner products (Bachrach et al.
+    2014, "Speeding up the Xbox recommender system using a Euclidean transformation for inner-product spaces").
+    """
+
+    weights: np.ndarray
+    skill_size: int
+    skill_basis: np.ndarray | None  # K x p
+    skill_mean: np.ndarray | None  # K
+    occ_left: np.ndarray  # occupations x rank
+    occ_right: np.ndarray
+    pay_centres: np.ndarray  # log wages
+    location: bool
+    n_states: int
+    max_norm: float = 0.0
+
+    @classmethod
+    def fit(
+        cls,
+        tables,
+        n_states: int,
+        rank: int = 24,
+        pay_bins: int = 12,
+        skill_dims: int | None = 32,
+        location: bool = False,
+        seed: int = 0,
+    ) -> Embedding:
+        left, right = _low_rank(tables.feasibility.astype(np.float64), rank)
+        wages = tables.s_wage[tables.s_wage > 0]
+        low, high = (
+            np.log(np.percentile(wages, [1, 99])) if len(wages) else (np.log(20000.0), np.log(200000.0))
+        )
+        centres = np.linspace(low, max(high, low + 1e-6), pay_bins)
+        size = tables.v_bits.shape[1] * 64
+        basis = mean = None
+        if skill_dims is not None and skill_dims < size:
+            rng = np.random.default_rng(seed)
+            sample = rng.choice(len(tables.v_occ), size=min(len(tables.v_occ), 50_000), replace=False)
+            required = _required_share(tables, np.sort(sample), size)
+            mean = required.mean(axis=0)
+            _, _, components = np.linalg.svd(required - mean, full_matrices=False)
+            basis = components[:skill_dims].T
+        return cls(tables.weights, size, basis, mean, left, right, centres, location, n_states)
+
+    def vacancies(self, tables, rows: np.ndarray | None = None) -> np.ndarray:
+        rows = np.arange(len(tables.v_occ)) if rows is None else rows
+        w = self.weights
+        required = _required_share(tables, rows, self.skill_size)
+        skill = required if self.skill_basis is None else (required - self.skill_mean) @ self.skill_basis
+        wage = tables.v_wage[rows]
+        ratio = 2.0 * wage[:, None] / np.exp(self.pay_centres)[None, :] - 1.0
+        parts = [
+            skill,
+            w[1] * self.occ_right[tables.v_occ[rows]],
+            w[3] * np.clip(ratio, 0.0, 1.0),
+            tables.v_static[rows, None],
+        ]
+        if self.location:
+            parts.append(w[2] * np.eye(self.n_states)[tables.v_state[rows]])
+        x = np.hstack(parts)
+        norms = (x * x).sum(axis=1)
+        if not self.max_norm:
+            self.max_norm = float(norms.max()) * 1.0001 + 1e-12
+        extra = np.sqrt(np.clip(self.max_norm - norms, 0.0, None))
+        return np.hstack([x, extra[:, None]]).astype(np.float32)
+
+    def seekers(self, tables, rows: np.ndarray) -> np.ndarray:
+        has = unpack_bits(tables.s_bits[rows], self.skill_size).astype(np.float64)
+        skill = has if self.skill_basis is None else has @ self.skill_basis
+        logw = np.log(np.clip(tables.s_wage[rows], 1.0, None))
+        pay = np.zeros((len(rows), len(self.pay_centres)))
+        where = np.clip(
+            np.interp(logw, self.pay_centres, np.arange(len(self.pay_centres))), 0, len(self.pay_centres) - 1
+        )
+        lo = np.floor(where).astype(int)
+        hi = np.minimum(lo + 1, len(self.pay_centres) - 1)
+        frac = where - lo
+        pay[np.arange(len(rows)), lo] += 1.0 - frac
+        pay[np.arange(len(rows)), hi] += frac
+        pay[tables.s_wage[rows] <= 0] = 0.0  # no minimum wage: pay is 1 everywhere, a constant
+        parts = [skill, self.occ_left[tables.s_occ[rows]], pay, np.ones((len(rows), 1))]
+        if self.location:
+            parts.append(np.eye(self.n_states)[tables.s_state[rows]])
+        parts.append(np.zeros((len(rows), 1)))
+        return np.hstack(parts).astype(np.float32)
+
+
+def _low_rank(matrix: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
+    """(L, R) with L R^T the best rank-``rank`` approximation (truncated SVD)."""
+    u, s, vt = np.linalg.svd(matrix)
+    rank = min(rank, len(s))
+    u, s, vt = u[:, :rank], s[:rank], vt[:rank]
+    root = np.sqrt(s)
+    return u * root, vt.T * root
+
+
+def _required_share(tables, rows: np.ndarray, size: int) -> np.ndarray:
+    """w_skill x r / |R| for vacancies ``rows`` (dense, rows x K)."""
+    required = unpack_bits(tables.v_bits[rows], size).astype(np.float64)
+    return required * (tables.weights[0] * tables.v_inv_required[rows])[:, None]

@@ -1,0 +1,75 @@
+"""The HTML summary for caseworkers and managers (English or Chinese), rendered with jinja2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from workshift.i18n import normalise_lang
+from workshift.services.matching.explain import messages, pair_frame
+from workshift.services.matching.report import CONGESTED, GROUP_METRICS
+from workshift.services.matching.score import FACTORS
+
+EXAMPLE_SEEKERS = 10
+EXAMPLE_RANKS = 3
+_METRICS = ("good_match_share", "realised_good_match_share", "matched_share", "mean_best_score",
+            "gini_recommendations", "applicants_median", "applicants_p90", "applicants_max",
+            "congested_vacancy_share", "unseen_vacancy_share")
+_SHARES = {"good_match_share", "realised_good_match_share", "matched_share", "congested_vacancy_share",
+           "unseen_vacancy_share"}
+
+
+def _value(metrics: dict, name: str) -> float:
+    if name.startswith("applicants_"):
+        return metrics["applicants_per_opening"][name.removeprefix("applicants_")]
+    return metrics[name]
+
+
+def _fmt(name: str, value: float) -> str:
+    return f"{100 * value:.1f}%" if name in _SHARES else f"{value:.3f}"
+
+
+def render_html(result, lang: str = "en") -> str:
+    """The summary page of a run: scoring, policy comparison, group gaps, example explanations, provenance."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    code = normalise_lang(lang)
+    m = messages(code)
+    summary, meta = result.summary, result.meta
+    top = summary["top"]
+    policies = [("top_n", m["policy_top_n"].format(top=top))]
+    if "assignment" in summary["policies"]:
+        policies.append(("assignment", m["policy_assignment"]))
+    metric_rows = [{"name": m[f"metric_{name}"].format(limit=CONGESTED),
+                    "values": [_fmt(name, _value(summary["policies"][p], name)) for p, _ in policies]}
+                   for name in _METRICS]
+    groups = []
+    for column, table in summary["groups"].items():
+        header = [f"{label} · {m[f'metric_{g}']}" for _, label in policies for g in GROUP_METRICS]
+        rows = [[value, info["seekers"], *[_fmt(g, info[p][g]) for p, _ in policies for g in GROUP_METRICS]]
+                for value, info in table["values"].items()]
+        rows.append([m["gap_row"], "", *[_fmt(g, table["gaps"][p][g]) for p, _ in policies for g in GROUP_METRICS]])
+        groups.append({"heading": m["groups_heading"].format(column=column), "header": header, "rows": rows})
+    n = min(EXAMPLE_SEEKERS, len(result.seekers))
+    ids = result.candidates.ids[:n, :min(EXAMPLE_RANKS, top)]
+    si, slot = np.nonzero(ids >= 0)
+    examples = pair_frame(result, si, ids[si, slot], code).assign(rank=slot + 1).to_dict("records")
+    weights = meta["weights"]
+    factors = [{"name": m[f"factor_{f}"], "weight": f"{weights[f]:.2f}",
+                "meaning": m[f"meaning_{f}"].format(index=result.ctx.index)} for f in FACTORS]
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                      autoescape=select_autoescape(["html", "j2"]))
+    return env.get_template("summary.html.j2").render(
+        html_lang="zh-CN" if code == "zh" else "en", m=m, factors=factors, metric_rows=metric_rows,
+        policies=[{"name": name} for _, name in policies], groups=groups, examples=examples,
+        intro=m["intro"].format(seekers=summary["seekers"], vacancies=summary["vacancies"],
+                                openings=summary["openings"], top=top),
+        threshold_note=m["threshold_note"].format(threshold=summary["threshold"]),
+        policies_note=m["policies_note"].format(top=top, candidates=meta["candidates"]),
+        provenance=m["provenance"].format(pack=meta["pack"], built=meta.get("pack_built"), index=result.ctx.index,
+                                          source=meta["transition_similarity"]["source"],
+                                          method=meta["retrieval"]["method"], reverse=result.reverse_method),
+        imputed=m["imputed"].format(desired=meta["imputed"]["desired_wage"], wage=meta["imputed"]["wage"],
+                                    core=meta["imputed"]["required_skills_from_occupation"]),
+    )

@@ -1,0 +1,155 @@
+"""One matching run: read and validate, retrieve and re-rank, assign, summarise, write (``docs/matching.md``)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workshift.errors import InputError
+from workshift.services.matching.assign import CANDIDATES, Assignment, assign, greedy_top_n
+from workshift.services.matching.data import Seekers, Vacancies, load_seekers, load_vacancies
+from workshift.services.matching.features import DEFAULT_INDEX, MatchContext
+from workshift.services.matching.report import summarise
+from workshift.services.matching.resolve import OccupationResolver
+from workshift.services.matching.retrieve import EXACT_PAIRS, Candidates, retrieve
+from workshift.services.matching.score import GOOD_MATCH, Tables, Weights, empty_topk, exact_top_seekers
+
+
+@dataclass
+class MatchResult:
+    seekers: Seekers
+    vacancies: Vacancies
+    ctx: MatchContext
+    tables: Tables
+    candidates: Candidates
+    top: int
+    baseline: Assignment  # the plain top-N outcome
+    assignment: Assignment | None
+    summary: dict
+    meta: dict
+    threshold: float = GOOD_MATCH
+    _reverse: dict = field(default_factory=dict)
+
+    def top_seekers(self, top: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each vacancy's best ``top`` seekers (scores, positions): exact for small runs, else from the graph."""
+        if top not in self._reverse:
+            n, m = len(self.seekers), len(self.vacancies)
+            if n * m <= EXACT_PAIRS:
+                self._reverse[top] = exact_top_seekers(self.tables, top)
+            else:
+                self._reverse[top] = _from_graph(self.candidates, m, top, self.tables.s_key)
+        return self._reverse[top]
+
+    @property
+    def reverse_method(self) -> str:
+        n, m = len(self.seekers), len(self.vacancies)
+        return "exact" if n * m <= EXACT_PAIRS else f"candidate graph ({self.candidates.k} per seeker)"
+
+
+def _from_graph(candidates: Candidates, m: int, top: int, s_key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    seeker, slot = np.nonzero(candidates.ids >= 0)
+    vacancy, score = candidates.ids[seeker, slot], candidates.scores[seeker, slot]
+    order = np.lexsort((s_key[seeker], -score, vacancy))
+    vacancy, seeker, score = vacancy[order], seeker[order], score[order]
+    starts = np.searchsorted(vacancy, np.arange(m))
+    rank = np.arange(len(vacancy)) - starts[vacancy]
+    keep = rank < top
+    scores, ids = empty_topk(m, top)
+    scores[vacancy[keep], rank[keep]] = score[keep]
+    ids[vacancy[keep], rank[keep]] = seeker[keep]
+    return scores, ids
+
+
+def run_match(seekers_file: str | Path, vacancies_file: str | Path, top: int = 10, *, do_assign: bool = False,
+              groups: list[str] | None = None, index: str = DEFAULT_INDEX, weights: Weights | None = None,
+              candidates: int | None = None, method: str = "auto", threads: int | None = None, seed: int = 0,
+              pack=None, data_dir=None, home=None) -> MatchResult:
+    """Rank every seeker's top vacancies (and, with ``do_assign``, assign them under openings)."""
+    from workshift.data import load_pack
+
+    if top < 1:
+        raise InputError(f"--top must be at least 1 (got {top})")
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    pack = pack if pack is not None else load_pack("us", home=home)
+    weights = weights or Weights()
+    ctx = MatchContext.from_pack(pack, index=index)
+    resolver = OccupationResolver(pack, data_dir=data_dir, home=home)
+    vacancies = load_vacancies(vacancies_file, ctx, resolver)
+    seekers = load_seekers(seekers_file, ctx, resolver, groups=groups)
+    timings["read_validate"] = time.perf_counter() - started
+    tables = Tables.build(seekers, vacancies, ctx, weights)
+    k = max(top, candidates or (CANDIDATES if do_assign else top))
+    found = retrieve(tables, k, method=method, threads=threads, seed=seed, n_states=len(ctx.states))
+    timings["retrieve"] = found.stats.get("seconds", 0.0)
+    baseline = greedy_top_n(found.scores, found.ids, vacancies.openings, top, tables.v_key)
+    assignment = assign(found.scores, found.ids, vacancies.openings) if do_assign else None
+    if assignment is not None:
+        timings["assign"] = assignment.stats["seconds"]
+    summary = summarise(found, top, vacancies.openings, baseline, assignment, seekers.frame, seekers.groups,
+                        GOOD_MATCH)
+    timings["total"] = time.perf_counter() - started
+    meta = {
+        **ctx.meta, "inputs": {"seekers": seekers.source, "vacancies": vacancies.source},
+        "weights": weights.to_dict(), "good_match_threshold": GOOD_MATCH, "top": top, "candidates": k,
+        "retrieval": {"method": found.method, **{a: v for a, v in found.stats.items() if not a.startswith("sec")}},
+        "assignment": {"method": assignment.method, **assignment.stats} if assignment else None,
+        "imputed": {"desired_wage": int(seekers.desired_imputed.sum()), "wage": int(vacancies.wage_imputed.sum()),
+                    "required_skills_from_occupation": int(vacancies.skills_from_occupation.sum())},
+        "occupation_resolution": _resolution_counts(seekers.resolution, vacancies.resolution),
+        "seconds": {k2: round(v, 3) for k2, v in timings.items()}, "seed": seed,
+    }
+    return MatchResult(seekers, vacancies, ctx, tables, found, top, baseline, assignment, summary, meta)
+
+
+def _resolution_counts(*tables: pd.DataFrame) -> dict:
+    both = pd.concat(tables, ignore_index=True).drop_duplicates("value")
+    return {str(k): int(v) for k, v in both["method"].value_counts().items()}
+
+
+def output_paths(out: str | Path) -> dict[str, Path]:
+    """``matches.csv`` -> itself, ``matches.by_vacancy.csv``, ``matches.assignment.csv``, ``matches.meta.json``."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet", ".pq"):
+        raise InputError(f"--out must end in .csv or .parquet (got '{out.name}')")
+    stem = out.with_suffix("")
+    return {"seekers": out, "vacancies": Path(f"{stem}.by_vacancy{suffix}"),
+            "assignment": Path(f"{stem}.assignment{suffix}"), "meta": Path(f"{stem}.meta.json")}
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    from workshift.files import atomic_path
+
+    with atomic_path(path, suffix=path.suffix) as tmp:
+        if path.suffix.lower() == ".csv":
+            frame.to_csv(tmp, index=False)
+        else:
+            frame.to_parquet(tmp, index=False)
+
+
+def write_outputs(result: MatchResult, out: str | Path, lang: str = "en", explanations: bool = True,
+                  html: str | Path | None = None) -> dict[str, Path]:
+    """Write the seeker view, reverse view, assignment (when run), metadata JSON and optional HTML summary."""
+    from workshift.files import write_text_atomic
+    from workshift.services.matching.explain import assignment_view, seeker_view, vacancy_view
+
+    paths = output_paths(out)
+    write_table(seeker_view(result, result.top, lang, explanations), paths["seekers"])
+    write_table(vacancy_view(result, result.top, lang, explanations), paths["vacancies"])
+    if result.assignment is not None:
+        write_table(assignment_view(result, lang, explanations), paths["assignment"])
+    else:
+        paths.pop("assignment")
+    meta = {**result.meta, "reverse_view": result.reverse_method, "summary": result.summary}
+    write_text_atomic(paths["meta"], json.dumps(meta, indent=2, ensure_ascii=False, default=str))
+    if html is not None:
+        from workshift.services.matching.html import render_html
+
+        paths["html"] = write_text_atomic(html, render_html(result, lang))
+    return paths
