@@ -1,9 +1,175 @@
-"""CLI commands of this stage (see the module docstring of workshift.cli)."""
+"""`workshift occupations ...`: search occupations (SOC, O*NET, CSCO), show a code, build the CSCO->SOC crosswalk."""
 
 from __future__ import annotations
 
+import json
+
 import typer
+
+occupations_app = typer.Typer(
+    help="Occupation codes and titles: search (English/Chinese), show a code, CSCO->SOC crosswalk.",
+    no_args_is_help=True,
+)
+LANG = typer.Option("en", "--lang", help="Language of labels and messages: en or zh.")
+
+
+def _crosswalk_with_progress(lang: str, force: bool = False):
+    """Build (or read) the full CSCO->SOC crosswalk with a rich progress bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from workshift.i18n import t
+    from workshift.services.crosswalk_csco import build_crosswalk, cached_crosswalk
+
+    if not force and (cached := cached_crosswalk()) is not None:
+        return cached
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(t("occupations.crosswalk_building", lang), total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return build_crosswalk(progress=step, force=force)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the main app."""
+    """Add the `occupations` command group."""
+
+    @occupations_app.command("search")
+    def search_command(
+        query: str = typer.Argument(
+            ..., help='A job title in English or Chinese, e.g. "data entry" or "数据录入".'
+        ),
+        top: int = typer.Option(10, "--top", help="How many occupations to list."),
+        system: str = typer.Option("all", "--system", help="Where to search: soc, onet, csco or all."),
+        as_json: bool = typer.Option(False, "--json", help="Print the hits as JSON."),
+        lang: str = LANG,
+    ) -> None:
+        """Rank occupations whose titles match QUERY (character n-gram TF-IDF, offline)."""
+        from workshift.data.csco import csco_available, csco_missing_hint
+        from workshift.i18n import normalise_lang, t
+        from workshift.services.search import get_index
+
+        lang = normalise_lang(lang)
+        index = get_index()
+        hits = index.search(query, top=top, system=system)
+        has_csco = csco_available()
+        if as_json:
+            payload = {
+                "query": query,
+                "system": system,
+                "hits": [h.to_dict() for h in hits],
+                "method": "character 1-3-gram TF-IDF cosine (char_wb)",
+                "csco_available": has_csco,
+                "crosswalk_available": bool(index.crosswalk),
+            }
+            typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        table = Table(title=t("occupations.search_title", lang, query=query))
+        for key in ("system", "code", "title", "matched", "score", "soc", "confidence"):
+            table.add_column(t(f"occupations.col_{key}", lang), overflow="fold")
+        for hit in hits:
+            soc = f"{hit.soc_code} {hit.soc_title or ''}".strip() if hit.soc_code else "—"
+            confidence = f"{hit.soc_confidence:.2f}" if hit.soc_confidence is not None else "—"
+            matched = "" if hit.matched == hit.title else hit.matched
+            table.add_row(hit.system, hit.code, hit.title, matched, f"{hit.score:.3f}", soc, confidence)
+        if hits:
+            console.print(table)
+        else:
+            console.print(t("occupations.no_hits", lang, query=query))
+        if not has_csco and system in ("all", "csco"):
+            console.print(t("occupations.csco_missing", lang, hint=csco_missing_hint()), highlight=False)
+        elif any(h.system == "csco" and h.soc_code is None for h in hits):
+            console.print(t("occupations.crosswalk_hint", lang), highlight=False)
+
+    @occupations_app.command("show")
+    def show_command(
+        code: str = typer.Argument(
+            ..., help="A SOC, O*NET, ISCO-08 or CSCO 2022 code (e.g. 15-1252, 4-04-05-01)."
+        ),
+        system: str | None = typer.Option(None, "--system", help="Code system when the form is ambiguous."),
+        as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+        lang: str = LANG,
+    ) -> None:
+        """Describe one occupation code: its title, its SOC mapping and CSCO candidates with confidence."""
+        from workshift.data.codes import parse_code
+        from workshift.i18n import normalise_lang
+        from workshift.services.lookup import describe_code
+
+        lang = normalise_lang(lang)
+        parsed = parse_code(code, system)
+        if parsed.system == "csco2022":
+            _crosswalk_with_progress(lang)
+        info = describe_code(parsed)
+        if as_json:
+            typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
+            return
+        _print_description(info, lang)
+
+    @occupations_app.command("crosswalk")
+    def crosswalk_command(
+        rebuild: bool = typer.Option(False, "--rebuild", help="Build again even when cached."),
+        as_json: bool = typer.Option(False, "--json", help="Print the build summary as JSON."),
+        lang: str = LANG,
+    ) -> None:
+        """Build the CSCO->SOC candidate crosswalk (multilingual-e5-small, offline; cached by inputs)."""
+        import time
+
+        from workshift.i18n import normalise_lang, t
+
+        lang = normalise_lang(lang)
+        started = time.perf_counter()
+        frame = _crosswalk_with_progress(lang, force=rebuild)
+        summary = {**frame.attrs, "rows": len(frame), "seconds": round(time.perf_counter() - started, 1)}
+        if as_json:
+            typer.echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+        else:
+            typer.echo(
+                t(
+                    "occupations.crosswalk_done",
+                    lang,
+                    codes=summary.get("csco_codes"),
+                    seconds=summary["seconds"],
+                )
+            )
+
+    app.add_typer(occupations_app, name="occupations")
+
+
+def _print_description(info: dict, lang: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from workshift.i18n import t
+
+    console = Console()
+    console.print(f"[bold]{info['system_label']} {info['code']}[/] {info['title']}", highlight=False)
+    for key in ("level", "definition", "aliases", "soc_code"):
+        value = info.get(key)
+        if value:
+            text = "、".join(value) if isinstance(value, list) else str(value)
+            if key == "soc_code":
+                text = f"{value} {info.get('soc_title') or ''}"
+            console.print(f"  {t(f'occupations.field_{key}', lang)}: {text}", highlight=False)
+    for name in ("soc_candidates", "csco_candidates", "onet_occupations"):
+        rows = info.get(name) or []
+        if not rows:
+            continue
+        table = Table(title=t(f"occupations.table_{name}", lang))
+        columns = list(rows[0])
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()))
+        console.print(table)
+    if info.get("note"):
+        console.print(info["note"], highlight=False)

