@@ -59,6 +59,22 @@ def _catalogue(model, path: Path | None):
     return load_catalogue(path, elements)
 
 
+def _crosswalk_notice(texts: list[str]) -> None:
+    """Say on stderr when a Chinese title or CSCO code will first build the CSCO->SOC crosswalk (minutes)."""
+    from workshift.data.codes import detect_system
+    from workshift.services.origins import is_chinese
+
+    if not any(is_chinese(x) or detect_system(x) == "csco2022" for x in texts):
+        return
+    try:
+        from workshift.services.crosswalk_csco import cached_crosswalk
+    except ImportError:
+        return
+    if cached_crosswalk() is None:
+        _console(stderr=True).print("Building the CSCO->SOC crosswalk on first use (a few minutes; cached after).",
+                                    style="yellow")
+
+
 def _meta(model, catalogue) -> dict:
     meta = model.meta()
     if catalogue is not None:
@@ -166,6 +182,7 @@ def transitions_command(
     if top < 1:
         raise InputError(f"--top must be at least 1 (got {top})")
     lines = read_origin_lines(from_file) if from_file is not None else None
+    _crosswalk_notice([occupation] if lines is None else [text for _, text in lines])
     model = _model(pack, index, safe_rule)
     catalogue = _catalogue(model, catalogue_file)
     console = _console()
@@ -218,6 +235,7 @@ def training_command(
     lang = _lang(lang)
     model = _model(pack, "gpts_beta", "relative")
     catalogue = _catalogue(model, catalogue_file)
+    _crosswalk_notice([origin, destination])
     src, dst = resolve_origin(origin, model.pack), resolve_origin(destination, model.pack)
     gaps = model.skill_gaps(src.soc_code, dst.soc_code)
     plan = catalogue.plan(gaps, lang)
@@ -274,6 +292,7 @@ def entrepreneurship_command(
 
     lang = _lang(lang)
     model = _model(pack, index, "relative")
+    _crosswalk_notice([occupation])
     origin = resolve_origin(occupation, model.pack)
     paths = entrepreneurship_paths(model, origin.soc_code, top=top, lang=lang)
     if as_json:
