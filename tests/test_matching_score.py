@@ -226,3 +226,18 @@ def test_greedy_top_n_known_answer() -> None:
     assert only_top1.vacancy.tolist() == [0, -1]
     best = assign(scores, ids, np.array([1, 1]))  # 0.9 + 0.7 beats 0.8 + 0.5
     assert best.vacancy.tolist() == [0, 1]
+
+
+def test_cell_pass_is_exact_over_the_state_and_the_own_occupation() -> None:
+    from workshift.services.matching.blocks import CellLayout, exact_in_cells
+
+    tables = make_tables(9, 400, 3000, n_occ=30, n_states=6)
+    scores, ids, pairs = exact_in_cells(tables, CellLayout.build(tables, 6), 10)
+    total = 0
+    for i in range(400):
+        allowed = np.flatnonzero((tables.v_state == tables.s_state[i]) | (tables.v_occ == tables.s_occ[i]))
+        total += len(allowed)
+        if i % 7 == 0:
+            full = score_pairs(tables, np.full(len(allowed), i), allowed)
+            assert ids[i].tolist() == allowed[np.lexsort((tables.v_key[allowed], -full))][:10].tolist()
+    assert pairs < total  # the bounds skipped cells that could not enter a list

@@ -8,11 +8,11 @@ vacancy's AI-exposure safety (>= 0.6: less exposed than most workers; < 0.4: mor
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pandas as pd
 
 from workshift.i18n import catalogue, normalise_lang
-from workshift.services.matching.features import unpack_bits
 from workshift.services.matching.score import FACTORS, factor_breakdown
 
 MISSING_SHOWN = 3
@@ -27,24 +27,57 @@ def messages(lang: str) -> dict[str, str]:
     return {k.removeprefix("matching."): catalogue(code).get(k, v) for k, v in english.items()}
 
 
-def _missing_names(result, si: np.ndarray, vj: np.ndarray) -> np.ndarray:
+@numba.njit(parallel=True, cache=True)
+def _first_missing(required, has, size, shown):
+    """Per pair: key of the first ``shown`` required elements the seeker lacks (and whether there are more)."""
+    n, words = required.shape
+    out = np.zeros(n, dtype=np.int64)
+    for p in numba.prange(n):
+        key, found = 0, 0
+        for j in range(size):
+            if (required[p, j // 64] >> np.uint64(j % 64)) & ~(has[p, j // 64] >> np.uint64(j % 64)) & np.uint64(1):
+                if found < shown:
+                    key = key * (size + 1) + j + 1
+                found += 1
+        for _ in range(found, shown):
+            key = key * (size + 1)
+        out[p] = key * 2 + (1 if found > shown else 0)
+    return out
+
+
+def _missing_names(result, si: np.ndarray, vj: np.ndarray) -> pd.Categorical:
     """First :data:`MISSING_SHOWN` names of required skills the seeker lacks, per pair ('' when none)."""
     vocab = result.ctx.vocabulary
-    missing = result.tables.v_bits[vj] & ~result.tables.s_bits[si]
-    if not len(missing):
-        return np.array([], dtype=object)
-    unique, inverse = np.unique(missing, axis=0, return_inverse=True)
-    mask = unpack_bits(unique, vocab.size)
+    keys = _first_missing(result.tables.v_bits[vj], result.tables.s_bits[si], vocab.size, MISSING_SHOWN)
+    codes, unique = pd.factorize(keys, sort=True)
     names = np.array(vocab.element_names, dtype=object)
-    text = np.array(["; ".join(names[row][:MISSING_SHOWN]) + (" ..." if row.sum() > MISSING_SHOWN else "")
-                     for row in mask], dtype=object)
-    return text[inverse.ravel()]
+    text = []
+    for key in unique:
+        more, key = key % 2, key // 2
+        picked = []
+        for _ in range(MISSING_SHOWN):
+            key, j = divmod(key, vocab.size + 1)
+            if j:
+                picked.append(names[j - 1])
+        text.append("; ".join(reversed(picked)) + (" ..." if more else ""))
+    labels, inverse = np.unique(np.array(text, dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(inverse.ravel()[codes], categories=labels.astype(str))
+
+
+def _categorical(codes: np.ndarray, labels, distinct: bool = False) -> pd.Categorical:
+    """Repeated labels as a categorical (small in memory, dictionary-encoded in Parquet)."""
+    labels = np.asarray(labels, dtype=object).astype(str)
+    if distinct:  # ids, validated unique
+        return pd.Categorical.from_codes(codes, categories=pd.Index(labels))
+    unique, inverse = np.unique(labels, return_inverse=True)
+    return pd.Categorical.from_codes(inverse.ravel()[codes], categories=unique)
 
 
 def explain(result, si: np.ndarray, vj: np.ndarray, factors: dict[str, np.ndarray], missing: np.ndarray,
             lang: str) -> np.ndarray:
     """One sentence per pair (see the module docstring)."""
     msg = messages(lang)
+    missing = np.asarray(missing, dtype=object)
     sep = "；" if normalise_lang(lang) == "zh" else "; "
     tables, ctx = result.tables, result.ctx
     common = np.bitwise_count(tables.s_bits[si] & tables.v_bits[vj]).sum(axis=1)
@@ -78,14 +111,15 @@ def pair_frame(result, si: np.ndarray, vj: np.ndarray, lang: str, explanations: 
     factors = factor_breakdown(tables, si, vj)
     missing = _missing_names(result, si, vj)
     frame = pd.DataFrame({
-        "seeker_id": result.seekers.ids[si], "vacancy_id": result.vacancies.ids[vj],
+        "seeker_id": _categorical(si, result.seekers.ids, True),
+        "vacancy_id": _categorical(vj, result.vacancies.ids, True),
         "score": np.round(factors["score"], 4),
         **{f: np.round(factors[f], 4) for f in FACTORS},
         "good_match": factors["score"] >= result.threshold,
-        "seeker_occupation": ctx.codes.to_numpy()[tables.s_occ[si]],
-        "vacancy_occupation": ctx.codes.to_numpy()[tables.v_occ[vj]],
-        "vacancy_title": ctx.titles[tables.v_occ[vj]],
-        "vacancy_state": np.asarray(ctx.states, dtype=object)[tables.v_state[vj]],
+        "seeker_occupation": _categorical(tables.s_occ[si], ctx.codes),
+        "vacancy_occupation": _categorical(tables.v_occ[vj], ctx.codes),
+        "vacancy_title": _categorical(tables.v_occ[vj], ctx.titles),
+        "vacancy_state": _categorical(tables.v_state[vj], ctx.states),
         "vacancy_wage": tables.v_wage[vj], "desired_wage": tables.s_wage[si],
         "missing_skills": missing,
     })

@@ -3,15 +3,14 @@
 Methods (``docs/matching.md``):
 
 - ``exact``: every (seeker, vacancy) pair scored (numba). Used when n_seekers x n_vacancies <= :data:`EXACT_PAIRS`.
-- ``hybrid`` (default above that): exact blocks plus embedding retrieval.
-  1. every vacancy in the seeker's state, scored exactly (location = 1 only there);
-  2. every vacancy of the seeker's own occupation in other states, scored exactly (the embedding's
-     low-rank feasibility underrates the diagonal of F);
-  3. other vacancies can score at most ``w_skill + w_trans max F[o, .] + w_pay + max safety term``; only
-     for seekers whose k-th score is at or below that bound, an hnswlib index over fixed-size location-free
-     embeddings (:class:`features.Embedding`) proposes :data:`QUERY_FACTOR` x k candidates, re-scored exactly.
-  Blocks 1-2 cost n x m x (sum of squared state shares + sum of squared occupation shares), about 5% of
-  all pairs for the US.
+- ``hybrid`` (default above that): exact cells plus embedding retrieval.
+  1-2. the vacancies of the seeker's state (location = 1 only there) and of the seeker's own occupation in
+     other states (the embedding's low-rank feasibility underrates the diagonal of F), exactly, skipping
+     only (state, occupation) cells whose score bound cannot reach the k-th score (:mod:`.blocks`);
+  3. a vacancy of another occupation in another state scores at most ``w_skill + w_pay + max_d (w_trans
+     F[o, d] + w_safe safety[d])``; only for seekers whose k-th score is at or below that bound, an hnswlib
+     index over fixed-size location-free embeddings (:class:`features.Embedding`) proposes
+     :data:`QUERY_FACTOR` x k candidates, which are re-scored exactly and merged.
 - ``hnsw``: embedding retrieval alone (location included), :data:`QUERY_FACTOR` x k candidates re-ranked
   exactly; the plain method of the literature, kept for comparison in the benchmark.
 
@@ -27,7 +26,7 @@ import numpy as np
 
 from workshift.errors import InputError
 from workshift.services.matching.features import Embedding
-from workshift.services.matching.score import Tables, empty_topk, exact_topk, merge_candidates, topk_in_ranges
+from workshift.services.matching.score import Tables, empty_topk, exact_topk, merge_candidates
 
 METHODS = ("auto", "exact", "hybrid", "hnsw")
 EXACT_PAIRS = 20_000_000
@@ -53,13 +52,6 @@ class Candidates:
     @property
     def k(self) -> int:
         return self.ids.shape[1]
-
-
-def _ranges(keys: np.ndarray, v_key: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Vacancies ordered by group (then id), and each group's [start, end) in that order."""
-    order = np.lexsort((v_key, keys)).astype(np.int64)
-    bounds = np.searchsorted(keys[order], np.arange(n_groups + 1))
-    return order, bounds[:-1].astype(np.int64), bounds[1:].astype(np.int64)
 
 
 def _build_index(vectors: np.ndarray, threads: int, seed: int):
@@ -121,31 +113,27 @@ def retrieve(
     return _hybrid(tables, k, threads, seed, n_states, started)
 
 
-def _hybrid(tables: Tables, k: int, threads: int, seed: int, n_states: int, started: float) -> Candidates:
-    n, m = len(tables.s_occ), len(tables.v_occ)
-    rows = np.arange(n, dtype=np.int64)
-    scores, ids = empty_topk(n, k)
-    stats: dict = {}
-    # 1. the seeker's state, exactly
-    order, start, end = _ranges(tables.v_state.astype(np.int64), tables.v_key, n_states)
-    s = tables.s_state.astype(np.int64)
-    topk_in_ranges(rows, start[s], end[s], order, False, tables.v_key, k, *tables.kernel_args(), scores, ids)
-    stats["pairs_same_state"] = int((end[s] - start[s]).sum())
-    # 2. the seeker's occupation in other states, exactly
-    n_occ = len(tables.feasibility)
-    order, start, end = _ranges(tables.v_occ.astype(np.int64), tables.v_key, n_occ)
-    o = tables.s_occ.astype(np.int64)
-    topk_in_ranges(rows, start[o], end[o], order, True, tables.v_key, k, *tables.kernel_args(), scores, ids)
-    stats["pairs_same_occupation"] = int((end[o] - start[o]).sum())
-    stats["seconds_exact_blocks"] = time.perf_counter() - started
-    # 3. the rest through the embedding index, only where it could matter
+def cross_state_bound(tables: Tables) -> np.ndarray:
+    """Per occupation o: the most a vacancy of another occupation in another state can score for o's seekers."""
     w = tables.weights
-    present = np.zeros(n_occ, dtype=bool)
+    present = np.zeros(len(tables.feasibility), dtype=bool)
     present[tables.v_occ] = True
-    off = np.where(present[None, :], tables.feasibility, -np.inf)
-    np.fill_diagonal(off, -np.inf)
-    bound = w[0] + w[1] * np.clip(off.max(axis=1), 0, None) + w[3] + tables.v_static.max()
-    need = np.flatnonzero((ids[:, k - 1] < 0) | (scores[:, k - 1] <= bound[tables.s_occ]))
+    value = np.where(present[None, :], w[1] * tables.feasibility + w[4] * tables.safety[None, :], -np.inf)
+    np.fill_diagonal(value, -np.inf)
+    return w[0] + w[3] + np.clip(value.max(axis=1), 0.0, None)
+
+
+def _hybrid(tables: Tables, k: int, threads: int, seed: int, n_states: int, started: float) -> Candidates:
+    from workshift.services.matching.blocks import CellLayout, exact_in_cells
+
+    m = len(tables.v_occ)
+    # 1-2. the seeker's state and the seeker's occupation elsewhere, exactly (cells skipped only by bounds)
+    layout = CellLayout.build(tables, n_states)
+    scores, ids, pairs = exact_in_cells(tables, layout, k)
+    stats: dict = {"pairs_exact": pairs, "seconds_exact": time.perf_counter() - started}
+    # 3. the rest through the embedding index, only for seekers whose k-th score it could beat
+    bound = cross_state_bound(tables)[tables.s_occ]
+    need = np.flatnonzero((ids[:, k - 1] < 0) | (scores[:, k - 1] <= bound + 1e-9))
     stats["seekers_queried"] = int(len(need))
     if len(need):
         t0 = time.perf_counter()
@@ -154,7 +142,7 @@ def _hybrid(tables: Tables, k: int, threads: int, seed: int, n_states: int, star
         stats["seconds_index"] = time.perf_counter() - t0
         want = min(m, QUERY_FACTOR * k)
         for begin in range(0, len(need), CHUNK):
-            part = need[begin : begin + CHUNK]
+            part = need[begin:begin + CHUNK]
             found = _query(index, embedding, tables, part, want)
             sub_scores, sub_ids = scores[part], ids[part]
             merge_candidates(part, found, tables.v_key, k, *tables.kernel_args(), sub_scores, sub_ids)

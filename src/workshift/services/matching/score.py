@@ -118,21 +118,20 @@ class Tables:
             weights=w,
         )
 
+    def pay_scale(self) -> np.ndarray:
+        """2 / desired wage per seeker (inf for no minimum), so that pay = clip(wage x scale - 1, 0, 1)."""
+        with np.errstate(divide="ignore"):
+            return np.where(self.s_wage > 0, 2.0 / np.where(self.s_wage > 0, self.s_wage, 1.0), np.inf)
+
+    def seeker_args(self) -> tuple:
+        return self.s_occ, self.s_state, self.pay_scale(), self.s_bits
+
+    def vacancy_args(self) -> tuple:
+        return self.v_occ, self.v_state, self.v_wage, self.v_bits, self.v_inv_required, self.v_static
+
     def kernel_args(self) -> tuple:
-        return (
-            self.s_occ,
-            self.s_state,
-            self.s_wage,
-            self.s_bits,
-            self.v_occ,
-            self.v_state,
-            self.v_wage,
-            self.v_bits,
-            self.v_inv_required,
-            self.v_static,
-            self.feasibility,
-            self.weights,
-        )
+        """Arguments of every pair kernel after the loop-specific ones: seekers, vacancies, tables, weights."""
+        return (*self.seeker_args(), *self.vacancy_args(), self.feasibility, self.weights)
 
 
 def id_rank(ids: np.ndarray) -> np.ndarray:
@@ -143,7 +142,7 @@ def id_rank(ids: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(inline="always")
-def _popcount64(x: np.uint64) -> int:
+def popcount64(x: np.uint64) -> int:
     x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
     x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
     x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
@@ -151,29 +150,28 @@ def _popcount64(x: np.uint64) -> int:
 
 
 @numba.njit(inline="always")
-def pay_factor(wage: float, desired: float) -> float:
-    if desired <= 0.0:
-        return 1.0
-    value = 2.0 * wage / desired - 1.0
-    return 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)
+def clip01(x: float) -> float:
+    return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
 
 
 @numba.njit(inline="always")
-def _pair(i, j, s_occ, s_state, s_wage, s_bits, v_occ, v_state, v_wage, v_bits, v_inv, v_static, feas, w):
+def pair_score(i, j, s_occ, s_state, s_pay, s_bits, v_occ, v_state, v_wage, v_bits, v_inv, v_static, feas, w):
+    """The score of seeker i and vacancy j (see the module docstring)."""
     common = 0
     for k in range(s_bits.shape[1]):
-        common += _popcount64(s_bits[i, k] & v_bits[j, k])
-    score = (
-        w[0] * common * v_inv[j] + w[1] * feas[s_occ[i], v_occ[j]] + w[3] * pay_factor(v_wage[j], s_wage[i])
-    )
+        common += popcount64(s_bits[i, k] & v_bits[j, k])
+    score = w[0] * common * v_inv[j] + w[1] * feas[s_occ[i], v_occ[j]] + w[3] * clip01(v_wage[j] * s_pay[i] - 1.0)
     if s_state[i] == v_state[j]:
         score += w[2]
     return score + v_static[j]
 
 
 @numba.njit(inline="always")
-def _insert(scores, ids, keys, size, score, j, key) -> int:
-    """Insert (score, j) into the descending top list of length ``size`` (capacity len(scores)); new size."""
+def insert(scores, ids, keys, size, score, j, key) -> int:
+    """Insert (score, j) into the descending top list of length ``size`` (capacity len(scores)); new size.
+
+    Equal scores are ordered by ``key`` (smaller first), so the list is the same whatever the scan order.
+    """
     cap = scores.shape[0]
     if size == cap:
         last = size - 1
@@ -194,107 +192,57 @@ def _insert(scores, ids, keys, size, score, j, key) -> int:
     return size
 
 
-@numba.njit(parallel=True, cache=True)
-def topk_in_ranges(
-    rows,
-    starts,
-    ends,
-    order,
-    skip_same_state,
-    v_key,
-    k,
-    s_occ,
-    s_state,
-    s_wage,
-    s_bits,
-    v_occ,
-    v_state,
-    v_wage,
-    v_bits,
-    v_inv,
-    v_static,
-    feas,
-    w,
-    out_scores,
-    out_ids,
-):
-    """For seeker rows[r]: exact top-k over vacancies order[starts[r]:ends[r]], merged into out_* (row r).
+@numba.njit(inline="always")
+def current(ids, v_key, keys) -> int:
+    """Fill ``keys`` for the entries already in a top list; return its size."""
+    size = 0
+    for m in range(ids.shape[0]):
+        if ids[m] < 0:
+            break
+        keys[m] = v_key[ids[m]]
+        size += 1
+    return size
 
-    With ``skip_same_state``, vacancies in the seeker's state are skipped (an earlier pass scored them).
-    """
+
+@numba.njit(parallel=True, cache=True)
+def topk_all(rows, v_key, k, s_occ, s_state, s_pay, s_bits, v_occ, v_state, v_wage, v_bits, v_inv, v_static, feas,
+             w, out_scores, out_ids):
+    """Exact top-k over every vacancy for seekers ``rows`` (row r of out_*)."""
     for r in numba.prange(rows.shape[0]):
         i = rows[r]
-        scores = out_scores[r]
-        ids = out_ids[r]
         keys = np.empty(k, dtype=np.int64)
         size = 0
-        for m in range(k):  # what is already there (candidates from an earlier pass)
-            if ids[m] < 0:
-                break
-            keys[m] = v_key[ids[m]]
-            size += 1
-        for p in range(starts[r], ends[r]):
-            j = order[p]
-            if skip_same_state and v_state[j] == s_state[i]:
-                continue
-            score = _pair(
-                i, j, s_occ, s_state, s_wage, s_bits, v_occ, v_state, v_wage, v_bits, v_inv, v_static, feas, w
-            )
-            size = _insert(scores, ids, keys, size, score, j, v_key[j])
+        for j in range(v_occ.shape[0]):
+            score = pair_score(i, j, s_occ, s_state, s_pay, s_bits, v_occ, v_state, v_wage, v_bits, v_inv,
+                               v_static, feas, w)
+            size = insert(out_scores[r], out_ids[r], keys, size, score, j, v_key[j])
 
 
 @numba.njit(parallel=True, cache=True)
-def merge_candidates(
-    rows,
-    candidates,
-    v_key,
-    k,
-    s_occ,
-    s_state,
-    s_wage,
-    s_bits,
-    v_occ,
-    v_state,
-    v_wage,
-    v_bits,
-    v_inv,
-    v_static,
-    feas,
-    w,
-    out_scores,
-    out_ids,
-):
+def merge_candidates(rows, candidates, v_key, k, s_occ, s_state, s_pay, s_bits, v_occ, v_state, v_wage, v_bits,
+                     v_inv, v_static, feas, w, out_scores, out_ids):
     """Exact scores of candidate vacancies (row r of ``candidates``; -1 = none) merged into the top-k of rows[r]."""
     for r in numba.prange(rows.shape[0]):
         i = rows[r]
-        scores = out_scores[r]
-        ids = out_ids[r]
         keys = np.empty(k, dtype=np.int64)
-        size = 0
-        for m in range(k):
-            if ids[m] < 0:
-                break
-            keys[m] = v_key[ids[m]]
-            size += 1
+        size = current(out_ids[r], v_key, keys)
         for c in range(candidates.shape[1]):
             j = candidates[r, c]
             if j < 0:
                 continue
             seen = False
             for m in range(size):
-                if ids[m] == j:
+                if out_ids[r, m] == j:
                     seen = True
                     break
-            if seen:
-                continue
-            score = _pair(
-                i, j, s_occ, s_state, s_wage, s_bits, v_occ, v_state, v_wage, v_bits, v_inv, v_static, feas, w
-            )
-            size = _insert(scores, ids, keys, size, score, j, v_key[j])
+            if not seen:
+                score = pair_score(i, j, s_occ, s_state, s_pay, s_bits, v_occ, v_state, v_wage, v_bits, v_inv,
+                                   v_static, feas, w)
+                size = insert(out_scores[r], out_ids[r], keys, size, score, j, v_key[j])
 
 
 @numba.njit(parallel=True, cache=True)
-def topk_seekers(cols, s_key, k, s_occ, s_state, s_wage, s_bits, v_occ, v_state, v_wage, v_bits, v_inv, v_static,
+def topk_seekers(cols, s_key, k, s_occ, s_state, s_pay, s_bits, v_occ, v_state, v_wage, v_bits, v_inv, v_static,
                  feas, w, out_scores, out_ids):
     """Reverse view: exact top-k seekers of each vacancy cols[c] over every seeker (ties by seeker id)."""
     for c in numba.prange(cols.shape[0]):
@@ -302,34 +250,18 @@ def topk_seekers(cols, s_key, k, s_occ, s_state, s_wage, s_bits, v_occ, v_state,
         keys = np.empty(k, dtype=np.int64)
         size = 0
         for i in range(s_occ.shape[0]):
-            score = _pair(i, j, s_occ, s_state, s_wage, s_bits, v_occ, v_state, v_wage, v_bits, v_inv, v_static,
-                          feas, w)
-            size = _insert(out_scores[c], out_ids[c], keys, size, score, i, s_key[i])
+            score = pair_score(i, j, s_occ, s_state, s_pay, s_bits, v_occ, v_state, v_wage, v_bits, v_inv,
+                               v_static, feas, w)
+            size = insert(out_scores[c], out_ids[c], keys, size, score, i, s_key[i])
 
 
 @numba.njit(parallel=True, cache=True)
-def pair_scores(
-    si, vj, s_occ, s_state, s_wage, s_bits, v_occ, v_state, v_wage, v_bits, v_inv, v_static, feas, w
-):
+def pair_scores(si, vj, s_occ, s_state, s_pay, s_bits, v_occ, v_state, v_wage, v_bits, v_inv, v_static, feas, w):
     """Scores of the pairs (si[p], vj[p])."""
     out = np.empty(si.shape[0])
     for p in numba.prange(si.shape[0]):
-        out[p] = _pair(
-            si[p],
-            vj[p],
-            s_occ,
-            s_state,
-            s_wage,
-            s_bits,
-            v_occ,
-            v_state,
-            v_wage,
-            v_bits,
-            v_inv,
-            v_static,
-            feas,
-            w,
-        )
+        out[p] = pair_score(si[p], vj[p], s_occ, s_state, s_pay, s_bits, v_occ, v_state, v_wage, v_bits, v_inv,
+                            v_static, feas, w)
     return out
 
 
@@ -340,13 +272,8 @@ def empty_topk(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
 def exact_topk(tables: Tables, k: int, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact top-k vacancies (scores, positions; -1 where fewer) of seekers ``rows`` over every vacancy."""
     rows = np.arange(len(tables.s_occ)) if rows is None else np.asarray(rows, dtype=np.int64)
-    scores, ids = empty_topk(len(rows), k)
-    m = len(tables.v_occ)
-    order = np.arange(m, dtype=np.int64)
-    starts, ends = np.zeros(len(rows), dtype=np.int64), np.full(len(rows), m, dtype=np.int64)
-    topk_in_ranges(
-        rows.astype(np.int64), starts, ends, order, False, tables.v_key, k, *tables.kernel_args(), scores, ids
-    )
+    scores, ids = empty_topk(len(rows), min(k, len(tables.v_occ)))
+    topk_all(rows.astype(np.int64), tables.v_key, scores.shape[1], *tables.kernel_args(), scores, ids)
     return scores, ids
 
 
@@ -365,16 +292,11 @@ def score_pairs(tables: Tables, si: np.ndarray, vj: np.ndarray) -> np.ndarray:
 def factor_breakdown(tables: Tables, si: np.ndarray, vj: np.ndarray) -> dict[str, np.ndarray]:
     """The five factors (0-1) and the score of pairs (si[p], vj[p]), vectorised, for output rows."""
     common = np.bitwise_count(tables.s_bits[si] & tables.v_bits[vj]).sum(axis=1)
-    desired, wage = tables.s_wage[si], tables.v_wage[vj]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pay = np.where(
-            desired > 0, np.clip(2.0 * wage / np.where(desired > 0, desired, 1.0) - 1.0, 0.0, 1.0), 1.0
-        )
     out = {
         "skill_coverage": common * tables.v_inv_required[vj],
         "transition_feasibility": tables.feasibility[tables.s_occ[si], tables.v_occ[vj]].astype(np.float64),
         "location": (tables.s_state[si] == tables.v_state[vj]).astype(np.float64),
-        "pay": pay,
+        "pay": np.clip(tables.v_wage[vj] * tables.pay_scale()[si] - 1.0, 0.0, 1.0),
         "ai_exposure_safety": tables.safety[tables.v_occ[vj]],
     }
     out["score"] = score_pairs(tables, si, vj)
