@@ -13,15 +13,16 @@ def dense_step(e, u, v, hist, target, A, du=0.016, dv=0.012, gu=0.16, gv=0.16):
     sep = du * e + (1 - du) * np.minimum(e, gu * np.maximum(0.0, gap))
     opn = dv * e + (1 - dv) * np.minimum(e, gv * np.maximum(0.0, -gap))
     Av = A * v[None, :]
-    Q = Av / Av.sum(axis=1, keepdims=True)
-    S = u[:, None] * Q
-    s = S.sum(axis=0)
-    theta = v / s
-    P = theta * (1 - np.exp(-1 / theta))
-    F = S * P[None, :]
-    hires = F.sum(axis=0)
-    out = F.sum(axis=1)
-    hazard = out / u
+    with np.errstate(divide="ignore", invalid="ignore"):
+        Q = np.nan_to_num(Av / Av.sum(axis=1, keepdims=True))
+        S = u[:, None] * Q
+        s = S.sum(axis=0)
+        theta = np.where(s > 0, v / s, np.inf)
+        P = np.where(s > 0, theta * (1 - np.exp(-1 / theta)), 0.0)
+        F = S * P[None, :]
+        hires = F.sum(axis=0)
+        out = F.sum(axis=1)
+        hazard = np.where(u > 0, out / u, 0.0)
     new_hist = np.empty_like(hist)
     new_hist[0] = sep
     new_hist[1:] = hist[:-1] * (1 - hazard)

@@ -31,7 +31,7 @@ def test_same_seed_same_numbers_and_agents_keep_their_ids(paper_model) -> None:
     b = agents.run(paper_model, steps=25, agents=20_000, seed=7)
     c = agents.run(paper_model, steps=25, agents=20_000, seed=8)
     np.testing.assert_array_equal(a.aggregate["unemployed"], b.aggregate["unemployed"])
-    np.testing.assert_array_equal(a.populations[0].ids, b.populations[0].ids)
+    np.testing.assert_array_equal(a.populations[0].slots, b.populations[0].slots)
     assert not np.array_equal(a.aggregate["unemployed"], c.aggregate["unemployed"])
     table = a.populations[0].agent_table(paper_model.labels["nodes"])
     assert sorted(table["agent"]) == list(range(20_000))  # every worker exactly once, persistent ids

@@ -1,11 +1,12 @@
 """Agent storage and moves for agents mode (numba): every worker is one slot in its node's segment.
 
-Layout: ``ids[s]`` (int32, persistent agent id) and ``start[s]`` (uint16, the step at which the agent's
-current unemployment spell began, on an internal clock offset by :data:`CLOCK0`) for each slot s. Node i
+Layout: one 8-byte word per slot s, ``slots[s] = id | start << 32``: the persistent agent id (low 32 bits)
+and the step at which the agent's current unemployment spell began (high bits, on an internal clock offset
+by :data:`CLOCK0`), packed so that moving an agent touches one cache line. Node i
 owns slots [base[i], base[i] + cap[i]); inside, regions follow one another: 0 employed, 1 unemployed,
 2 graduates, 3 flexible, 4 training, 5 inactive, then free slots. ``off[i, r]`` is where region r starts
 (relative to base[i]); ``off[i, R]`` is the node's size. An agent's node and state follow from its slot, so
-per-agent state is 6 bytes (plus the free-slot slack). Moves swap slots inside a node's segment; a hire moves
+per-agent state is 8 bytes (plus the free-slot slack). Moves swap slots inside a node's segment; a hire moves
 an agent to another node's segment. Everything here is plain integer arrays, so a GPU port (torch/JAX)
 can follow the same phases: draw counts, pick and remove per source node, insert per destination node.
 """
@@ -42,56 +43,62 @@ def next_below(state, bound):
 
 
 @njit(cache=True, inline="always")
-def _move(ids, start, src, dst):
-    ids[dst] = ids[src]
-    start[dst] = start[src]
+def pack(agent, began):
+    return np.int64(agent) | (np.int64(began) << np.int64(32))
+
+
+@njit(cache=True, inline="always")
+def agent_of(word):
+    return np.int64(word & np.int64(0xFFFFFFFF))
+
+
+@njit(cache=True, inline="always")
+def start_of(word):
+    return np.int64(word >> np.int64(32))
 
 
 @njit(cache=True)
-def remove_at(ids, start, base, off, i, r, p):
-    """Take the agent at absolute slot p (in region r of node i) out; returns (id, spell start)."""
-    agent = ids[p]
-    began = start[p]
+def remove_at(slots, base, off, i, r, p):
+    """Take the agent at absolute slot p (in region r of node i) out; returns its packed word."""
+    word = slots[p]
     hole = base[i] + off[i, r + 1] - 1
-    _move(ids, start, hole, p)
+    slots[p] = slots[hole]
     for q in range(r + 1, R):  # each later region shifts left by one: its last agent fills the hole
         if off[i, q + 1] > off[i, q]:
             last = base[i] + off[i, q + 1] - 1
-            _move(ids, start, last, hole)
+            slots[hole] = slots[last]
             hole = last
     for q in range(r + 1, R + 1):
         off[i, q] -= 1
-    return agent, began
+    return word
 
 
 @njit(cache=True)
-def insert(ids, start, base, off, i, r, agent, began):
-    """Put an agent at the end of region r of node i (the caller guarantees a free slot)."""
+def insert(slots, base, off, i, r, word):
+    """Put an agent (packed word) at the end of region r of node i (the caller guarantees a free slot)."""
     hole = base[i] + off[i, R]
     for q in range(R - 1, r, -1):  # each later region shifts right by one: its first agent fills the hole
         if off[i, q + 1] > off[i, q]:
             first = base[i] + off[i, q]
-            _move(ids, start, first, hole)
+            slots[hole] = slots[first]
             hole = first
-    ids[hole] = agent
-    start[hole] = began
+    slots[hole] = word
     for q in range(r + 1, R + 1):
         off[i, q] += 1
 
 
 @njit(cache=True)
-def separate(ids, start, base, off, i, p, now):
+def separate(slots, base, off, i, p, now):
     """Employed at slot p -> unemployed (adjacent regions: one swap and a boundary shift)."""
     last = base[i] + off[i, UNEMPLOYED] - 1
-    agent = ids[p]
-    _move(ids, start, last, p)
-    ids[last] = agent
-    start[last] = now
+    word = slots[p]
+    slots[p] = slots[last]
+    slots[last] = pack(agent_of(word), now)
     off[i, UNEMPLOYED] -= 1
 
 
 @njit(cache=True)
-def pick(ids, start, base, off, i, r, rng, now, tau, want_long):
+def pick(slots, base, off, i, r, rng, now, tau, want_long):
     """A uniformly random slot of region r of node i; with want_long = 1 (0) only among spells >= tau
     (< tau) steps long, by rejection (-1 keeps every agent)."""
     lo = base[i] + off[i, r]
@@ -100,26 +107,24 @@ def pick(ids, start, base, off, i, r, rng, now, tau, want_long):
         p = lo + next_below(rng, size)
         if want_long < 0:
             return p
-        is_long = now - np.int64(start[p]) >= tau
+        is_long = now - start_of(slots[p]) >= tau
         if is_long == (want_long == 1):
             return p
 
 
 @njit(cache=True)
-def repack(ids, start, base, cap, off, new_cap):
-    """Copy every segment into freshly sized segments; returns (ids, start, base)."""
+def repack(slots, base, cap, off, new_cap):
+    """Copy every segment into freshly sized segments; returns (slots, base)."""
     n = base.shape[0]
     new_base = np.zeros(n, dtype=np.int64)
     total = 0
     for i in range(n):
         new_base[i] = total
         total += new_cap[i]
-    new_ids = np.full(total, -1, dtype=ids.dtype)
-    new_start = np.zeros(total, dtype=start.dtype)
+    new_slots = np.full(total, -1, dtype=slots.dtype)
     for i in range(n):
         size = off[i, R]
         for k in range(size):
-            new_ids[new_base[i] + k] = ids[base[i] + k]
-            new_start[new_base[i] + k] = start[base[i] + k]
+            new_slots[new_base[i] + k] = slots[base[i] + k]
         cap[i] = new_cap[i]
-    return new_ids, new_start, new_base
+    return new_slots, new_base

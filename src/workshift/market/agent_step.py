@@ -23,9 +23,10 @@ from workshift.market.agent_moves import (
     insert,
     mix64,
     next_below,
+    pack,
     pick,
     remove_at,
-    separate,
+    start_of,
 )
 
 
@@ -56,17 +57,48 @@ def layout(n, ptr1, idx1, cptr1, cperm1, hired1, ptr2, idx2, cptr2, cperm2, hire
 
 
 @njit(cache=True)
-def _take(ids, start, base, off, i, r, rng, now, tau, klass, rem, comp):
-    """Pick and remove one agent of region r (klass: 1 long spell, 0 short, -1 any); book its spell."""
-    p = pick(ids, start, base, off, i, r, rng, now, tau, klass)
-    agent, began = remove_at(ids, start, base, off, i, r, p)
+def _take(slots, base, off, i, r, rng, now, tau, klass, rem, comp):
+    """Pick and remove one agent of region r (klass: 1 long spell, 0 short, -1 any); book its spell.
+    Returns the agent's packed word."""
+    p = pick(slots, base, off, i, r, rng, now, tau, klass)
+    word = remove_at(slots, base, off, i, r, p)
     if r == UNEMPLOYED or r == GRADUATE:
-        d = now - np.int64(began)
+        d = now - start_of(word)
         b = min(d, tau) - 1
         rem[i, b] += 1
         if comp.shape[1] > 0 and r == UNEMPLOYED:
             comp[i, min(d, comp.shape[1] - 1)] += 1
-    return agent
+    return word
+
+
+@njit(cache=True)
+def separate_block(slots, base, off, i, count, rng, now):
+    """Separate ``count`` employed agents of node i: a block of consecutive slots from a uniformly random
+    start (wrapping around), swapped to the end of the employed region, whose boundary then moves. Every
+    employed agent is separated with probability count / e_i, as in the model, while the memory is read in
+    order (systematic sampling with a random start; the agents' order in the region is itself shuffled by
+    every earlier removal)."""
+    size = off[i, UNEMPLOYED]
+    if count <= 0 or size <= 0:
+        return
+    lo = base[i]
+    first = next_below(rng, size)
+    tail = size - count  # the block ends up in [tail, size): the first slots of the unemployed region
+    q = tail
+    for m in range(count):  # swap the block's slots outside the tail with the tail's slots outside the block
+        p = (first + m) % size
+        if p >= tail:
+            continue
+        while (q - first) % size < count:
+            q += 1
+        word = slots[lo + p]
+        slots[lo + p] = slots[lo + q]
+        slots[lo + q] = word
+        q += 1
+    for m in range(count):
+        q = lo + tail + m
+        slots[q] = pack(slots[q] & 0xFFFFFFFF, now)
+    off[i, UNEMPLOYED] -= count
 
 
 @njit(cache=True)
@@ -82,12 +114,13 @@ def _age(hist, rem, i, entrants):
         hist[i, 0] = entrants + last
 
 
-def _move_sources(ids, start, base, off, counts, ptr1, hired1, boff1, ptr2, hired2, boff2, complete, src_off,
-                 buffer, hist, ghist, comp, now, tau, seed, step_no, training, classes):
+def _move_sources(slots, base, off, counts, ptr1, hired1, boff1, ptr2, hired2, boff2, complete, src_off,
+                 buffer, hist, ghist, comp, now, tau, seed, step_no, training, classes, order):
     n = base.shape[0]
     rem = np.zeros(hist.shape, dtype=np.int64)
     grem = np.zeros(hist.shape, dtype=np.int64)
-    for i in prange(n):
+    for slot in prange(n):
+        i = order[slot]
         rng = np.empty(1, dtype=np.uint64)
         rng[0] = mix64(np.uint64(seed) ^ mix64(np.uint64(step_no * n + i + 1))) | np.uint64(1)
         # hires from pool 1: each goes to its entry's buffer slice, class drawn without replacement
@@ -102,16 +135,16 @@ def _move_sources(ids, start, base, off, counts, ptr1, hired1, boff1, ptr2, hire
                 total = unclassed + left_long + left_short + left_f
                 r = next_below(rng, total)
                 if r < unclassed:
-                    agent = _take(ids, start, base, off, i, UNEMPLOYED, rng, now, tau, -1, rem, comp)
+                    agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, -1, rem, comp)
                     unclassed -= 1
                 elif r < unclassed + left_long:
-                    agent = _take(ids, start, base, off, i, UNEMPLOYED, rng, now, tau, 1, rem, comp)
+                    agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, 1, rem, comp)
                     left_long -= 1
                 elif r < unclassed + left_long + left_short:
-                    agent = _take(ids, start, base, off, i, UNEMPLOYED, rng, now, tau, 0, rem, comp)
+                    agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, 0, rem, comp)
                     left_short -= 1
                 else:
-                    agent = _take(ids, start, base, off, i, FLEXIBLE, rng, now, tau, -1, rem, comp)
+                    agent = _take(slots, base, off, i, FLEXIBLE, rng, now, tau, -1, rem, comp)
                     left_f -= 1
                 buffer[src_off[i] + m] = agent
         else:
@@ -120,16 +153,16 @@ def _move_sources(ids, start, base, off, counts, ptr1, hired1, boff1, ptr2, hire
                     total = unclassed + left_long + left_short + left_f
                     r = next_below(rng, total)
                     if r < unclassed:
-                        agent = _take(ids, start, base, off, i, UNEMPLOYED, rng, now, tau, -1, rem, comp)
+                        agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, -1, rem, comp)
                         unclassed -= 1
                     elif r < unclassed + left_long:
-                        agent = _take(ids, start, base, off, i, UNEMPLOYED, rng, now, tau, 1, rem, comp)
+                        agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, 1, rem, comp)
                         left_long -= 1
                     elif r < unclassed + left_long + left_short:
-                        agent = _take(ids, start, base, off, i, UNEMPLOYED, rng, now, tau, 0, rem, comp)
+                        agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, 0, rem, comp)
                         left_short -= 1
                     else:
-                        agent = _take(ids, start, base, off, i, FLEXIBLE, rng, now, tau, -1, rem, comp)
+                        agent = _take(slots, base, off, i, FLEXIBLE, rng, now, tau, -1, rem, comp)
                         left_f -= 1
                     buffer[boff1[k] + m] = agent
         if training:
@@ -138,48 +171,47 @@ def _move_sources(ids, start, base, off, counts, ptr1, hired1, boff1, ptr2, hire
                 for m in range(hired2[k]):
                     r = next_below(rng, g_long + g_short)
                     if r < g_long:
-                        agent = _take(ids, start, base, off, i, GRADUATE, rng, now, tau, 1, grem, comp[:, :0])
+                        agent = _take(slots, base, off, i, GRADUATE, rng, now, tau, 1, grem, comp[:, :0])
                         g_long -= 1
                     else:
-                        agent = _take(ids, start, base, off, i, GRADUATE, rng, now, tau, 0, grem, comp[:, :0])
+                        agent = _take(slots, base, off, i, GRADUATE, rng, now, tau, 0, grem, comp[:, :0])
                         g_short -= 1
                     buffer[boff2[k] + m] = agent
         # within-node moves; agents leaving first, entrants inserted last
-        f2u = np.empty(counts[13, i], dtype=ids.dtype)
+        f2u = np.empty(counts[13, i], dtype=slots.dtype)
         for m in range(f2u.size):
-            f2u[m] = _take(ids, start, base, off, i, FLEXIBLE, rng, now, tau, -1, rem, comp[:, :0])
-        grads = np.empty(counts[15, i], dtype=ids.dtype)
+            f2u[m] = _take(slots, base, off, i, FLEXIBLE, rng, now, tau, -1, rem, comp[:, :0])
+        grads = np.empty(counts[15, i], dtype=slots.dtype)
         for m in range(grads.size):
-            grads[m] = _take(ids, start, base, off, i, TRAINING, rng, now, tau, -1, rem, comp[:, :0])
-        back = np.empty(counts[16, i], dtype=ids.dtype)
+            grads[m] = _take(slots, base, off, i, TRAINING, rng, now, tau, -1, rem, comp[:, :0])
+        back = np.empty(counts[16, i], dtype=slots.dtype)
         for m in range(back.size):
-            back[m] = _take(ids, start, base, off, i, INACTIVE, rng, now, tau, -1, rem, comp[:, :0])
+            back[m] = _take(slots, base, off, i, INACTIVE, rng, now, tau, -1, rem, comp[:, :0])
         for row, klass, region in ((12, 1, INACTIVE), (9, 1, FLEXIBLE), (11, 1, TRAINING), (8, 0, FLEXIBLE),
                                    (10, 0, TRAINING)):
             for _m in range(counts[row, i]):
-                agent = _take(ids, start, base, off, i, UNEMPLOYED, rng, now, tau, klass, rem, comp[:, :0])
-                insert(ids, start, base, off, i, region, agent, 0)
+                agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, klass, rem, comp[:, :0])
+                insert(slots, base, off, i, region, agent)
         for _m in range(counts[14, i]):
-            agent = _take(ids, start, base, off, i, EMPLOYED, rng, now, tau, -1, rem, comp[:, :0])
-            insert(ids, start, base, off, i, FLEXIBLE, agent, 0)
-        for _m in range(counts[0, i]):
-            p = pick(ids, start, base, off, i, EMPLOYED, rng, now, tau, -1)
-            separate(ids, start, base, off, i, p, now)
+            agent = _take(slots, base, off, i, EMPLOYED, rng, now, tau, -1, rem, comp[:, :0])
+            insert(slots, base, off, i, FLEXIBLE, agent)
+        separate_block(slots, base, off, i, counts[0, i], rng, now)
         for m in range(f2u.size):
-            insert(ids, start, base, off, i, UNEMPLOYED, f2u[m], now)
+            insert(slots, base, off, i, UNEMPLOYED, pack(f2u[m] & 0xFFFFFFFF, now))
         for m in range(back.size):
-            insert(ids, start, base, off, i, UNEMPLOYED, back[m], now)
+            insert(slots, base, off, i, UNEMPLOYED, pack(back[m] & 0xFFFFFFFF, now))
         for m in range(grads.size):
-            insert(ids, start, base, off, i, GRADUATE, grads[m], now)
+            insert(slots, base, off, i, GRADUATE, pack(grads[m] & 0xFFFFFFFF, now))
         _age(hist, rem, i, counts[0, i] + counts[13, i] + counts[16, i])
         _age(ghist, grem, i, counts[15, i])
 
 
-def _move_destinations(ids, start, base, off, buffer, dst):
+def _move_destinations(slots, base, off, buffer, dst, order):
     n = base.shape[0]
-    for j in prange(n):
+    for slot in prange(n):
+        j = order[slot]
         for m in range(dst[j], dst[j + 1]):
-            insert(ids, start, base, off, j, EMPLOYED, buffer[m], 0)
+            insert(slots, base, off, j, EMPLOYED, buffer[m])
 
 
 # Parallel over nodes for big populations; serial variants compile much faster and win for small ones.

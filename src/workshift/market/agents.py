@@ -3,7 +3,8 @@
 N agents represent the labour force (scale = persons per agent). Each step draws the flow counts from the
 same conditional means as the mean-field step (:mod:`agent_counts`), then moves exactly those agents
 (:mod:`agent_step`): the work per step follows the flows (separations, hires, other moves), not the stock.
-State per agent: 4-byte id + 2-byte spell start per slot, plus free-slot slack (see :func:`Population.bytes_per_agent`).
+State per agent: one 8-byte word per slot (id and spell start), plus free-slot slack (see
+:meth:`Population.bytes_per_agent`).
 Same seed, same numbers (counter-based random streams per node, independent of thread scheduling).
 """
 
@@ -125,30 +126,31 @@ class Population:
         growth *= 1.0 + float(np.max(np.abs(d.cycle_amplitude)))
         self.cap = (np.ceil(1.1 * self.off[:, R] * growth) + 16).astype(np.int64)
         self.base = np.concatenate([[0], np.cumsum(self.cap)[:-1]]).astype(np.int64)
-        self.ids = np.full(int(self.cap.sum()), -1, dtype=np.int32)
-        self.start = np.zeros(int(self.cap.sum()), dtype=np.uint16)
+        self.slots = np.full(int(self.cap.sum()), -1, dtype=np.int64)
         rng = np.random.default_rng(seed)
         survive = (self.hist[:, -1] / np.maximum(self.hist.sum(axis=1), 1)) ** (1.0 / max(tau - 1, 1))
         next_id = 0
         for i in range(n):
             size_i = int(self.off[i, R])
-            self.ids[self.base[i]:self.base[i] + size_i] = np.arange(next_id, next_id + size_i)
+            self.slots[self.base[i]:self.base[i] + size_i] = np.arange(next_id, next_id + size_i) + (CLOCK0 << 32)
             next_id += size_i
             spells = np.repeat(np.arange(1, tau + 1), self.hist[i])
             long = spells == tau  # spells already >= tau: their length beyond tau is geometric
             hazard = min(max(1.0 - survive[i], 1e-3), 1.0)
             spells[long] += np.minimum(rng.geometric(hazard, long.sum()) - 1, CLOCK0 // 2)
             lo = self.base[i] + self.off[i, 1]
-            self.start[lo:lo + spells.size] = CLOCK0 - spells
+            ids = self.slots[lo:lo + spells.size] & 0xFFFFFFFF
+            self.slots[lo:lo + spells.size] = ids | ((CLOCK0 - spells).astype(np.int64) << 32)
         self.agents = agents
         self.rounds = 0  # segment repacks (capacity growth)
+        self.order = balanced_order(self.off[:, R])
 
     def sizes(self) -> np.ndarray:
         return np.diff(self.off, axis=1)
 
     def bytes_per_agent(self) -> float:
-        """Memory of the per-agent state (id + spell start per slot, including free slots) per agent."""
-        return (self.ids.nbytes + self.start.nbytes) / self.agents
+        """Memory of the per-agent state (one word per slot, free slots included) per agent."""
+        return self.slots.nbytes / self.agents
 
     def agent_table(self, nodes: list[str]):
         """Every agent: id, node, state and current spell start (as a DataFrame; for inspection)."""
@@ -159,9 +161,20 @@ class Population:
         for i in range(len(nodes)):
             for r in range(R):
                 lo, hi = self.base[i] + self.off[i, r], self.base[i] + self.off[i, r + 1]
-                rows.append(pd.DataFrame({"agent": self.ids[lo:hi], "node": nodes[i], "state": names[r],
-                                          "spell_start": self.start[lo:hi].astype(np.int64) - CLOCK0}))
+                words = self.slots[lo:hi]
+                rows.append(pd.DataFrame({"agent": words & 0xFFFFFFFF, "node": nodes[i], "state": names[r],
+                                          "spell_start": (words >> 32) - CLOCK0}))
         return pd.concat(rows, ignore_index=True)
+
+
+def balanced_order(sizes: np.ndarray) -> np.ndarray:
+    """Node order for the parallel loops: big and small nodes dealt round-robin into one chunk per thread, so
+    that an even split of the iterations is an even split of the work."""
+    from numba import get_num_threads
+
+    threads = max(1, get_num_threads())
+    by_size = np.argsort(-np.asarray(sizes), kind="stable")
+    return np.concatenate([by_size[c::threads] for c in range(threads)]).astype(np.int64)
 
 
 def _hooks_for(hooks: PolicyHooks, b: int) -> np.ndarray:
@@ -189,21 +202,22 @@ def step_population(pop: Population, model: Model, hooks_b: np.ndarray, m1: Sear
     src_off = np.zeros(n, dtype=np.int64)
     dst = layout(n, m1.ptr, m1.idx, m1.cptr, m1.cperm, hired1, m2.ptr, m2.idx, m2.cptr, m2.cperm, hired2,
                  counts[2], complete, counts[17], boff1, boff2, src_off)
-    buffer = np.empty(int(dst[-1]), dtype=np.int32)
+    buffer = np.empty(int(dst[-1]), dtype=np.int64)
     now = CLOCK0 + t
     parallel = pop.agents >= PARALLEL_MIN_AGENTS
-    (move_sources if parallel else move_sources_serial)(pop.ids, pop.start, pop.base, pop.off, counts, m1.ptr, hired1, boff1, m2.ptr, hired2, boff2,
+    (move_sources if parallel else move_sources_serial)(pop.slots, pop.base, pop.off, counts, m1.ptr, hired1, boff1,
+                                                        m2.ptr, hired2, boff2,
                  complete, src_off, buffer, pop.hist, pop.ghist, pop.comp, now, tau, seed, t, p.on("training"),
-                 p.on("flexible") or p.on("training") or p.on("exit"))
+                 p.on("flexible") or p.on("training") or p.on("exit"), pop.order)
     if complete:
         shuffle(buffer, int(counts[17].sum()), seed, t)
     after = pop.off[:, R] + counts[2]
     if np.any(after > pop.cap):
         new_cap = np.maximum(pop.cap, (np.ceil(1.1 * after) + 16).astype(np.int64))
-        pop.ids, pop.start, pop.base = repack(pop.ids, pop.start, pop.base, pop.cap, pop.off, new_cap)
+        pop.slots, pop.base = repack(pop.slots, pop.base, pop.cap, pop.off, new_cap)
         pop.rounds += 1
-    (move_destinations if parallel else move_destinations_serial)(pop.ids, pop.start, pop.base, pop.off, buffer,
-                                                                 dst)
+    (move_destinations if parallel else move_destinations_serial)(pop.slots, pop.base, pop.off, buffer, dst,
+                                                                 pop.order)
     pop.v += counts[1] - counts[2]
     pop.hc = new_hc
     return counts

@@ -2,7 +2,8 @@
 
 A scenario has the sections ``[market]``, ``[shock]``, ``[cycle]`` (as in the engine issue), plus optional
 ``[parameters]`` (overrides of documented extension rates, per step) and ``[policy]`` (scalar policy hooks,
-see :data:`workshift.market.hooks.HOOKS`). When ``market.extensions`` is absent all extensions are on;
+see :data:`workshift.market.hooks.HOOKS`; the policy stage's portfolio keys such as ``budget`` may sit beside
+them and are left to ``workshift optimize``). When ``market.extensions`` is absent all extensions are on;
 ``extensions = []`` is exactly the paper's model.
 """
 
@@ -113,6 +114,15 @@ class Scenario:
         return copy.deepcopy(self.sections)
 
 
+def _portfolio_keys() -> tuple[str, ...]:
+    """[policy] keys of the policy stage (budget, levers, objectives, ...), accepted and left to it."""
+    try:
+        from workshift.policy.spec import POLICY_KEYS
+    except ImportError:  # the policy stage is optional for the engine
+        return ()
+    return tuple(POLICY_KEYS)
+
+
 def _unknown(key: str, known: list[str], where: str, path: str | None) -> InputError:
     guess = closest(key, known)
     hint = f"did you mean '{guess}'?" if guess else f"known keys: {', '.join(sorted(known))}"
@@ -131,8 +141,11 @@ def from_dict(raw: dict[str, Any], path: str | None = None) -> Scenario:
         given = raw.get(section, {})
         values: dict[str, Any] = {}
         for key, val in given.items():
+            if section == "policy" and key in _portfolio_keys():
+                continue  # portfolio settings for `workshift optimize`; the engine ignores them
             if key not in schema:
-                raise _unknown(key, list(schema), f"[{section}]", path)
+                known = list(schema) + (list(_portfolio_keys()) if section == "policy" else [])
+                raise _unknown(key, known, f"[{section}]", path)
             _, kind = schema[key]
             if isinstance(val, bool) and kind is not bool or not isinstance(val, kind):
                 raise InputError(f"{section}.{key} = {val!r} has the wrong type",

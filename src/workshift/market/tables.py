@@ -7,6 +7,11 @@ import pandas as pd
 
 from workshift.market.run import SERIES, SimulationResult
 
+# Accounting series of the income and insurance extensions: always columns of the series table (NaN when the
+# extension is off) so that every stored run has the same schema.
+ACCOUNTS = ("wage_income", "flexible_income", "benefit_income", "flexible_income_sd", "total_income",
+            "hours_lost_income", "insured", "insurance_coverage_rate", "uninsured_flexible")
+
 
 def aggregate_table(result: SimulationResult, b: int = 0) -> pd.DataFrame:
     """One row per step: the public rate series plus the stocks (persons)."""
@@ -19,8 +24,8 @@ def aggregate_table(result: SimulationResult, b: int = 0) -> pd.DataFrame:
         frame[key] = rates[key][b]
     for key, values in traj.aggregate.items():
         frame[key] = values[b]
-    for key, values in traj.extra.items():
-        frame[key] = values[b]
+    for key in ACCOUNTS:
+        frame[key] = traj.extra[key][b] if key in traj.extra else np.nan
     return frame
 
 
