@@ -21,7 +21,7 @@ from numba import njit
 from workshift.market.kernels import success
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _binom(n, p):
     if n <= 0 or p <= 0.0:
         return 0

@@ -21,7 +21,7 @@ EMPLOYED, UNEMPLOYED, GRADUATE, FLEXIBLE, TRAINING, INACTIVE = range(R)
 CLOCK0 = 4096  # internal clock at step 0 (lets initial spells start "before" the run)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def mix64(x):
     """splitmix64 finaliser: a counter-based hash for reproducible per-node random streams."""
     x = (x + np.uint64(0x9E3779B97F4A7C15)) & np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -30,7 +30,7 @@ def mix64(x):
     return x ^ (x >> np.uint64(31))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def next_below(state, bound):
     """A uniform integer in [0, bound) from the xorshift64* stream in ``state[0]``."""
     x = state[0]
@@ -42,17 +42,17 @@ def next_below(state, bound):
     return np.int64((r >> np.uint64(11)) % np.uint64(bound))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def pack(agent, began):
     return np.int64(agent) | (np.int64(began) << np.int64(32))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def agent_of(word):
     return np.int64(word & np.int64(0xFFFFFFFF))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def start_of(word):
     return np.int64(word >> np.int64(32))
 

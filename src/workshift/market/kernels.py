@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _rowdot(ptr, idx, val, row, x):
     acc = 0.0
     for k in range(ptr[row], ptr[row + 1]):
@@ -71,7 +71,7 @@ def _extra(eptr, eidx, evals, use_e, toff, tsrc, ttgt, tw, b, x, out, transpose)
             out[tsrc[k]] += tw[k] * x[ttgt[k]]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def success(s, v, mu):
     if v <= 0.0:
         return 0.0
