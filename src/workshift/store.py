@@ -39,6 +39,14 @@ def _check_name(name: str, what: str) -> str:
     return name
 
 
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Let a later run carry columns an earlier run of the same kind lacked (older rows get NULL)."""
+    have = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+    for name, dtype, *_ in con.execute("DESCRIBE incoming").fetchall():
+        if name not in have:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {dtype}')
+
+
 @dataclass
 class Run:
     run_id: str
@@ -88,6 +96,7 @@ class Store:
                 data.insert(0, "run_id", run_id)
                 con.register("incoming", data)
                 con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM incoming LIMIT 0")
+                _add_missing_columns(con, table)
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
                 con.unregister("incoming")
             con.execute("COMMIT")
