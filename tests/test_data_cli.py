@@ -66,10 +66,19 @@ def test_info_human_report_in_english_and_chinese(us_pack, session_home: Path, c
     assert code == 0 and "数据质量报告" in out and "就业占比" in out
 
 
-def test_demo_prints_report_of_existing_pack(us_pack, session_home: Path, capsys, monkeypatch) -> None:
-    code, out, err = run_cli(capsys, monkeypatch, "demo", home=session_home)
+def test_demo_prints_report_of_existing_pack(us_pack, session_home: Path, tmp_path: Path, capsys,
+                                            monkeypatch) -> None:
+    """The main job end to end (a small search keeps it quick): report, headline table, en/zh reports."""
+    out_dir = tmp_path / "demo"
+    code, out, err = run_cli(capsys, monkeypatch, "demo", "--pop", "8", "--generations", "2", "--out",
+                             str(out_dir), home=session_home)
     assert code == 0, err
     assert "Using the US region pack" in out and "Data quality report" in out
+    assert "Recommended portfolio vs no policy" in out and "employment_rate" in out
+    for lang in ("en", "zh"):
+        page = (out_dir / f"policy_report.{lang}.html").read_text(encoding="utf-8")
+        assert "<html" in page.lower() and "plotly" in page.lower()
+    assert "帕累托" in (out_dir / "policy_report.zh.html").read_text(encoding="utf-8")
 
 
 def test_cli_errors_are_clear(tmp_path: Path, capsys, monkeypatch) -> None:
