@@ -12,9 +12,11 @@ Layout under the Workshift home (see :mod:`workshift.config`):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +74,20 @@ class Store:
             )
         return con
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection inside one transaction: committed when the block ends, rolled back on any error."""
+        con = self.connect()
+        try:
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
     def save_run(
         self,
         kind: str,
@@ -83,9 +99,7 @@ class Store:
         _check_name(kind, "run kind")
         run_id = run_id or f"{kind}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         created = datetime.now(UTC).isoformat(timespec="seconds")
-        con = self.connect()
-        try:
-            con.execute("BEGIN TRANSACTION")
+        with self.transaction() as con:
             con.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?)",
                 [run_id, kind, created, json.dumps(meta, default=str, ensure_ascii=False)],
@@ -99,12 +113,6 @@ class Store:
                 _add_missing_columns(con, table)
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
                 con.unregister("incoming")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
         return run_id
 
     def runs(self, kind: str | None = None) -> list[Run]:

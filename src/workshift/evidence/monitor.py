@@ -143,9 +143,7 @@ def ingest(path: str | Path, home: str | Path | None = None) -> IngestReport:
     incoming = read_observations(path)
     digest = sha256_file(path)
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    con = Store(home).connect()
-    try:
-        con.execute("BEGIN TRANSACTION")
+    with Store(home).transaction() as con:
         con.execute(_OBS_DDL)
         con.execute(_LOG_DDL)
         con.register("incoming", incoming)
@@ -165,12 +163,6 @@ def ingest(path: str | Path, home: str | Path | None = None) -> IngestReport:
             con.execute("INSERT OR REPLACE INTO observations SELECT indicator, region, period, new_value, "
                         "source_file, source_sha256, changed FROM changes")
             con.unregister("changes")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.close()
     return IngestReport(str(path), digest, len(new), len(changed), len(merged) - len(new) - len(changed))
 
 

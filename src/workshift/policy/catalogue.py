@@ -255,7 +255,6 @@ def record_lever_update(
     """Record a new value (and sd) of one lever parameter, with its provenance, in one transaction."""
     import math
 
-    import duckdb
 
     levers = packaged_levers()
     if lever not in levers:
@@ -269,10 +268,9 @@ def record_lever_update(
         raise InputError("a lever's cost must stay positive")
     if not isinstance(provenance, dict):
         raise InputError("provenance must be a dict (source, method, run id, ...)")
-    path = _store_path(home)
-    con = duckdb.connect(str(path))
-    try:
-        con.execute("BEGIN TRANSACTION")
+    from workshift.store import Store
+
+    with Store(home).transaction() as con:
         con.execute(
             f"CREATE TABLE IF NOT EXISTS {UPDATES_TABLE} (seq BIGINT, lever VARCHAR, parameter VARCHAR, "
             "value DOUBLE, sd DOUBLE, provenance JSON, created VARCHAR)"
@@ -284,12 +282,6 @@ def record_lever_update(
              json.dumps(provenance, default=str, ensure_ascii=False),
              datetime.now(UTC).isoformat(timespec="microseconds")],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.close()
 
 
 def get_lever(lever_id: str, catalogue: dict[str, Lever] | None = None) -> Lever:
