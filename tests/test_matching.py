@@ -120,7 +120,8 @@ def test_bad_vacancy_files(tmp_path, ctx, resolver, text: str, pattern: str) -> 
 
 
 def test_pack_codes_resolve_as_the_occupation_resolver_does(us_pack, resolver) -> None:
-    lookup = pytest.importorskip("workshift.services.lookup")
+    from workshift.services import lookup
+
     for value in ("15-1252", "151252", "29-1141.01", "31-1121", "soc:43-9021"):
         ours = resolver.resolve(value)
         theirs = lookup.resolve_occupation(value, us_pack)
@@ -128,7 +129,6 @@ def test_pack_codes_resolve_as_the_occupation_resolver_does(us_pack, resolver) -
 
 
 def test_titles_and_unknown_values_go_through_the_resolver(resolver) -> None:
-    pytest.importorskip("workshift.services.lookup")
     assert resolver.resolve("Registered Nurses").soc_code == "29-1141"
     unknown = resolver.resolve("qwxzv plorb")
     assert unknown.soc_code is None and unknown.problem
@@ -195,7 +195,7 @@ def test_the_reverse_view_ranks_the_best_seekers_first(result) -> None:
 # -- the commands ------------------------------------------------------------------------------------------
 def test_match_commands(tmp_path, capsys, us_pack, session_home) -> None:
     code, out, err = run_cli(capsys, "match", "synth", "--seekers", "300", "--vacancies", "60", "--out",
-                             str(tmp_path / "syn"), "--seed", "4")
+                             str(tmp_path / "syn"), "--seed", "4", "--title-share", "0.05")
     assert code == 0, err
     code, out, err = run_cli(capsys, "match", "--seekers", str(tmp_path / "syn" / "seekers.csv"), "--vacancies",
                              str(tmp_path / "syn" / "vacancies.csv"), "--top", "3", "--out",
@@ -203,6 +203,8 @@ def test_match_commands(tmp_path, capsys, us_pack, session_home) -> None:
                              "--html", str(tmp_path / "out" / "m.html"), "--json")
     assert code == 0, err
     summary = json.loads(out)
+    meta = json.loads((tmp_path / "out" / "m.meta.json").read_text())
+    assert meta["occupation_resolution"].get("title_en", 0) > 0  # titles went through the resolver
     assert summary["top"] == 3 and set(summary["policies"]) == {"top_n", "assignment"}
     assert (tmp_path / "out" / "m.assignment.csv").is_file()
 
@@ -216,3 +218,16 @@ def test_match_command_bad_input_exits_2(tmp_path, capsys, us_pack, session_home
     assert not (tmp_path / "m.csv").exists()
     code, _, err = run_cli(capsys, "match", "--seekers", str(seekers))
     assert code == 2 and "--vacancies" in err
+
+
+def test_the_seeker_view_written_in_chunks_equals_one_piece(result, tmp_path, monkeypatch) -> None:
+    from workshift.services.matching import pipeline
+    from workshift.services.matching.explain import seeker_view
+
+    monkeypatch.setattr(pipeline, "SEEKERS_PER_CHUNK", 128)
+    paths = write_outputs(result, tmp_path / "chunked.parquet", "en")
+    chunked = pd.read_parquet(paths["seekers"])
+    whole = seeker_view(result, result.top, "en")
+    assert len(chunked) == len(whole) == 600 * 5
+    assert (chunked["vacancy_id"].to_numpy() == whole["vacancy_id"].astype(str).to_numpy()).all()
+    assert (chunked["explanation"].to_numpy() == whole["explanation"].to_numpy()).all()

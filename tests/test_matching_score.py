@@ -241,3 +241,16 @@ def test_cell_pass_is_exact_over_the_state_and_the_own_occupation() -> None:
             full = score_pairs(tables, np.full(len(allowed), i), allowed)
             assert ids[i].tolist() == allowed[np.lexsort((tables.v_key[allowed], -full))][:10].tolist()
     assert pairs < total  # the bounds skipped cells that could not enter a list
+
+
+def test_reverse_view_from_the_candidate_graph() -> None:
+    from workshift.services.matching.pipeline import _from_graph
+    from workshift.services.matching.retrieve import Candidates
+
+    ids = np.array([[2, 0, -1], [0, 2, 1], [0, 1, -1]])
+    scores = np.array([[0.9, 0.5, -np.inf], [0.8, 0.7, 0.1], [0.8, 0.6, -np.inf]])
+    top_scores, top_ids = _from_graph(Candidates(scores, ids, "test"), 4, 2, s_key=np.array([2, 1, 0]))
+    assert top_ids[0].tolist() == [2, 1]  # 0.8 twice: seeker 2 has the smaller id key
+    assert top_ids[1].tolist() == [2, 1] and top_scores[1].tolist() == [0.6, 0.1]
+    assert top_ids[2].tolist() == [0, 1]
+    assert top_ids[3].tolist() == [-1, -1]  # nobody's candidate

@@ -17,9 +17,7 @@ problems is rejected whole, so valid rows are never silently dropped.
 
 from __future__ import annotations
 
-import csv
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,122 +26,12 @@ import pandas as pd
 from workshift.errors import DataError, closest
 from workshift.files import sha256_file
 from workshift.services.matching.features import MatchContext, pack_bits, popcount
+from workshift.services.matching.reading import MAX_ROWS_SHOWN, Problems, read_table, row_numbers, to_number
 from workshift.services.matching.resolve import OccupationResolver
 
 SEEKER_COLUMNS = ("seeker_id", "occupation", "skills", "state", "desired_wage")
 VACANCY_COLUMNS = ("vacancy_id", "occupation", "required_skills", "state", "wage", "openings")
 SKILL_SEPARATORS = (";", "；")
-MAX_ROWS_SHOWN = 8
-
-
-@dataclass
-class Problems:
-    """Problems found in one file, each with the rows it concerns (spreadsheet numbering)."""
-
-    path: Path
-    items: list[tuple[str | None, list[int], str, str]] = field(default_factory=list)
-
-    def add(self, column: str | None, rows: np.ndarray | list[int], message: str, hint: str = "") -> None:
-        self.items.append((column, [int(r) for r in rows], message, hint))
-
-    def raise_if_any(self, what: str) -> None:
-        if not self.items:
-            return
-        lines = []
-        for column, rows, message, hint in self.items:
-            shown = ", ".join(map(str, rows[:MAX_ROWS_SHOWN])) + (
-                f" and {len(rows) - MAX_ROWS_SHOWN} more" if len(rows) > MAX_ROWS_SHOWN else ""
-            )
-            where = f"column '{column}', " if column else ""
-            lines.append(
-                f"  - {where}row{'s' if len(rows) > 1 else ''} {shown}: {message}"
-                + (f" ({hint})" if hint else "")
-            )
-        first_col, first_rows, _, _ = self.items[0]
-        raise DataError(
-            f"{len(self.items)} problem(s) in the {what} file; nothing was matched:\n" + "\n".join(lines),
-            file=self.path,
-            row=first_rows[0] if first_rows else None,
-            column=first_col,
-        )
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """All cells as text (None where empty), column names stripped and NFC-normalised; index = data row 0.."""
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    path = Path(path)
-    if not path.is_file():
-        raise DataError("file not found", file=path, expected="a CSV, TSV or Parquet file")
-    if path.suffix.lower() in (".parquet", ".pq"):
-        try:
-            table = _parquet_as_text(path)
-        except Exception as exc:  # pyarrow raises several types for a corrupt file
-            raise DataError(f"cannot read Parquet: {exc}", file=path) from None
-    else:
-        from workshift.evidence.tabular import detect_delimiter
-
-        head = path.read_bytes()[: 1 << 16]
-        if not head.strip():
-            raise DataError("the file is empty", file=path, expected="a header row and data rows")
-        text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
-        delim = detect_delimiter(text)
-        names = next(csv.reader([text.splitlines()[0]], delimiter=delim))
-        try:
-            table = pcsv.read_csv(
-                path,
-                parse_options=pcsv.ParseOptions(delimiter=delim),
-                convert_options=pcsv.ConvertOptions(
-                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True
-                ),
-            )
-        except pa.ArrowInvalid as exc:
-            if "UTF8" in str(exc) or "utf8" in str(exc).lower():
-                from workshift.evidence.tabular import _decode
-
-                _decode(path.read_bytes(), path)  # raises a DataError naming the first bad row
-            raise DataError(
-                f"malformed file: {exc}", file=path, expected=f"fields separated by {delim!r}"
-            ) from None
-    return _clean(table)
-
-
-def _clean(table) -> pd.DataFrame:
-    """Strip cells, empty -> missing, NFC column names; arrow-backed text columns (fast at a million rows)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    columns = []
-    for column in table.columns:
-        column = pc.utf8_trim_whitespace(column)
-        columns.append(pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column))
-    names = [unicodedata.normalize("NFC", str(c)).strip() for c in table.column_names]
-    frame = pa.table(columns, names=names).to_pandas(types_mapper=pd.ArrowDtype)
-    return frame.reset_index(drop=True)
-
-
-def _parquet_as_text(path: Path):
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
-    columns = []
-    for column in table.columns:
-        if pa.types.is_floating(column.type):  # whole floats as '3', not '3.0' (ids, openings); NaN -> empty
-            column = pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
-            whole = pc.equal(column, pc.floor(column))
-            as_int = pc.cast(pc.if_else(whole, column, None), pa.int64(), safe=False)
-            column = pc.coalesce(pc.cast(as_int, pa.string()), pc.cast(column, pa.string()))
-        elif not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-            column = pc.cast(column, pa.string())
-        columns.append(column)
-    return pa.table(columns, names=table.column_names)
-
-
-def _row_numbers(index: np.ndarray | pd.Index) -> np.ndarray:
-    return np.asarray(index) + 2
 
 
 def check_columns(frame: pd.DataFrame, required: tuple[str, ...], path: Path, what: str) -> pd.DataFrame:
@@ -169,12 +57,12 @@ def check_ids(frame: pd.DataFrame, column: str, problems: Problems) -> None:
     ids = frame[column]
     empty = ids.isna()
     if empty.any():
-        problems.add(column, _row_numbers(ids.index[empty]), "empty id")
+        problems.add(column, row_numbers(ids.index[empty]), "empty id")
     dup = ids.duplicated(keep=False) & ~empty
     if dup.any():
         groups = ids[dup].groupby(ids[dup], sort=False).groups
         for value, index in list(groups.items())[:MAX_ROWS_SHOWN]:
-            problems.add(column, _row_numbers(index), f"duplicate id '{value}'")
+            problems.add(column, row_numbers(index), f"duplicate id '{value}'")
         if len(groups) > MAX_ROWS_SHOWN:
             problems.add(column, [], f"{len(groups) - MAX_ROWS_SHOWN} more duplicated ids")
 
@@ -214,7 +102,7 @@ def parse_skills(values: pd.Series, ctx: MatchContext, column: str, problems: Pr
         guess = vocab.suggest(distinct[k])
         problems.add(
             column,
-            _row_numbers(rows),
+            row_numbers(rows),
             f"unknown skill '{distinct[k]}'",
             f"did you mean '{guess}'?" if guess else "an O*NET element id such as 2.A.1.a, or its name",
         )
@@ -232,36 +120,21 @@ def parse_states(values: pd.Series, ctx: MatchContext, column: str, problems: Pr
         guess = closest(value, ctx.states) if value else None
         problems.add(
             column,
-            _row_numbers(index),
+            row_numbers(index),
             f"unknown state '{value}'" if value else "empty state",
             f"did you mean '{guess}'?" if guess else "a two-letter postal code such as CA",
         )
     return found.fillna(-1).to_numpy(dtype=np.int16)
 
 
-def to_number(values: pd.Series) -> pd.Series:
-    """Numbers of text cells (NaN where empty or not a number): arrow's cast, else the lenient user-table parser."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from workshift.evidence.tabular import to_numeric
-
-    try:
-        return pd.Series(
-            pc.cast(pa.array(values), pa.float64()).to_numpy(zero_copy_only=False), index=values.index
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return to_numeric(values.astype(object))
-
-
 def parse_money(values: pd.Series, column: str, problems: Problems, allow_zero: bool) -> np.ndarray:
     number = to_number(values)
     bad = values.notna() & number.isna()
     if bad.any():
-        problems.add(column, _row_numbers(values.index[bad]), "not a number", "USD per year, e.g. 52000")
+        problems.add(column, row_numbers(values.index[bad]), "not a number", "USD per year, e.g. 52000")
     low = number < 0 if allow_zero else number <= 0
     if low.any():
-        problems.add(column, _row_numbers(values.index[low]), "must be " + (">= 0" if allow_zero else "> 0"))
+        problems.add(column, row_numbers(values.index[low]), "must be " + (">= 0" if allow_zero else "> 0"))
     return number.to_numpy(dtype=float)
 
 
@@ -276,12 +149,12 @@ def resolve_column(
     bad = table[table["position"].isna()]
     for _, row in bad.head(MAX_ROWS_SHOWN).iterrows():
         index = values.index[(values == row["value"]).to_numpy()]
-        problems.add("occupation", _row_numbers(index), f"'{row['value']}': {row['problem']}", row["hint"])
+        problems.add("occupation", row_numbers(index), f"'{row['value']}': {row['problem']}", row["hint"])
     if len(bad) > MAX_ROWS_SHOWN:
         problems.add("occupation", [], f"{len(bad) - MAX_ROWS_SHOWN} more unresolved occupation values")
     empty = values.isna()
     if empty.any():
-        problems.add("occupation", _row_numbers(values.index[empty]), "empty occupation")
+        problems.add("occupation", row_numbers(values.index[empty]), "empty occupation")
     return found.fillna(-1).to_numpy(dtype=np.int32), table
 
 
@@ -357,7 +230,7 @@ def load_seekers(
         dates = pd.to_datetime(frame["available_from"], errors="coerce", format="mixed")
         bad = frame["available_from"].notna() & dates.isna()
         if bad.any():
-            problems.add("available_from", _row_numbers(frame.index[bad]), "not a date", "e.g. 2025-07-01")
+            problems.add("available_from", row_numbers(frame.index[bad]), "not a date", "e.g. 2025-07-01")
     problems.raise_if_any("seekers")
     imputed = ~np.isfinite(wage)
     if imputed.any():
@@ -391,12 +264,12 @@ def load_vacancies(
     openings = to_number(frame["openings"])
     whole = openings.notna() & (openings == np.floor(openings))
     if (~whole).any():
-        problems.add("openings", _row_numbers(frame.index[~whole]), "not a whole number", "e.g. 1 or 3")
+        problems.add("openings", row_numbers(frame.index[~whole]), "not a whole number", "e.g. 1 or 3")
     negative = whole & (openings < 1)
     if negative.any():
         problems.add(
             "openings",
-            _row_numbers(frame.index[negative]),
+            row_numbers(frame.index[negative]),
             "must be at least 1",
             "remove vacancies with no openings left",
         )

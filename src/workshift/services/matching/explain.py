@@ -73,35 +73,67 @@ def _categorical(codes: np.ndarray, labels, distinct: bool = False) -> pd.Catego
     return pd.Categorical.from_codes(inverse.ravel()[codes], categories=unique)
 
 
-def explain(result, si: np.ndarray, vj: np.ndarray, factors: dict[str, np.ndarray], missing: np.ndarray,
+def _pieces(keys: np.ndarray, render) -> tuple[np.ndarray, np.ndarray]:
+    """(code per row, text per distinct key): ``render`` runs once per distinct key, not once per row."""
+    codes, unique = pd.factorize(keys, sort=False)
+    return codes, np.array([render(k) for k in unique], dtype=object)
+
+
+def explain(result, si: np.ndarray, vj: np.ndarray, factors: dict[str, np.ndarray], missing: pd.Categorical,
             lang: str) -> np.ndarray:
-    """One sentence per pair (see the module docstring)."""
+    """One sentence per pair (see the module docstring); each part is rendered once per distinct value."""
     msg = messages(lang)
-    missing = np.asarray(missing, dtype=object)
     sep = "；" if normalise_lang(lang) == "zh" else "; "
     tables, ctx = result.tables, result.ctx
-    common = np.bitwise_count(tables.s_bits[si] & tables.v_bits[vj]).sum(axis=1)
-    required = np.bitwise_count(tables.v_bits[vj]).sum(axis=1)
-    core = result.vacancies.skills_from_occupation[vj]
-    origin = ctx.titles[tables.s_occ[si]]
-    same = tables.s_occ[si] == tables.v_occ[vj]
-    states = np.asarray(ctx.states, dtype=object)[tables.v_state[vj]]
-    feas, safety = factors["transition_feasibility"], factors["ai_exposure_safety"]
+    n_occ, size = len(ctx.codes), ctx.vocabulary.size + 1
+    common = np.bitwise_count(tables.s_bits[si] & tables.v_bits[vj]).sum(axis=1).astype(np.int64)
+    required = np.bitwise_count(tables.v_bits[vj]).sum(axis=1).astype(np.int64)
+    core = result.vacancies.skills_from_occupation[vj].astype(np.int64)
+    names = np.asarray(missing.categories, dtype=object)
+
+    def skills(key: int) -> str:
+        key, m = divmod(key, len(names))
+        key, covered = divmod(key, size)
+        is_core, needed = divmod(key, size)
+        text = msg["explain_skills_core" if is_core else "explain_skills"].format(covered=covered, required=needed)
+        return text + (msg["explain_missing"].format(names=names[m]) if names[m] else "")
+
+    def transfer(key: int) -> str:
+        o, d = divmod(key, n_occ)
+        if o == d:
+            return msg["explain_same_occupation"]
+        value = float(tables.feasibility[o, d])
+        level = "well" if value >= TRANSFER_WELL else ("partly" if value >= TRANSFER_PARTLY else "low")
+        return msg[f"explain_transfer_{level}"].format(origin=ctx.titles[o], value=f"{value:.2f}")
+
+    def place(key: int) -> str:
+        local, state = divmod(key, len(ctx.states))
+        return msg["explain_local" if local else "explain_remote"].format(state=ctx.states[state])
+
+    parts = [
+        _pieces(((core * size + required) * size + common) * len(names) + missing.codes, skills),
+        _pieces(tables.s_occ[si].astype(np.int64) * n_occ + tables.v_occ[vj], transfer),
+        _pieces(factors["location"].astype(np.int64) * len(ctx.states) + tables.v_state[vj], place),
+    ]
+    wage_codes, wages = pd.factorize(tables.v_wage[vj])
+    desired_codes, desired = pd.factorize(tables.s_wage[si])
+    wages = np.array([f"{w:,.0f}" for w in wages], dtype=object)
+    desired = np.array([f"{w:,.0f}" for w in desired], dtype=object)
+    template = msg["explain_pay"]
+    first, second = ("{wage}", "{desired}") if template.index("{wage}") < template.index("{desired}") else (
+        "{desired}", "{wage}")
+    head, _, rest = template.partition(first)
+    middle, _, tail = rest.partition(second)  # the pay template, split once
+    if first == "{desired}":
+        wages, desired, wage_codes, desired_codes = desired, wages, desired_codes, wage_codes
+    safety = factors["ai_exposure_safety"]
+    band = np.where(safety >= SAFE_HIGH, 0, np.where(safety < SAFE_LOW, 2, 1))
+    bands = np.array([msg[f"explain_safety_{b}"] for b in ("high", "mid", "low")], dtype=object)
+    (a, ta), (b, tb), (c, tc) = ((codes.tolist(), text.tolist()) for codes, text in parts)
+    head, middle, tail = sep + head, middle, tail + sep
+    rows = zip(a, b, c, wages[wage_codes].tolist(), desired[desired_codes].tolist(), bands[band].tolist(), strict=True)
     out = np.empty(len(si), dtype=object)
-    for p in range(len(si)):
-        skills = msg["explain_skills_core" if core[p] else "explain_skills"].format(covered=common[p],
-                                                                                   required=required[p])
-        if missing[p]:
-            skills += msg["explain_missing"].format(names=missing[p])
-        if same[p]:
-            transfer = msg["explain_same_occupation"]
-        else:
-            level = "well" if feas[p] >= TRANSFER_WELL else ("partly" if feas[p] >= TRANSFER_PARTLY else "low")
-            transfer = msg[f"explain_transfer_{level}"].format(origin=origin[p], value=f"{feas[p]:.2f}")
-        place = msg["explain_local" if factors["location"][p] else "explain_remote"].format(state=states[p])
-        pay = msg["explain_pay"].format(wage=f"{tables.v_wage[vj[p]]:,.0f}", desired=f"{tables.s_wage[si[p]]:,.0f}")
-        band = "high" if safety[p] >= SAFE_HIGH else ("low" if safety[p] < SAFE_LOW else "mid")
-        out[p] = sep.join((skills, transfer, place, pay, msg[f"explain_safety_{band}"]))
+    out[:] = [f"{ta[x]}{sep}{tb[y]}{sep}{tc[z]}{head}{w}{middle}{d}{tail}{e}" for x, y, z, w, d, e in rows]
     return out
 
 
@@ -134,13 +166,15 @@ def _groups(result, frame: pd.DataFrame, si: np.ndarray) -> pd.DataFrame:
     return frame
 
 
-def seeker_view(result, top: int, lang: str = "en", explanations: bool = True) -> pd.DataFrame:
-    """Each seeker's top-N vacancies, best first (rank 1..N)."""
-    ids = result.candidates.ids[:, :top]
+def seeker_view(result, top: int, lang: str = "en", explanations: bool = True,
+                seekers: slice = slice(None)) -> pd.DataFrame:
+    """The top-N vacancies (rank 1..N, best first) of seekers ``seekers`` (all by default)."""
+    first = seekers.start or 0
+    ids = result.candidates.ids[seekers, :top]
     si, slot = np.nonzero(ids >= 0)
-    frame = pair_frame(result, si, ids[si, slot], lang, explanations)
+    frame = pair_frame(result, si + first, ids[si, slot], lang, explanations)
     frame.insert(1, "rank", slot + 1)
-    return _groups(result, frame, si)
+    return _groups(result, frame, si + first)
 
 
 def vacancy_view(result, top: int, lang: str = "en", explanations: bool = True) -> pd.DataFrame:

@@ -123,14 +123,50 @@ def output_paths(out: str | Path) -> dict[str, Path]:
             "assignment": Path(f"{stem}.assignment{suffix}"), "meta": Path(f"{stem}.meta.json")}
 
 
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    from workshift.files import atomic_path
+class TableWriter:
+    """Writes a table in chunks to CSV or Parquet, atomically (the target appears only when complete)."""
 
-    with atomic_path(path, suffix=path.suffix) as tmp:
-        if path.suffix.lower() == ".csv":
-            frame.to_csv(tmp, index=False)
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.parquet = self.path.suffix.lower() != ".csv"
+        self._writer = None
+        self._first = True
+
+    def __enter__(self) -> TableWriter:
+        from workshift.files import atomic_path
+
+        self._atomic = atomic_path(self.path, suffix=self.path.suffix)
+        self._tmp = self._atomic.__enter__()
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if not self.parquet:
+            frame.to_csv(self._tmp, index=False, header=self._first, mode="w" if self._first else "a")
         else:
-            frame.to_parquet(tmp, index=False)
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            # categoricals arrive with per-chunk dictionaries: plain strings (Parquet dictionary-encodes them)
+            table = table.cast(pa.schema([pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type)
+                                          else f for f in table.schema]))
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self._tmp, table.schema)
+            self._writer.write_table(table)
+        self._first = False
+
+    def __exit__(self, *exc) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        self._atomic.__exit__(*exc)
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    with TableWriter(path) as writer:
+        writer.write(frame)
+
+
+SEEKERS_PER_CHUNK = 200_000  # bounds the memory of the seeker view at a million seekers
 
 
 def write_outputs(result: MatchResult, out: str | Path, lang: str = "en", explanations: bool = True,
@@ -140,7 +176,10 @@ def write_outputs(result: MatchResult, out: str | Path, lang: str = "en", explan
     from workshift.services.matching.explain import assignment_view, seeker_view, vacancy_view
 
     paths = output_paths(out)
-    write_table(seeker_view(result, result.top, lang, explanations), paths["seekers"])
+    with TableWriter(paths["seekers"]) as writer:
+        for start in range(0, len(result.seekers), SEEKERS_PER_CHUNK):
+            part = slice(start, start + SEEKERS_PER_CHUNK)
+            writer.write(seeker_view(result, result.top, lang, explanations, part))
     write_table(vacancy_view(result, result.top, lang, explanations), paths["vacancies"])
     if result.assignment is not None:
         write_table(assignment_view(result, lang, explanations), paths["assignment"])

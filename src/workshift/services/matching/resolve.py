@@ -75,11 +75,8 @@ class OccupationResolver:
         return Resolution(value, found, system, 1.0, code) if found else None
 
     def _lookup(self, value: str) -> Resolution:
-        try:
-            from workshift.services.lookup import resolve_occupation
-        except ImportError:
-            return Resolution(value, None, "unresolved", 0.0, "",
-                              "titles and non-SOC codes need the occupation resolver (workshift.services.lookup)")
+        from workshift.services.lookup import resolve_occupation
+
         try:
             found = resolve_occupation(value, self.pack, data_dir=self.data_dir, home=self.home)
         except WorkshiftError as exc:
