@@ -119,6 +119,14 @@ def test_bad_vacancy_files(tmp_path, ctx, resolver, text: str, pattern: str) -> 
         load_vacancies(write(tmp_path / "v.csv", text), ctx, resolver)
 
 
+def test_a_file_that_is_not_utf8_names_its_encoding(tmp_path, ctx, resolver) -> None:
+    path = tmp_path / "gbk.csv"
+    path.write_bytes((SEEKERS_HEADER + "s1,护士,,CA,1\n").encode("gb18030"))
+    with pytest.raises(DataError, match="not UTF-8") as info:
+        load_seekers(path, ctx, resolver)
+    assert "GB18030" in str(info.value)
+
+
 def test_pack_codes_resolve_as_the_occupation_resolver_does(us_pack, resolver) -> None:
     from workshift.services import lookup
 
