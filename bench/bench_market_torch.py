@@ -5,7 +5,12 @@ a GenAI-like shock) so that it needs no data dir (the GPU machine has none). Pri
 largest gap between the agents' and the mean-field's unemployment rate.
 
     python bench/bench_market_torch.py                       # CPU, small
-    python bench/bench_market_torch.py --agents 100000000 --device cuda
+    python bench/bench_market_torch.py --agents 10000000 100000000 --device cuda
+
+Measured on one H100 (2026-11-26, 30 steps, torch 2.11): 10M agents 2.8 ms/step (3.6e9 agent-steps/s),
+100M agents 6.3 ms/step (1.6e10 agent-steps/s, 0.53 of the 3e10 goal); the largest gap to the mean-field
+unemployment rate was 5.8e-5 at 100M agents. A whole-tensor first version (every agent through the search)
+reached 2.3e9 at 100M. This 2-core CPU: about 2.6e7 at 1M agents.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Agents mode on PyTorch (GPU where one is present): the paper's model, one record per worker.
 
 The CPU agents mode (:mod:`workshift.market.agents`) follows the flows with numba; this port keeps every
-agent's state in two int16 tensors (node, unemployment spell: -1 while employed), 4 bytes per agent, and
-runs each step as a few whole-tensor passes, which is what a GPU is good at:
+agent's state in two tensors (int32 node, int16 unemployment spell: -1 while employed), 6 bytes per agent;
+a step makes four passes over every agent (a draw, the separation test, two compactions) and follows the
+flows for the rest:
 
 1. node-level separations and openings from the state at the start of the step (the paper's equations);
 2. one uniform draw per agent: an employed worker separates when it falls under its node's separation
@@ -96,21 +97,20 @@ def run(model: Model, steps: int, agents: int, seed: int = 1, device: str | None
     n, tau = model.n, p.ltu_steps
     f64 = dict(dtype=torch.float64, device=device)
     A = torch.as_tensor(model.network.matrix(), **f64)
-    node = torch.as_tensor(node_np, device=device)
+    node = torch.as_tensor(node_np.astype(np.int32), device=device)  # int32: indexes without a copy
     spell = torch.as_tensor(spell_np, device=device)
     offsets = torch.arange(n, device=device, dtype=torch.float64)
-
-    def counts() -> tuple[torch.Tensor, torch.Tensor]:
-        both = torch.bincount(node.long() * 2 + (spell >= 0), minlength=2 * n).view(n, 2).double()
-        return both[:, 0], both[:, 1]
-
-    e, u = counts()
+    both = torch.bincount(node.long() * 2 + (spell >= 0), minlength=2 * n).view(n, 2).double()
+    e, u = both[:, 0].clone(), both[:, 1].clone()
     v = torch.as_tensor(model.initial_state(batch=1).v[0] / scale, **f64)
+    ltu = (spell >= tau - 1).sum()
     series = np.zeros((4, steps + 1))
 
     def record(t: int) -> None:
-        ltu = (spell >= tau - 1).sum()
         series[:, t] = [float(e.sum()) * scale, float(u.sum()) * scale, float(ltu) * scale, float(v.sum()) * scale]
+
+    def count(where: torch.Tensor) -> torch.Tensor:
+        return torch.bincount(where, minlength=n).double()
 
     record(0)
     if device == "cuda":
@@ -125,24 +125,32 @@ def run(model: Model, steps: int, agents: int, seed: int = 1, device: str | None
         Av = A @ v
         rows = A * v[None, :] / torch.where(Av > 0, Av, 1.0)[:, None]
         cdf = (torch.cumsum(rows, dim=1) + offsets[:, None]).flatten()  # float64: rare edges stay apart
+        # the only passes over every agent: one draw, the separation test, and two compactions
         draw = torch.rand(agents, generator=gen, device=device)
-        node_l = node.long()
-        unemployed = (spell >= 0) & (Av > 0)[node_l]  # searchers with no vacancy in reach do not apply
-        separated = (~unemployed) & (draw < sep_prob[node_l])
+        searching = spell >= 0
+        separated = torch.nonzero((~searching) & (draw < sep_prob[node])).squeeze(1)
+        seekers = torch.nonzero(searching).squeeze(1)
+        # the rest follows the flows: searchers (about u), separations (about delta_u e)
+        origin = node[seekers]
+        reach = (Av > 0)[origin]  # searchers with no vacancy in reach do not apply
         # inverse CDF inside the searcher's own row: positions i*n .. i*n+n-1 hold i + cdf_i(j)
-        dest = (torch.searchsorted(cdf, node_l.double() + draw.double()) - node_l * n).clamp_(0, n - 1)
-        apps = torch.bincount(torch.where(unemployed, dest, n), minlength=n + 1)[:n].double()
-        with torch.no_grad():
-            x = torch.where(v > 0, apps / v.clamp(min=1e-300), float("inf"))
-            success = torch.where(x > 1e-12, -torch.expm1(-x) / x, 1 - 0.5 * x)
-            success = torch.minimum(torch.minimum(success, torch.ones_like(x)), 1 / x).float()
-        hired = unemployed & (torch.rand(agents, generator=gen, device=device) < success[dest])
-        hires = torch.bincount(torch.where(hired, dest, n), minlength=n + 1)[:n].double()
-        node = torch.where(hired, dest.to(torch.int16), node)
-        aged = torch.where(spell >= 0, (spell + 1).clamp_(max=SPELL_CAP), spell)
-        spell = torch.where(hired, -1, torch.where(separated, 0, aged)).to(torch.int16)
+        dest = (torch.searchsorted(cdf, origin.double() + draw[seekers].double()) - origin.long() * n)
+        dest = dest.clamp_(0, n - 1)
+        apps = count(dest[reach])
+        x = torch.where(v > 0, apps / v.clamp(min=1e-300), float("inf"))
+        success = torch.where(x > 1e-12, -torch.expm1(-x) / x, 1 - 0.5 * x)
+        success = torch.minimum(torch.minimum(success, torch.ones_like(x)), 1 / x).float()
+        hired = reach & (torch.rand(len(seekers), generator=gen, device=device) < success[dest])
+        aged = (spell[seekers] + 1).clamp_(max=SPELL_CAP)
+        ltu = ((aged >= tau - 1) & ~hired).sum() + (len(separated) if tau <= 1 else 0)
+        hires, left = count(dest[hired]), count(origin[hired].long())
+        seps = count(node[separated].long())
+        spell[seekers] = torch.where(hired, -1, aged).to(torch.int16)
+        spell[separated] = 0
+        node[seekers[hired]] = dest[hired].to(torch.int32)
+        e = e - seps + hires
+        u = u + seps - left
         v = v + openings - hires
-        e, u = counts()
         record(t + 1)
     if device == "cuda":
         torch.cuda.synchronize()
