@@ -61,6 +61,10 @@ class Accounting:
                    par("flexible_income_ratio"), par("flexible_income_cv"), par("coverage_employed"),
                    par("coverage_flexible"))
 
+    def eligible_bins(self, tau: int) -> int:
+        """Spell bins whose unemployed draw benefits (as the engine's accountants count them)."""
+        return max(0, min(self.ui_steps - 1, tau - 1))
+
     def accountants(self, flex_coverage: np.ndarray, flex_income: np.ndarray) -> list:
         out = []
         if self.income:
@@ -71,6 +75,24 @@ class Accounting:
             out.append(insurance_ext.accountant(self.coverage_employed, flex_coverage[:, None], self.recipiency,
                                                 self.ui_steps))
         return out
+
+
+def series_from_sums(sums: np.ndarray, flex_cov: np.ndarray, flex_income: np.ndarray, acc: Accounting,
+                     per_year: float) -> dict[str, np.ndarray]:
+    """The series of :func:`observe` from the fused kernel's sums over nodes (steps, 9, B) (see
+    ``workshift.market.fused.AGGREGATES``); flex_cov and flex_income are (B, steps)."""
+    e, f, unemployed, ltu, trainees, wage, flex_earn, elig_wage, elig = (sums[:, k].T for k in range(9))
+    out = {"employed": e, "flexible": f, "unemployed": unemployed, "ltu": ltu,
+           "labour_force": e + f + unemployed + trainees, "unstable": np.zeros_like(e)}
+    if acc.income:
+        flexible = acc.flexible_ratio * flex_income * flex_earn
+        out["income"] = (wage + flexible + acc.replacement * acc.recipiency * elig_wage) * per_year
+        out["unstable"] = acc.flexible_cv * flexible / np.maximum(wage + flexible, 1e-12) * (e + f)
+    if acc.insurance:
+        covered = acc.coverage_employed * e + flex_cov * f + acc.recipiency * elig + acc.recipiency * trainees
+        lf = e + f + unemployed + trainees
+        out["insured"] = np.where(lf > 0, covered / np.where(lf > 0, lf, 1.0), 0.0) * (e + f)
+    return {k: np.ascontiguousarray(v) for k, v in out.items()}
 
 
 def observe(state: MarketState, accountants: list, out: dict[str, np.ndarray], t: int, per_year: float) -> None:
@@ -125,37 +147,29 @@ class PolicyEvaluator:
         return keys
 
     def simulate(self, x: np.ndarray, record_nodes: bool = False) -> dict[str, Any]:
-        """Run a population over the horizon: aggregate series (P, T) and, optionally, node paths (T, P, n)."""
+        """Run a population over the horizon: aggregate series (P, T) and, optionally, node paths (T, P, n).
+        Without node paths the fused kernel runs (:mod:`workshift.market.fused`): a year of steps per call,
+        sums over nodes only; with them, the engine's stepper and accountants step by step (same numbers)."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
+        if not record_nodes and self.model.demand.d0.shape[0] == 1:
+            return {"series": self._simulate_fused(x)}
         batch, n, T = len(x), self.ctx.n, self.horizon_steps
         yearly = self.space.yearly(x)
-        ids = [lv.id for lv in self.levers]
         series = {k: np.zeros((batch, T)) for k in self._series_keys()}
         series.setdefault("unstable", np.zeros((batch, T)))
         nodes = {k: np.zeros((T, batch, n)) for k in ("e", "u", "f")} if record_nodes else None
         state = self.start.take(np.zeros(batch, dtype=int)).copy()
         per_year = 52.0 / self.accounting.step_weeks
         year, stepper, accountants, kept = -1, None, [], np.zeros(batch)
-        aug = ids.index("ai_augmentation") if "ai_augmentation" in ids else None
         for k in range(T):
             y = min(int(k / self.ctx.steps_per_year), self.space.horizon_years - 1)
             if y != year:
                 year = y
-                parts = [MAPPINGS[lv.id](yearly[:, i, y], self.ctx) for i, lv in enumerate(self.levers)]
-                hooks = combine(parts, batch, n)
-                cov = hooks.pop("flexible_coverage")[:, 0]
-                flex_cov = np.where(np.isnan(cov), self.accounting.coverage_flexible, cov)
-                flex_income = np.ones(batch)
-                if "flexible_support" in ids:
-                    gain = self.levers[ids.index("flexible_support")].effect("income_gain")
-                    flex_income = 1.0 + gain * yearly[:, ids.index("flexible_support"), y]
+                hooks, flex_cov, flex_income, kept = self._year_hooks(yearly, y, batch)
                 accountants = self.accounting.accountants(flex_cov, flex_income)
-                if aug is not None:
-                    kept = self.levers[aug].effect("augmentation_share") * np.clip(yearly[:, aug, y], 0.0, 1.0)
                 stepper = Stepper(self.model, PolicyHooks(**hooks).broadcast(batch, n))
-            target = self.model.demand.at(self.start_step + k + 1)
-            if aug is not None:  # = augmented_target(target, unshocked, x), with the loss precomputed
-                target = target + kept[:, None] * self.lost[k][None, :]
+            # = augmented_target(target, unshocked, x), with the loss precomputed
+            target = self.model.demand.at(self.start_step + k + 1) + kept[:, None] * self.lost[k][None, :]
             state = stepper(state, target)
             observe(state, accountants, series, k, per_year)
             if nodes is not None:
@@ -164,6 +178,48 @@ class PolicyEvaluator:
         if nodes is not None:
             out["nodes"] = nodes
         return out
+
+    def _year_hooks(self, yearly: np.ndarray, y: int, batch: int) -> tuple[dict, np.ndarray, np.ndarray,
+                                                                              np.ndarray]:
+        """Hooks (B, n) of year y, flexible coverage (B,), flexible income factor (B,) and kept demand (B,)."""
+        ids = [lv.id for lv in self.levers]
+        parts = [MAPPINGS[lv.id](yearly[:, i, y], self.ctx) for i, lv in enumerate(self.levers)]
+        hooks = combine(parts, batch, self.ctx.n)
+        cov = hooks.pop("flexible_coverage")[:, 0]
+        flex_cov = np.where(np.isnan(cov), self.accounting.coverage_flexible, cov)
+        flex_income = np.ones(batch)
+        if "flexible_support" in ids:
+            gain = self.levers[ids.index("flexible_support")].effect("income_gain")
+            flex_income = 1.0 + gain * yearly[:, ids.index("flexible_support"), y]
+        kept = np.zeros(batch)
+        if "ai_augmentation" in ids:
+            aug = ids.index("ai_augmentation")
+            kept = self.levers[aug].effect("augmentation_share") * np.clip(yearly[:, aug, y], 0.0, 1.0)
+        return hooks, flex_cov, flex_income, kept
+
+    def _simulate_fused(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """The aggregate series of a population, a year of steps per fused-kernel call."""
+        from workshift.market.fused import FusedRunner, NodeMajorState
+
+        batch, n, T = len(x), self.ctx.n, self.horizon_steps
+        acc = self.accounting
+        yearly = self.space.yearly(x)
+        if getattr(self, "_fused", None) is None:
+            wage_step = acc.wages * acc.step_weeks / 52.0
+            self._fused = FusedRunner(self.model, wage_step, acc.eligible_bins(self.model.params.ltu_steps))
+            self._targets = np.stack([self.model.demand.at(self.start_step + k + 1)[0] for k in range(T)])
+        state = NodeMajorState(self.start.take(np.zeros(batch, dtype=int)))
+        sums = np.empty((T, 9, batch))
+        year_of = np.minimum((np.arange(T) / self.ctx.steps_per_year).astype(int), self.space.horizon_years - 1)
+        extra = np.zeros((2, T, batch))  # flexible coverage, flexible income factor per step
+        for y in np.unique(year_of):
+            steps = np.flatnonzero(year_of == y)
+            hooks, flex_cov, flex_income, kept = self._year_hooks(yearly, int(y), batch)
+            k0, k1 = steps[0], steps[-1] + 1
+            sums[k0:k1] = self._fused.run(state, PolicyHooks(**hooks).broadcast(batch, n), self._targets[k0:k1],
+                                          self.lost[k0:k1], kept)
+            extra[0, k0:k1], extra[1, k0:k1] = flex_cov, flex_income
+        return series_from_sums(sums, extra[0].T, extra[1].T, acc, 52.0 / acc.step_weeks)
 
     def metrics(self, x: np.ndarray, series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         data = {k: v for k, v in series.items() if k in self._series_keys()}

@@ -1,0 +1,445 @@
+"""Fused multi-step mean-field kernel for big batches: node-major, many steps per call, aggregates only.
+
+The same equations as :func:`workshift.market.step.step` (tested to 1e-10 with every extension and hook),
+laid out for the policy optimiser's populations (100 scenarios x 539 nodes):
+
+- the batch is split into one chunk per thread (``prange``); a thread copies its chunk of the state into
+  node-major arrays (n, w) once per call and runs every step of the call on them, so the scenarios of a chunk
+  never wait for the others and no temporaries are allocated per step;
+- every network product is a sparse-times-dense product (CSR of A, the skills network S, the default training
+  edges E and their transposes) whose inner loop runs over the w scenarios of the chunk: one index and one
+  weight per edge serve w scenarios, and the loop vectorises (SIMD). Search precision mixes A and S row by
+  row, A_lam x = A x + lam (S x - A x), and A_lam^T w = A^T((1 - lam) w) + S^T(lam w): two sparse products,
+  never a per-scenario matrix;
+- per step only the sums over nodes that the objectives need are written (``AGGREGATES``), never per-node
+  trajectories.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import get_num_threads, njit, prange
+
+from workshift.market.hooks import PolicyHooks
+from workshift.market.kernels import csr_tuple
+from workshift.market.model import Model
+from workshift.market.state import MarketState
+
+AGGREGATES = ("employed", "flexible", "unemployed", "ltu", "trainees", "wage_income", "flexible_earnings",
+              "eligible_benefit_base", "eligible")
+"""Per step and scenario: sum e, f, u + g, long-term (hist[-1] + ghist[-1]), tr, (e - hc) w, f w, eligible w,
+eligible; w = wage per step; eligible = unemployed (and graduates) in the first ``eligible_bins`` spell bins."""
+
+HOOK_ORDER = ("matching_efficiency", "search_precision", "vacancy_multiplier", "separation_multiplier",
+              "training_multiplier", "exit_multiplier", "reentry_multiplier", "flexible_multiplier",
+              "work_sharing")
+
+
+@njit(cache=True)
+def _spmm(ptr, idx, val, x, out, w, accumulate):
+    """out[i, :] (+)= sum_k val[k] x[idx[k], :] over rows of a CSR matrix; x, out flat (n * w)."""
+    n = ptr.shape[0] - 1
+    # 2-D views: the column index b is provably >= 0, so the inner loop has no wrap-around check and vectorises
+    x2 = x.reshape((x.shape[0] // w, w))
+    out2 = out.reshape((n, w))
+    for i in range(n):
+        if not accumulate:
+            for b in range(w):
+                out2[i, b] = 0.0
+        for k in range(ptr[i], ptr[i + 1]):
+            a = val[k]
+            j = idx[k]
+            for b in range(w):
+                out2[i, b] += a * x2[j, b]
+
+
+@njit(cache=True)
+def _mean_rows(x, out, n, w, scale):
+    """Complete network (A_ij = 1/n): every row of out = column means of x, times ``scale``."""
+    for b in range(w):
+        acc = 0.0
+        for j in range(n):
+            acc += x[j * w + b]
+        acc *= scale / n
+        for i in range(n):
+            out[i * w + b] = acc
+
+
+@njit(cache=True)
+def _apply(net, skills, complete, use_skills, lam, x, out, tmp, n, w):
+    """out = A_lam x (A_lam = A + lam (S - A), row by row and scenario by scenario)."""
+    if complete:
+        _mean_rows(x, out, n, w, 1.0)
+    else:
+        _spmm(net[0], net[1], net[2], x, out, w, False)
+    if use_skills:
+        _spmm(skills[0], skills[1], skills[2], x, tmp, w, False)
+        for m in range(n * w):
+            out[m] += lam[m] * (tmp[m] - out[m])
+
+
+@njit(cache=True)
+def _apply_t(net, skills, complete, use_skills, lam, y, out, tmp, n, w):
+    """out = A_lam^T y = A^T ((1 - lam) y) + S^T (lam y)."""
+    if use_skills:
+        for m in range(n * w):
+            tmp[m] = y[m] - lam[m] * y[m]
+        src = tmp
+    else:
+        src = y
+    if complete:
+        _mean_rows(src, out, n, w, 1.0)
+    else:
+        _spmm(net[3], net[4], net[5], src, out, w, False)
+    if use_skills:
+        for m in range(n * w):
+            tmp[m] = lam[m] * y[m]
+        _spmm(skills[3], skills[4], skills[5], tmp, out, w, True)
+
+
+@njit(cache=True)
+def _extra(edges, use_e, transpose, toff, tsrc, ttgt, tw, b0, x, out, n, w):
+    """out = E x (or E^T x): default training edges shared by the batch + each scenario's hook edges."""
+    if use_e:
+        if transpose:
+            _spmm(edges[3], edges[4], edges[5], x, out, w, False)
+        else:
+            _spmm(edges[0], edges[1], edges[2], x, out, w, False)
+    else:
+        for m in range(n * w):
+            out[m] = 0.0
+    for bb in range(w):
+        for k in range(toff[b0 + bb], toff[b0 + bb + 1]):
+            if transpose:
+                out[ttgt[k] * w + bb] += tw[k] * x[tsrc[k] * w + bb]
+            else:
+                out[tsrc[k] * w + bb] += tw[k] * x[ttgt[k] * w + bb]
+
+
+@njit(cache=True)
+def _success(s, v, mu):
+    """The reference's success probability: mu theta (1 - e^(-1/theta)), capped at min(1, theta)."""
+    if v <= 0.0:
+        return 0.0
+    xr = s / v
+    base = -math.expm1(-xr) / xr if xr > 1e-12 else 1.0 - 0.5 * xr
+    p = min(mu * base, 1.0)
+    if xr > 0.0:
+        p = min(p, 1.0 / xr)
+    return p
+
+
+@njit(cache=True)
+def _load(src, dst, b0, w):
+    """Copy the chunk [b0, b0 + w) of a node-major (n, B) array into a flat (n * w) array."""
+    n = src.shape[0]
+    for i in range(n):
+        for b in range(w):
+            dst[i * w + b] = src[i, b0 + b]
+
+
+@njit(cache=True)
+def _store(src, dst, b0, w):
+    n = dst.shape[0]
+    for i in range(n):
+        for b in range(w):
+            dst[i, b0 + b] = src[i * w + b]
+
+
+@njit(cache=True, parallel=True)
+def run_chunks(steps, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, base, lost, kept, net, skills,
+               edges, hook_edges, rates, flex_rates, flags, wage_step, eligible_bins, sums):
+    """Run ``steps`` steps in place on node-major state arrays (n, B) and spell histograms (tau, n, B).
+
+    ``hooks`` (9, n, B) in HOOK_ORDER; target of step k: base[k] + kept[b] lost[k]; ``net``, ``skills``,
+    ``edges``: (ptr, idx, val, tptr, tidx, tval) CSR tuples; ``hook_edges`` = (offsets per scenario, source,
+    target, weight); ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps); ``flex_rates``
+    (2, n); ``flags`` = (complete, use_skills, use_edges, flexible, training, exit); ``sums`` (steps, 9, B)
+    receives the AGGREGATES of the state after every step."""
+    n, B = E.shape
+    tau = HIST.shape[0]
+    size = (B + chunks - 1) // chunks
+    for c in prange(chunks):
+        b0 = c * size
+        w = max(0, min(B, b0 + size) - b0)
+        nw = n * w
+        stocks = np.empty((8, nw))
+        hist, ghist = np.empty((tau, nw)), np.empty((tau, nw))
+        hk = np.empty((9, nw))
+        for k, src in enumerate((E, U, V, F, TR, G, X, HC)):
+            _load(src, stocks[k], b0, w)
+        for k in range(tau):
+            _load(HIST[k], hist[k], b0, w)
+            _load(GHIST[k], ghist[k], b0, w)
+        for h in range(9):
+            _load(hooks[h], hk[h], b0, w)
+        local = np.empty((steps, 9, w))
+        _chunk_steps(steps, n, w, b0, stocks, hist, ghist, hk, base, lost, kept[b0:b0 + w], net, skills, edges,
+                     hook_edges, rates, flex_rates, flags, wage_step, eligible_bins, local)
+        for k, dst in enumerate((E, U, V, F, TR, G, X, HC)):
+            _store(stocks[k], dst, b0, w)
+        for k in range(tau):
+            _store(hist[k], HIST[k], b0, w)
+            _store(ghist[k], GHIST[k], b0, w)
+        for t in range(steps):
+            for k in range(9):
+                for b in range(w):
+                    sums[t, k, b0 + b] = local[t, k, b]
+
+
+@njit(cache=True)
+def _leave_rates(n, w, hk, flex_rates, rates, flags):
+    """Per-call (hooks are fixed within a call) exit rates of the unemployed not hired, (9, n w): phi, rho
+    scaled for short and long spells, xi (long), 1 - total (short, long), e -> f and re-entry rates."""
+    rho0, xi0, eps0 = rates[6], rates[8], rates[9]
+    flexible, training, exits = flags[3], flags[4], flags[5]
+    out = np.empty((9, n * w))
+    for i in range(n):
+        for b in range(w):
+            m = i * w + b
+            phi = flex_rates[1, i] * hk[7, m] if flexible else 0.0
+            rho = rho0 * hk[4, m] if training else 0.0
+            xi = xi0 * hk[5, m] if exits else 0.0
+            tot_s = phi + rho
+            sc_s = 1.0 / tot_s if tot_s > 1.0 else 1.0
+            tot_l = phi + rho + xi
+            sc_l = 1.0 / tot_l if tot_l > 1.0 else 1.0
+            out[0, m], out[1, m] = phi * sc_s, phi * sc_l
+            out[2, m], out[3, m] = rho * sc_s, rho * sc_l
+            out[4, m] = xi * sc_l
+            out[5, m], out[6, m] = 1.0 - min(tot_s, 1.0), 1.0 - min(tot_l, 1.0)
+            out[7, m] = min(1.0, flex_rates[0, i] * hk[7, m]) if flexible else 0.0
+            out[8, m] = eps0 * hk[6, m] if exits else 0.0
+    return out
+
+
+@njit(cache=True)
+def _chunk_steps(steps, n, w, b0, stocks, hist, ghist, hk, base, lost, kept, net, skills, edges, hook_edges,
+                 rates, flex_rates, flags, wage_step, eligible_bins, sums):
+    """``steps`` steps of one chunk of w scenarios (flat node-major arrays of n w). Each pass is one loop over
+    all n w values (or over the scenarios of a row), so it vectorises and pays its set-up once."""
+    nw = n * w
+    tau = hist.shape[0]
+    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0 = rates
+    complete, use_skills, use_e, flexible, training, exits = flags
+    toff, tsrc, ttgt, tw = hook_edges
+    sig = sigma_f if flexible else 0.0
+    pfu = phi_fu if flexible else 0.0
+    e, u, v, f, tr, g, x, hc = (stocks[0], stocks[1], stocks[2], stocks[3], stocks[4], stocks[5], stocks[6],
+                                stocks[7])
+    mu, lam, vacm, sepm, ws = hk[0], hk[1], hk[2], hk[3], hk[8]
+    lr = _leave_rates(n, w, hk, flex_rates, rates, flags)
+    phi_s, phi_l, rho_s, rho_l, xi_l, keep_s, keep_l, e2f_r, reent_r = (lr[0], lr[1], lr[2], lr[3], lr[4],
+                                                                        lr[5], lr[6], lr[7], lr[8])
+    work = np.empty((16, nw))
+    sep, opn, Av, Av2, w1, w2, tmp, tmp2 = (work[0], work[1], work[2], work[3], work[4], work[5], work[6],
+                                            work[7])
+    apps, P, vP, h1, h2, ls, ll, inflow = (work[8], work[9], work[10], work[11], work[12], work[13], work[14],
+                                           work[15])
+    h2[:] = 0.0
+    tgt2 = tmp2.reshape((n, w))
+    for t in range(steps):
+        # 1. separations and openings from the gap to target demand
+        for i in range(n):
+            bt, lt = base[t, i], lost[t, i]
+            for b in range(w):
+                tgt2[i, b] = bt + kept[b] * lt
+        for m in range(nw):
+            eff = e[m] - hc[m]
+            gap = eff + v[m] - tmp2[m]
+            dsep = (1.0 - du) * min(eff, gu * max(gap, 0.0))
+            dopen = (1.0 - dv) * min(eff, gv * max(-gap, 0.0))
+            cut = ws[m] * dsep
+            dsep -= cut
+            restored = min(hc[m], dopen)
+            dopen -= restored
+            hc[m] = hc[m] + cut - restored  # hc is not read again this step
+            sep[m] = min(e[m], (du * e[m] + dsep) * sepm[m])
+            opn[m] = (dv * e[m] + dopen) * vacm[m]
+            tmp2[m] = u[m] + sig * f[m]  # searchers
+        # 2. search and matching
+        _apply(net, skills, complete, use_skills, lam, v, Av, tmp, n, w)
+        for m in range(nw):
+            w1[m] = tmp2[m] / Av[m] if Av[m] > 0 else 0.0
+        if training:
+            _extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, v, tmp2, n, w)
+            for m in range(nw):
+                Av2[m] = Av[m] + tmp2[m]
+                w2[m] = g[m] / Av2[m] if Av2[m] > 0 else 0.0
+                w1[m] += w2[m]
+            _apply_t(net, skills, complete, use_skills, lam, w1, apps, tmp, n, w)
+            _extra(edges, use_e, True, toff, tsrc, ttgt, tw, b0, w2, tmp2, n, w)
+            for m in range(nw):
+                apps[m] = v[m] * (apps[m] + tmp2[m])
+        else:
+            _apply_t(net, skills, complete, use_skills, lam, w1, apps, tmp, n, w)
+            for m in range(nw):
+                apps[m] = v[m] * apps[m]
+        for m in range(nw):
+            P[m] = _success(apps[m], v[m], mu[m])
+            vP[m] = v[m] * P[m]
+        _apply(net, skills, complete, use_skills, lam, vP, w1, tmp, n, w)  # w1 = A_lam vP
+        if training:
+            _extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, vP, tmp2, n, w)
+            for m in range(nw):
+                h2[m] = (w1[m] + tmp2[m]) / Av2[m] if Av2[m] > 0 else 0.0
+        for m in range(nw):
+            h1[m] = w1[m] / Av[m] if Av[m] > 0 else 0.0
+        # 3. other exits of the unemployed not hired, flexible work, training, inactivity
+        short = tmp
+        short[:] = 0.0
+        for k in range(tau - 1):
+            hk_ = hist[k]
+            for m in range(nw):
+                short[m] += hk_[m]
+        hlast = hist[tau - 1]
+        for m in range(nw):
+            stay = 1.0 - h1[m]
+            nh_s = short[m] * stay
+            nh_l = hlast[m] * stay
+            f_hired = sig * f[m] * h1[m]
+            f_to_u = pfu * (f[m] - f_hired)
+            e2f = e2f_r[m] * (e[m] - sep[m])
+            gr = tr[m] / duration if training else 0.0
+            reent = reent_r[m] * x[m]
+            hires = P[m] * apps[m]
+            ls[m] = stay * keep_s[m]
+            ll[m] = stay * keep_l[m]
+            inflow[m] = sep[m] + f_to_u + reent
+            w2[m] = gr  # graduations
+            e[m] = e[m] - sep[m] - e2f + hires
+            v[m] = v[m] + opn[m] - hires
+            f[m] = f[m] + e2f + (phi_s[m] * nh_s + phi_l[m] * nh_l) - f_hired - f_to_u
+            tr[m] = tr[m] + (rho_s[m] * nh_s + rho_l[m] * nh_l) - gr
+            x[m] = x[m] + xi_l[m] * nh_l - reent
+        # 4. spells: age the histograms (the last bin accumulates), new spells enter bin 0
+        _age(hist, ls, ll, inflow, tmp)
+        if training:
+            for m in range(nw):
+                ls[m] = 1.0 - h2[m]
+            _age(ghist, ls, ls, w2, tmp)
+        u[:] = 0.0
+        g[:] = 0.0
+        elig = tmp
+        elig[:] = 0.0
+        for k in range(tau):
+            hk_, gk_ = hist[k], ghist[k]
+            for m in range(nw):
+                u[m] += hk_[m]
+                g[m] += gk_[m]
+            if k < eligible_bins:
+                for m in range(nw):
+                    elig[m] += hk_[m] + gk_[m]
+        _sums(n, w, e, f, u, g, hist[tau - 1], ghist[tau - 1], tr, hc, elig, wage_step, sums[t])
+
+
+@njit(cache=True)
+def _age(hist, keep_short, keep_long, inflow, last):
+    """Advance a spell histogram (tau, n w) in place: bins shift by one with survival keep_short, the last
+    bin keeps its own with keep_long, new spells enter bin 0."""
+    tau, nw = hist.shape
+    last[:] = hist[tau - 1]
+    for k in range(tau - 1, 0, -1):
+        hk_, hp = hist[k], hist[k - 1]
+        for m in range(nw):
+            hk_[m] = hp[m] * keep_short[m]
+    h0 = hist[0]
+    if tau > 1:
+        hl = hist[tau - 1]
+        for m in range(nw):
+            hl[m] += last[m] * keep_long[m]
+            h0[m] = inflow[m]
+    else:
+        for m in range(nw):
+            h0[m] = inflow[m] + last[m] * keep_long[m]
+
+
+@njit(cache=True)
+def _sums(n, w, e, f, u, g, hlast, glast, tr, hc, elig, wage, out):
+    """The AGGREGATES of one step, (9, w)."""
+    out[:] = 0.0
+    e2, f2, u2, g2 = e.reshape((n, w)), f.reshape((n, w)), u.reshape((n, w)), g.reshape((n, w))
+    hl2, gl2, tr2 = hlast.reshape((n, w)), glast.reshape((n, w)), tr.reshape((n, w))
+    hc2, el2 = hc.reshape((n, w)), elig.reshape((n, w))
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8]
+    for i in range(n):
+        wi = wage[i]
+        for b in range(w):
+            s0[b] += e2[i, b]
+            s1[b] += f2[i, b]
+            s2[b] += u2[i, b] + g2[i, b]
+            s3[b] += hl2[i, b] + gl2[i, b]
+            s4[b] += tr2[i, b]
+            s5[b] += (e2[i, b] - hc2[i, b]) * wi
+            s6[b] += f2[i, b] * wi
+            s7[b] += el2[i, b] * wi
+            s8[b] += el2[i, b]
+
+
+class NodeMajorState:
+    """A batch's state in node-major arrays: stocks (n, B) and spell histograms (tau, n, B)."""
+
+    KEYS = ("e", "u", "v", "f", "tr", "g", "x", "hc")
+
+    def __init__(self, state: MarketState) -> None:
+        for k in self.KEYS:
+            setattr(self, k, np.ascontiguousarray(getattr(state, k).T, dtype=np.float64))
+        self.hist = np.ascontiguousarray(state.hist.transpose(1, 2, 0), dtype=np.float64)
+        self.ghist = np.ascontiguousarray(state.ghist.transpose(1, 2, 0), dtype=np.float64)
+        self.t = state.t
+
+    def to_state(self) -> MarketState:
+        arrays = {k: np.ascontiguousarray(getattr(self, k).T) for k in self.KEYS}
+        return MarketState(**arrays, hist=np.ascontiguousarray(self.hist.transpose(2, 0, 1)),
+                           ghist=np.ascontiguousarray(self.ghist.transpose(2, 0, 1)), t=self.t)
+
+
+class FusedRunner:
+    """The fused kernel bound to one model: ``runner.run(state, hooks, base, ...)`` advances a NodeMajorState."""
+
+    def __init__(self, model: Model, wage_step: np.ndarray | None = None, eligible_bins: int = 0,
+                 chunks: int | None = None) -> None:
+        p = model.params
+        self.model = model
+        self.complete = model.network.A is None
+        self.net = csr_tuple(model.network.A)
+        self.skills_csr = csr_tuple(model.skills.csr()) if model.skills is not None else None
+        self.edges = csr_tuple(model.training_edges)
+        self.rates = (p.delta_u, p.delta_v, p.gamma_u, p.gamma_v, p.flexible_search_intensity,
+                      p.flexible_to_unemployment, p.training_rate, float(p.training_steps), p.ltu_exit_rate,
+                      p.reentry_rate)
+        self.flex_rates = np.ascontiguousarray(np.stack([model.e_to_flexible, model.u_to_flexible]),
+                                               dtype=np.float64)
+        self.on = (p.on("flexible"), p.on("training"), p.on("exit"))
+        self.wage_step = np.zeros(model.n) if wage_step is None else np.ascontiguousarray(wage_step, float)
+        self.eligible_bins = int(eligible_bins)
+        self.chunks = chunks
+
+    def run(self, state: NodeMajorState, hooks: PolicyHooks, base: np.ndarray, lost: np.ndarray | None = None,
+            kept: np.ndarray | None = None) -> np.ndarray:
+        """Advance ``state`` in place by len(base) steps with ``hooks`` (broadcast to (B, n)); the target of
+        step k is base[k] + kept[b] lost[k]. Returns the AGGREGATES, shape (steps, 9, B)."""
+        n, B = state.e.shape
+        base = np.ascontiguousarray(np.atleast_2d(base), dtype=np.float64)
+        steps = base.shape[0]
+        lost = np.zeros_like(base) if lost is None else np.ascontiguousarray(lost, dtype=np.float64)
+        kept = np.zeros(B) if kept is None else np.ascontiguousarray(kept, dtype=np.float64)
+        use_skills = self.skills_csr is not None and bool(np.any(hooks.search_precision > 0))
+        skills = self.skills_csr if use_skills else csr_tuple(None)
+        te = hooks.training_edges
+        order = np.argsort(te.batch, kind="stable")
+        offsets = np.searchsorted(te.batch[order], np.arange(B + 1)).astype(np.int64)
+        hook_edges = (offsets, te.source[order].copy(), te.target[order].copy(), te.weight[order].copy())
+        hk = np.empty((9, n, B))
+        for h, name in enumerate(HOOK_ORDER):
+            hk[h] = np.broadcast_to(getattr(hooks, name), (B, n)).T
+        flags = (self.complete, use_skills, self.model.training_edges is not None, *self.on)
+        chunks = self.chunks or max(1, min(B, get_num_threads()))
+        sums = np.empty((steps, len(AGGREGATES), B))
+        run_chunks(steps, chunks, state.e, state.u, state.v, state.f, state.tr, state.g, state.x, state.hc,
+                   state.hist, state.ghist, hk, base, lost, kept, self.net, skills, self.edges, hook_edges,
+                   self.rates, self.flex_rates, flags, self.wage_step, self.eligible_bins, sums)
+        state.t += steps
+        return sums
