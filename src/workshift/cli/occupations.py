@@ -78,8 +78,11 @@ def register(app: typer.Typer) -> None:
         for key in ("system", "code", "title", "matched", "score", "soc", "confidence"):
             table.add_column(t(f"occupations.col_{key}", lang), overflow="fold")
         for hit in hits:
-            soc = f"{hit.soc_code} {hit.soc_title or ''}".strip() if hit.soc_code else "—"
-            confidence = f"{hit.soc_confidence:.2f}" if hit.soc_confidence is not None else "—"
+            own = hit.system == "soc"  # a SOC hit is its own SOC occupation
+            soc = "" if own else (f"{hit.soc_code} {hit.soc_title or ''}".strip() if hit.soc_code else "—")
+            confidence = (
+                "" if own else (f"{hit.soc_confidence:.2f}" if hit.soc_confidence is not None else "—")
+            )
             matched = "" if hit.matched == hit.title else hit.matched
             table.add_row(hit.system, hit.code, hit.title, matched, f"{hit.score:.3f}", soc, confidence)
         if hits:
@@ -114,6 +117,51 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
             return
         _print_description(info, lang)
+
+    @occupations_app.command("resolve")
+    def resolve_command(
+        text: str = typer.Argument(
+            ..., help="A SOC, O*NET, ISCO-08 or CSCO code, or a job title (English/Chinese)."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print the resolution as JSON."),
+        lang: str = LANG,
+    ) -> None:
+        """Resolve a code or a job title to a SOC occupation, with its confidence (or 'unknown' + suggestions)."""
+        from workshift.data.codes import looks_like_code, parse_code
+        from workshift.i18n import normalise_lang, t
+        from workshift.services.lookup import MIN_CONFIDENCE, is_chinese, resolve_occupation
+
+        lang = normalise_lang(lang)
+        # CSCO codes and Chinese titles need the crosswalk (built once, then read from the cache).
+        if is_chinese(text) or (looks_like_code(text) and parse_code(text).system == "csco2022"):
+            _crosswalk_with_progress(lang)
+        found = resolve_occupation(text)
+        if as_json:
+            typer.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+        elif found.known:
+            typer.echo(
+                t(
+                    "occupations.resolved",
+                    lang,
+                    query=text,
+                    soc_code=found.soc_code,
+                    title=found.title,
+                    confidence=f"{found.confidence:.2f}",
+                )
+            )
+        else:
+            typer.echo(
+                t(
+                    "occupations.unknown",
+                    lang,
+                    query=text,
+                    confidence=f"{found.confidence:.2f}",
+                    threshold=MIN_CONFIDENCE,
+                )
+            )
+            typer.echo(t("occupations.closest", lang, titles="; ".join(found.suggestions)))
+        if not found.known:
+            raise typer.Exit(3)
 
     @occupations_app.command("crosswalk")
     def crosswalk_command(

@@ -22,6 +22,9 @@ column          meaning
 ``aliases``     list of other names (job-board titles) besides ``name``
 ==============  ==========================================================================================
 
+:data:`CSCO_TO_SOC_MAJOR` (end of this module) says which SOC 2018 major groups each CSCO medium group can
+correspond to; the CSCO->SOC crosswalk uses it as a prior (``workshift.services.crosswalk_csco``).
+
 Duplicate codes (the 2022 file has 4) are removed by one rule: among rows sharing a code keep the one
 with the most text (definition, then tasks, then aliases), then the finest level, then the first in file
 order. Rows come out sorted by code. ``frame.attrs`` carries ``duplicates_removed``, ``file`` and

