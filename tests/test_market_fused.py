@@ -66,3 +66,24 @@ def test_fused_kernel_without_extensions_is_the_papers_model() -> None:
     for key in STOCKS:
         np.testing.assert_allclose(getattr(got, key), getattr(ref, key), rtol=1e-10, atol=1e-9, err_msg=key)
     assert np.all(got.f == 0) and np.all(got.tr == 0) and np.all(got.x == 0)
+
+
+def test_vectorisable_expm1_agrees_with_libm() -> None:
+    import math
+
+    from numba import njit
+
+    from workshift.market.expm1 import expm1_neg
+
+    @njit
+    def run(xs, out):
+        for m in range(xs.shape[0]):
+            out[m] = expm1_neg(xs[m])
+
+    rng = np.random.default_rng(0)
+    xs = np.concatenate([rng.uniform(0, 3, 20000), rng.uniform(0, 0.5, 5000), rng.uniform(0, 800, 2000),
+                         np.logspace(-300, 3, 3000), [0.0, 0.25, np.nextafter(0.25, 0), 40.0, 1e300]])
+    out = np.empty_like(xs)
+    run(xs, out)
+    ref = np.array([math.expm1(-x) for x in xs])
+    np.testing.assert_allclose(out, ref, rtol=1e-15, atol=0)

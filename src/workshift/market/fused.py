@@ -17,11 +17,10 @@ laid out for the policy optimiser's populations (100 scenarios x 539 nodes):
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import get_num_threads, njit, prange
 
+from workshift.market.expm1 import expm1_neg
 from workshift.market.hooks import PolicyHooks
 from workshift.market.kernels import csr_tuple
 from workshift.market.model import Model
@@ -31,6 +30,9 @@ AGGREGATES = ("employed", "flexible", "unemployed", "ltu", "trainees", "wage_inc
               "eligible_benefit_base", "eligible")
 """Per step and scenario: sum e, f, u + g, long-term (hist[-1] + ghist[-1]), tr, (e - hc) w, f w, eligible w,
 eligible; w = wage per step; eligible = unemployed (and graduates) in the first ``eligible_bins`` spell bins."""
+
+BLOCK = 512
+"""Elements per block of the element-by-element passes (8 arrays of 4 KB stay in the L1 cache)."""
 
 HOOK_ORDER = ("matching_efficiency", "search_precision", "vacancy_multiplier", "separation_multiplier",
               "training_multiplier", "exit_multiplier", "reentry_multiplier", "flexible_multiplier",
@@ -118,17 +120,16 @@ def _extra(edges, use_e, transpose, toff, tsrc, ttgt, tw, b0, x, out, n, w):
                 out[tsrc[k] * w + bb] += tw[k] * x[ttgt[k] * w + bb]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always", error_model="numpy")
 def _success(s, v, mu):
     """The reference's success probability: mu theta (1 - e^(-1/theta)), capped at min(1, theta)."""
-    if v <= 0.0:
-        return 0.0
-    xr = s / v
-    base = -math.expm1(-xr) / xr if xr > 1e-12 else 1.0 - 0.5 * xr
+    xr = s / (v if v > 0.0 else 1.0)
+    xs = xr if xr > 1e-12 else 1.0
+    base = -expm1_neg(xs) / xs if xr > 1e-12 else 1.0 - 0.5 * xr
     p = min(mu * base, 1.0)
-    if xr > 0.0:
-        p = min(p, 1.0 / xr)
-    return p
+    cap = 1.0 / (xr if xr > 0.0 else 1.0)
+    p = min(p, cap) if xr > 0.0 else p
+    return p if v > 0.0 else 0.0
 
 
 @njit(cache=True)
@@ -189,7 +190,7 @@ def run_chunks(steps, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, base
                     sums[t, k, b0 + b] = local[t, k, b]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _leave_rates(n, w, hk, flex_rates, rates, flags):
     """Per-call (hooks are fixed within a call) exit rates of the unemployed not hired, (9, n w): phi, rho
     scaled for short and long spells, xi (long), 1 - total (short, long), e -> f and re-entry rates."""
@@ -215,7 +216,7 @@ def _leave_rates(n, w, hk, flex_rates, rates, flags):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _chunk_steps(steps, n, w, b0, stocks, hist, ghist, hk, base, lost, kept, net, skills, edges, hook_edges,
                  rates, flex_rates, flags, wage_step, eligible_bins, sums):
     """``steps`` steps of one chunk of w scenarios (flat node-major arrays of n w). Each pass is one loop over
@@ -227,17 +228,13 @@ def _chunk_steps(steps, n, w, b0, stocks, hist, ghist, hk, base, lost, kept, net
     toff, tsrc, ttgt, tw = hook_edges
     sig = sigma_f if flexible else 0.0
     pfu = phi_fu if flexible else 0.0
-    e, u, v, f, tr, g, x, hc = (stocks[0], stocks[1], stocks[2], stocks[3], stocks[4], stocks[5], stocks[6],
-                                stocks[7])
+    e, u, v, f, g, hc = stocks[0], stocks[1], stocks[2], stocks[3], stocks[5], stocks[7]
     mu, lam, vacm, sepm, ws = hk[0], hk[1], hk[2], hk[3], hk[8]
     lr = _leave_rates(n, w, hk, flex_rates, rates, flags)
-    phi_s, phi_l, rho_s, rho_l, xi_l, keep_s, keep_l, e2f_r, reent_r = (lr[0], lr[1], lr[2], lr[3], lr[4],
-                                                                        lr[5], lr[6], lr[7], lr[8])
     work = np.empty((16, nw))
     sep, opn, Av, Av2, w1, w2, tmp, tmp2 = (work[0], work[1], work[2], work[3], work[4], work[5], work[6],
                                             work[7])
-    apps, P, vP, h1, h2, ls, ll, inflow = (work[8], work[9], work[10], work[11], work[12], work[13], work[14],
-                                           work[15])
+    apps, P, vP, h1, h2 = work[8], work[9], work[10], work[11], work[12]
     h2[:] = 0.0
     tgt2 = tmp2.reshape((n, w))
     for t in range(steps):
@@ -287,95 +284,113 @@ def _chunk_steps(steps, n, w, b0, stocks, hist, ghist, hk, base, lost, kept, net
                 h2[m] = (w1[m] + tmp2[m]) / Av2[m] if Av2[m] > 0 else 0.0
         for m in range(nw):
             h1[m] = w1[m] / Av[m] if Av[m] > 0 else 0.0
-        # 3. other exits of the unemployed not hired, flexible work, training, inactivity
-        short = tmp
-        short[:] = 0.0
-        for k in range(tau - 1):
-            hk_ = hist[k]
-            for m in range(nw):
-                short[m] += hk_[m]
-        hlast = hist[tau - 1]
-        for m in range(nw):
-            stay = 1.0 - h1[m]
-            nh_s = short[m] * stay
-            nh_l = hlast[m] * stay
-            f_hired = sig * f[m] * h1[m]
-            f_to_u = pfu * (f[m] - f_hired)
-            e2f = e2f_r[m] * (e[m] - sep[m])
-            gr = tr[m] / duration if training else 0.0
-            reent = reent_r[m] * x[m]
-            hires = P[m] * apps[m]
-            ls[m] = stay * keep_s[m]
-            ll[m] = stay * keep_l[m]
-            inflow[m] = sep[m] + f_to_u + reent
-            w2[m] = gr  # graduations
-            e[m] = e[m] - sep[m] - e2f + hires
-            v[m] = v[m] + opn[m] - hires
-            f[m] = f[m] + e2f + (phi_s[m] * nh_s + phi_l[m] * nh_l) - f_hired - f_to_u
-            tr[m] = tr[m] + (rho_s[m] * nh_s + rho_l[m] * nh_l) - gr
-            x[m] = x[m] + xi_l[m] * nh_l - reent
-        # 4. spells: age the histograms (the last bin accumulates), new spells enter bin 0
-        _age(hist, ls, ll, inflow, tmp)
-        if training:
-            for m in range(nw):
-                ls[m] = 1.0 - h2[m]
-            _age(ghist, ls, ls, w2, tmp)
-        u[:] = 0.0
-        g[:] = 0.0
-        elig = tmp
-        elig[:] = 0.0
-        for k in range(tau):
-            hk_, gk_ = hist[k], ghist[k]
-            for m in range(nw):
-                u[m] += hk_[m]
-                g[m] += gk_[m]
-            if k < eligible_bins:
-                for m in range(nw):
-                    elig[m] += hk_[m] + gk_[m]
-        _sums(n, w, e, f, u, g, hist[tau - 1], ghist[tau - 1], tr, hc, elig, wage_step, sums[t])
+        # 3.-4. the rest is element by element: in blocks of rows that stay in the L1 cache across passes
+        sums[t] = 0.0
+        rows = max(1, BLOCK // w)
+        for i0 in range(0, n, rows):
+            i1 = min(n, i0 + rows)
+            _finish(i0 * w, i1 * w, stocks, hist, ghist, work, lr, sig, pfu, duration, training, eligible_bins)
+            _sums(i0, i1, w, stocks, hist[tau - 1], ghist[tau - 1], work[6], wage_step, sums[t])
+
+
+@njit(cache=True, error_model="numpy")
+def _finish(lo, hi, stocks, hist, ghist, work, lr, sig, pfu, duration, training, eligible_bins):
+    """Elements [lo, hi): other exits of the unemployed not hired (flexible work, training, inactivity), the
+    new stocks and the aged spell histograms; leaves the benefit-eligible unemployed in work[6]."""
+    e, u, v, f, tr, g, x = stocks[0], stocks[1], stocks[2], stocks[3], stocks[4], stocks[5], stocks[6]
+    sep, opn, grads, tmp, apps, P, h1, h2 = work[0], work[1], work[5], work[6], work[8], work[9], work[11], work[12]
+    ls, ll, inflow = work[13], work[14], work[15]
+    phi_s, phi_l, rho_s, rho_l, xi_l, keep_s, keep_l, e2f_r, reent_r = (lr[0], lr[1], lr[2], lr[3], lr[4],
+                                                                        lr[5], lr[6], lr[7], lr[8])
+    tau = hist.shape[0]
+    short = tmp
+    for m in range(np.uint64(lo), np.uint64(hi)):
+        short[m] = 0.0
+    for k in range(tau - 1):
+        hk_ = hist[k]
+        for m in range(np.uint64(lo), np.uint64(hi)):
+            short[m] += hk_[m]
+    hlast = hist[tau - 1]
+    for m in range(np.uint64(lo), np.uint64(hi)):
+        stay = 1.0 - h1[m]
+        nh_s = short[m] * stay
+        nh_l = hlast[m] * stay
+        f_hired = sig * f[m] * h1[m]
+        f_to_u = pfu * (f[m] - f_hired)
+        e2f = e2f_r[m] * (e[m] - sep[m])
+        gr = tr[m] / duration if training else 0.0
+        reent = reent_r[m] * x[m]
+        hires = P[m] * apps[m]
+        ls[m] = stay * keep_s[m]
+        ll[m] = stay * keep_l[m]
+        inflow[m] = sep[m] + f_to_u + reent
+        grads[m] = gr
+        e[m] = e[m] - sep[m] - e2f + hires
+        v[m] = v[m] + opn[m] - hires
+        f[m] = f[m] + e2f + (phi_s[m] * nh_s + phi_l[m] * nh_l) - f_hired - f_to_u
+        tr[m] = tr[m] + (rho_s[m] * nh_s + rho_l[m] * nh_l) - gr
+        x[m] = x[m] + xi_l[m] * nh_l - reent
+    # spells: age the histograms (the last bin accumulates), new spells enter bin 0
+    _age(lo, hi, hist, ls, ll, inflow, tmp)
+    if training:
+        for m in range(np.uint64(lo), np.uint64(hi)):
+            ls[m] = 1.0 - h2[m]
+        _age(lo, hi, ghist, ls, ls, grads, tmp)
+    elig = tmp
+    for m in range(np.uint64(lo), np.uint64(hi)):
+        u[m] = 0.0
+        g[m] = 0.0
+        elig[m] = 0.0
+    for k in range(tau):
+        hk_, gk_ = hist[k], ghist[k]
+        for m in range(np.uint64(lo), np.uint64(hi)):
+            u[m] += hk_[m]
+            g[m] += gk_[m]
+        if k < eligible_bins:
+            for m in range(np.uint64(lo), np.uint64(hi)):
+                elig[m] += hk_[m] + gk_[m]
 
 
 @njit(cache=True)
-def _age(hist, keep_short, keep_long, inflow, last):
-    """Advance a spell histogram (tau, n w) in place: bins shift by one with survival keep_short, the last
-    bin keeps its own with keep_long, new spells enter bin 0."""
-    tau, nw = hist.shape
-    last[:] = hist[tau - 1]
+def _age(lo, hi, hist, keep_short, keep_long, inflow, last):
+    """Advance elements [lo, hi) of a spell histogram (tau, n w) in place: bins shift by one with survival
+    keep_short, the last bin keeps its own with keep_long, new spells enter bin 0."""
+    tau = hist.shape[0]
+    hl = hist[tau - 1]
+    for m in range(np.uint64(lo), np.uint64(hi)):
+        last[m] = hl[m]
     for k in range(tau - 1, 0, -1):
         hk_, hp = hist[k], hist[k - 1]
-        for m in range(nw):
+        for m in range(np.uint64(lo), np.uint64(hi)):
             hk_[m] = hp[m] * keep_short[m]
     h0 = hist[0]
     if tau > 1:
-        hl = hist[tau - 1]
-        for m in range(nw):
+        for m in range(np.uint64(lo), np.uint64(hi)):
             hl[m] += last[m] * keep_long[m]
             h0[m] = inflow[m]
     else:
-        for m in range(nw):
+        for m in range(np.uint64(lo), np.uint64(hi)):
             h0[m] = inflow[m] + last[m] * keep_long[m]
 
 
 @njit(cache=True)
-def _sums(n, w, e, f, u, g, hlast, glast, tr, hc, elig, wage, out):
-    """The AGGREGATES of one step, (9, w)."""
-    out[:] = 0.0
-    e2, f2, u2, g2 = e.reshape((n, w)), f.reshape((n, w)), u.reshape((n, w)), g.reshape((n, w))
-    hl2, gl2, tr2 = hlast.reshape((n, w)), glast.reshape((n, w)), tr.reshape((n, w))
-    hc2, el2 = hc.reshape((n, w)), elig.reshape((n, w))
+def _sums(i0, i1, w, stocks, hlast, glast, elig, wage, out):
+    """Add rows [i0, i1) to the AGGREGATES of one step, out (9, w)."""
+    e, f, u, g, tr, hc = stocks[0], stocks[3], stocks[1], stocks[5], stocks[4], stocks[7]
     s0, s1, s2, s3, s4, s5, s6, s7, s8 = out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8]
-    for i in range(n):
+    for i in range(np.uint64(i0), np.uint64(i1)):
         wi = wage[i]
         for b in range(w):
-            s0[b] += e2[i, b]
-            s1[b] += f2[i, b]
-            s2[b] += u2[i, b] + g2[i, b]
-            s3[b] += hl2[i, b] + gl2[i, b]
-            s4[b] += tr2[i, b]
-            s5[b] += (e2[i, b] - hc2[i, b]) * wi
-            s6[b] += f2[i, b] * wi
-            s7[b] += el2[i, b] * wi
-            s8[b] += el2[i, b]
+            m = i * np.uint64(w) + b
+            s0[b] += e[m]
+            s1[b] += f[m]
+            s2[b] += u[m] + g[m]
+            s3[b] += hlast[m] + glast[m]
+            s4[b] += tr[m]
+            s5[b] += (e[m] - hc[m]) * wi
+            s6[b] += f[m] * wi
+            s7[b] += elig[m] * wi
+            s8[b] += elig[m]
 
 
 class NodeMajorState:
