@@ -12,7 +12,11 @@ laid out for the policy optimiser's populations (100 scenarios x 539 nodes):
   row, A_lam x = A x + lam (S x - A x), and A_lam^T w = A^T((1 - lam) w) + S^T(lam w): two sparse products,
   never a per-scenario matrix;
 - per step only the sums over nodes that the objectives need are written (``AGGREGATES``), never per-node
-  trajectories.
+  trajectories;
+- the element-by-element work runs as flat passes that vectorise: exit rates that depend only on the hooks
+  are computed once per call, the matching function uses a select-only expm1 (:mod:`workshift.market.expm1`),
+  and the update of stocks and spell histograms runs in blocks of ``BLOCK`` elements.
+Float64 throughout. Products: :mod:`workshift.market.spmm`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from workshift.market.expm1 import expm1_neg
 from workshift.market.hooks import PolicyHooks
 from workshift.market.kernels import csr_tuple
 from workshift.market.model import Model
+from workshift.market.spmm import apply, apply_t, extra
 from workshift.market.state import MarketState
 
 AGGREGATES = ("employed", "flexible", "unemployed", "ltu", "trainees", "wage_income", "flexible_earnings",
@@ -37,87 +42,6 @@ BLOCK = 512
 HOOK_ORDER = ("matching_efficiency", "search_precision", "vacancy_multiplier", "separation_multiplier",
               "training_multiplier", "exit_multiplier", "reentry_multiplier", "flexible_multiplier",
               "work_sharing")
-
-
-@njit(cache=True)
-def _spmm(ptr, idx, val, x, out, w, accumulate):
-    """out[i, :] (+)= sum_k val[k] x[idx[k], :] over rows of a CSR matrix; x, out flat (n * w)."""
-    n = ptr.shape[0] - 1
-    # 2-D views: the column index b is provably >= 0, so the inner loop has no wrap-around check and vectorises
-    x2 = x.reshape((x.shape[0] // w, w))
-    out2 = out.reshape((n, w))
-    for i in range(n):
-        if not accumulate:
-            for b in range(w):
-                out2[i, b] = 0.0
-        for k in range(ptr[i], ptr[i + 1]):
-            a = val[k]
-            j = idx[k]
-            for b in range(w):
-                out2[i, b] += a * x2[j, b]
-
-
-@njit(cache=True)
-def _mean_rows(x, out, n, w, scale):
-    """Complete network (A_ij = 1/n): every row of out = column means of x, times ``scale``."""
-    for b in range(w):
-        acc = 0.0
-        for j in range(n):
-            acc += x[j * w + b]
-        acc *= scale / n
-        for i in range(n):
-            out[i * w + b] = acc
-
-
-@njit(cache=True)
-def _apply(net, skills, complete, use_skills, lam, x, out, tmp, n, w):
-    """out = A_lam x (A_lam = A + lam (S - A), row by row and scenario by scenario)."""
-    if complete:
-        _mean_rows(x, out, n, w, 1.0)
-    else:
-        _spmm(net[0], net[1], net[2], x, out, w, False)
-    if use_skills:
-        _spmm(skills[0], skills[1], skills[2], x, tmp, w, False)
-        for m in range(n * w):
-            out[m] += lam[m] * (tmp[m] - out[m])
-
-
-@njit(cache=True)
-def _apply_t(net, skills, complete, use_skills, lam, y, out, tmp, n, w):
-    """out = A_lam^T y = A^T ((1 - lam) y) + S^T (lam y)."""
-    if use_skills:
-        for m in range(n * w):
-            tmp[m] = y[m] - lam[m] * y[m]
-        src = tmp
-    else:
-        src = y
-    if complete:
-        _mean_rows(src, out, n, w, 1.0)
-    else:
-        _spmm(net[3], net[4], net[5], src, out, w, False)
-    if use_skills:
-        for m in range(n * w):
-            tmp[m] = lam[m] * y[m]
-        _spmm(skills[3], skills[4], skills[5], tmp, out, w, True)
-
-
-@njit(cache=True)
-def _extra(edges, use_e, transpose, toff, tsrc, ttgt, tw, b0, x, out, n, w):
-    """out = E x (or E^T x): default training edges shared by the batch + each scenario's hook edges."""
-    if use_e:
-        if transpose:
-            _spmm(edges[3], edges[4], edges[5], x, out, w, False)
-        else:
-            _spmm(edges[0], edges[1], edges[2], x, out, w, False)
-    else:
-        for m in range(n * w):
-            out[m] = 0.0
-    for bb in range(w):
-        for k in range(toff[b0 + bb], toff[b0 + bb + 1]):
-            if transpose:
-                out[ttgt[k] * w + bb] += tw[k] * x[tsrc[k] * w + bb]
-            else:
-                out[tsrc[k] * w + bb] += tw[k] * x[ttgt[k] * w + bb]
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -149,8 +73,7 @@ def _store(src, dst, b0, w):
             dst[i, b0 + b] = src[i * w + b]
 
 
-@njit(cache=True, parallel=True)
-def run_chunks(steps, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, base, lost, kept, net, skills,
+def _run_chunks(steps, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, base, lost, kept, net, skills,
                edges, hook_edges, rates, flex_rates, flags, wage_step, eligible_bins, sums):
     """Run ``steps`` steps in place on node-major state arrays (n, B) and spell histograms (tau, n, B).
 
@@ -257,29 +180,29 @@ def _chunk_steps(steps, n, w, b0, stocks, hist, ghist, hk, base, lost, kept, net
             opn[m] = (dv * e[m] + dopen) * vacm[m]
             tmp2[m] = u[m] + sig * f[m]  # searchers
         # 2. search and matching
-        _apply(net, skills, complete, use_skills, lam, v, Av, tmp, n, w)
+        apply(net, skills, complete, use_skills, lam, v, Av, tmp, n, w)
         for m in range(nw):
             w1[m] = tmp2[m] / Av[m] if Av[m] > 0 else 0.0
         if training:
-            _extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, v, tmp2, n, w)
+            extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, v, tmp2, n, w)
             for m in range(nw):
                 Av2[m] = Av[m] + tmp2[m]
                 w2[m] = g[m] / Av2[m] if Av2[m] > 0 else 0.0
                 w1[m] += w2[m]
-            _apply_t(net, skills, complete, use_skills, lam, w1, apps, tmp, n, w)
-            _extra(edges, use_e, True, toff, tsrc, ttgt, tw, b0, w2, tmp2, n, w)
+            apply_t(net, skills, complete, use_skills, lam, w1, apps, tmp, n, w)
+            extra(edges, use_e, True, toff, tsrc, ttgt, tw, b0, w2, tmp2, n, w)
             for m in range(nw):
                 apps[m] = v[m] * (apps[m] + tmp2[m])
         else:
-            _apply_t(net, skills, complete, use_skills, lam, w1, apps, tmp, n, w)
+            apply_t(net, skills, complete, use_skills, lam, w1, apps, tmp, n, w)
             for m in range(nw):
                 apps[m] = v[m] * apps[m]
         for m in range(nw):
             P[m] = _success(apps[m], v[m], mu[m])
             vP[m] = v[m] * P[m]
-        _apply(net, skills, complete, use_skills, lam, vP, w1, tmp, n, w)  # w1 = A_lam vP
+        apply(net, skills, complete, use_skills, lam, vP, w1, tmp, n, w)  # w1 = A_lam vP
         if training:
-            _extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, vP, tmp2, n, w)
+            extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, vP, tmp2, n, w)
             for m in range(nw):
                 h2[m] = (w1[m] + tmp2[m]) / Av2[m] if Av2[m] > 0 else 0.0
         for m in range(nw):
@@ -393,6 +316,11 @@ def _sums(i0, i1, w, stocks, hlast, glast, elig, wage, out):
             s8[b] += elig[m]
 
 
+# Parallel over chunks of scenarios; serial for one chunk, where OpenMP's worker threads would only spin.
+run_chunks = njit(cache=True, parallel=True)(_run_chunks)
+run_chunks_serial = njit(cache=True)(_run_chunks)
+
+
 class NodeMajorState:
     """A batch's state in node-major arrays: stocks (n, B) and spell histograms (tau, n, B)."""
 
@@ -453,7 +381,8 @@ class FusedRunner:
         flags = (self.complete, use_skills, self.model.training_edges is not None, *self.on)
         chunks = self.chunks or max(1, min(B, get_num_threads()))
         sums = np.empty((steps, len(AGGREGATES), B))
-        run_chunks(steps, chunks, state.e, state.u, state.v, state.f, state.tr, state.g, state.x, state.hc,
+        kernel = run_chunks if chunks > 1 else run_chunks_serial
+        kernel(steps, chunks, state.e, state.u, state.v, state.f, state.tr, state.g, state.x, state.hc,
                    state.hist, state.ghist, hk, base, lost, kept, self.net, skills, self.edges, hook_edges,
                    self.rates, self.flex_rates, flags, self.wage_step, self.eligible_bins, sums)
         state.t += steps

@@ -201,7 +201,7 @@ class PolicyEvaluator:
         """The aggregate series of a population, a year of steps per fused-kernel call."""
         from workshift.market.fused import FusedRunner, NodeMajorState
 
-        batch, n, T = len(x), self.ctx.n, self.horizon_steps
+        batch, T = len(x), self.horizon_steps
         acc = self.accounting
         yearly = self.space.yearly(x)
         if getattr(self, "_fused", None) is None:
@@ -216,8 +216,9 @@ class PolicyEvaluator:
             steps = np.flatnonzero(year_of == y)
             hooks, flex_cov, flex_income, kept = self._year_hooks(yearly, int(y), batch)
             k0, k1 = steps[0], steps[-1] + 1
-            sums[k0:k1] = self._fused.run(state, PolicyHooks(**hooks).broadcast(batch, n), self._targets[k0:k1],
-                                          self.lost[k0:k1], kept)
+            # combine() returns (B, n) arrays already clipped to the engine's bounds: no second check needed
+            sums[k0:k1] = self._fused.run(state, PolicyHooks(**hooks), self._targets[k0:k1], self.lost[k0:k1],
+                                          kept)
             extra[0, k0:k1], extra[1, k0:k1] = flex_cov, flex_income
         return series_from_sums(sums, extra[0].T, extra[1].T, acc, 52.0 / acc.step_weeks)
 
