@@ -26,7 +26,7 @@ from numba import get_num_threads, njit, prange
 
 from workshift.market.expm1 import expm1_neg
 from workshift.market.hooks import PolicyHooks
-from workshift.market.kernels import csr_tuple
+from workshift.market.kernels import csr_tuple, serial_twin
 from workshift.market.model import Model
 from workshift.market.spmm import apply, apply_t, extra
 from workshift.market.state import MarketState
@@ -318,7 +318,7 @@ def _sums(i0, i1, w, stocks, hlast, glast, elig, wage, out):
 
 # Parallel over chunks of scenarios; serial for one chunk, where OpenMP's worker threads would only spin.
 run_chunks = njit(cache=True, parallel=True)(_run_chunks)
-run_chunks_serial = njit(cache=True)(_run_chunks)
+run_chunks_serial = njit(cache=True)(serial_twin(_run_chunks))
 
 
 class NodeMajorState:

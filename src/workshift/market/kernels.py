@@ -9,6 +9,7 @@ scenarios x 539 nodes cheap enough for the policy optimiser.
 from __future__ import annotations
 
 import math
+import types
 
 import numpy as np
 from numba import njit, prange
@@ -210,6 +211,17 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
             ng[b, i] = acc
 
 
+def serial_twin(func):
+    """A copy of ``func`` under another name for its serial build: numba's on-disk cache is keyed by the
+    function's name and bytecode, not by its compile flags, so a serial and a parallel build of one function
+    would overwrite each other's cached code (and a later process could load the serial one as parallel)."""
+    twin = types.FunctionType(func.__code__, func.__globals__, func.__name__ + "_serial", func.__defaults__,
+                              func.__closure__)
+    twin.__qualname__ = func.__qualname__ + "_serial"
+    twin.__doc__ = func.__doc__
+    return twin
+
+
 def csr_tuple(matrix) -> tuple:
     """(ptr, idx, val, tptr, tidx, tval) of a scipy sparse matrix and its transpose (empty for None)."""
     if matrix is None:
@@ -224,5 +236,5 @@ def csr_tuple(matrix) -> tuple:
 
 # Parallel over scenarios for big batches; serial for small ones, where waking threads costs more than it saves.
 meanfield_step = njit(cache=True, parallel=True)(_meanfield_step)
-meanfield_step_serial = njit(cache=True)(_meanfield_step)
+meanfield_step_serial = njit(cache=True)(serial_twin(_meanfield_step))
 PARALLEL_MIN_BATCH = 8
