@@ -80,3 +80,9 @@ def test_store_later_run_may_add_columns(fresh_home) -> None:
     second = store.save_run("simulate", {}, {"series": pd.DataFrame({"step": [0], "u": [0.04], "flex": [0.1]})})
     assert store.table(second, "series")["flex"].tolist() == [0.1]
     assert store.table(first, "series")["flex"].isna().all()
+
+
+def test_unsupported_language_is_a_clean_cli_error() -> None:
+    out = subprocess.run([sys.executable, "-m", "workshift", "demo", "--lang", "fr"], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "unsupported language 'fr'" in out.stderr and "Traceback" not in out.stderr

@@ -14,6 +14,8 @@ from typing import Any
 
 import typer
 
+from workshift.i18n import normalise_lang
+
 evaluate_app = typer.Typer(
     help="Causal evaluation: staggered difference-in-differences, event studies, synthetic control.",
     no_args_is_help=True,
@@ -132,7 +134,7 @@ def _did_command(focus: str):
         from workshift.evidence.panel import read_panel
         from workshift.i18n import normalise_lang
 
-        lang = _lang(lang)
+        lang = normalise_lang(lang)
         panel = read_panel(data, unit=unit, time=time, outcome=outcome, cohort=cohort)
         options = {"control": control, "base_period": base_period, "bootstrap": bootstrap, "seed": seed,
                    "multiplier": multiplier, "alpha": alpha, "cband": cband, "unbalanced": unbalanced}
@@ -155,15 +157,6 @@ def _did_command(focus: str):
     )
     return command
 
-
-def _lang(lang: str) -> str:
-    from workshift.errors import InputError
-    from workshift.i18n import normalise_lang
-
-    try:
-        return normalise_lang(lang)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
 
 
 def _parse_period(value: str, panel: Any) -> Any:
@@ -210,7 +203,7 @@ def register(app: typer.Typer) -> None:
         from workshift.evidence.panel import read_panel
         from workshift.evidence.synth import estimate_synth
 
-        lang = _lang(lang)
+        lang = normalise_lang(lang)
         panel = read_panel(data, unit=unit, time=time, outcome=outcome)
         start = _parse_period(treatment_start, panel)
         options = {"method": method, "treated": treated, "treatment_start": start, "replications": replications,

@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+from workshift.i18n import normalise_lang
+
 monitor_app = typer.Typer(help="Watch indicators against a stored plan: ingest observations, check alerts.",
                           no_args_is_help=True)
 
@@ -15,15 +17,6 @@ monitor_app = typer.Typer(help="Watch indicators against a stored plan: ingest o
 def _print_json(payload: Any) -> None:
     typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
 
-
-def _lang(lang: str) -> str:
-    from workshift.errors import InputError
-    from workshift.i18n import normalise_lang
-
-    try:
-        return normalise_lang(lang)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
 
 
 def _split_list(values: list[str] | None) -> list[str] | None:
@@ -56,7 +49,7 @@ def fit(
     from workshift.evidence.predict_report import fit_report
     from workshift.files import sha256_file
 
-    lang = _lang(lang)
+    lang = normalise_lang(lang)
     frame = tabular.read_table(data)
     result = predict.fit(frame, target, _split_list(features), time, group, seed=seed, level=level, folds=folds,
                          n_iter=search_iter, file=str(data), families=_split_list(models))
@@ -173,7 +166,7 @@ def monitor_check(
     from workshift.evidence.monitor_check import check
     from workshift.evidence.report_monitor import monitor_report
 
-    lang = _lang(lang)
+    lang = normalise_lang(lang)
     result = check(plan)
     if report:
         monitor_report(result, report, lang)

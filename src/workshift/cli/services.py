@@ -13,6 +13,8 @@ from typing import Any
 
 import typer
 
+from workshift.i18n import normalise_lang
+
 OCCUPATION_HELP = "A SOC, O*NET or CSCO code, or a job title in English or Chinese."
 PACK_OPT = typer.Option("us", "--pack", help="Region pack name.")
 INDEX_OPT = typer.Option("gpts_beta", "--index", help="Exposure index of the pack (e.g. gpts_beta, "
@@ -32,15 +34,6 @@ def _echo_json(payload: Any, compact: bool = False) -> None:
     else:
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
 
-
-def _lang(lang: str) -> str:
-    from workshift.errors import InputError
-    from workshift.i18n import normalise_lang
-
-    try:
-        return normalise_lang(lang)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
 
 
 def _model(pack: str, index: str, safe_rule: str):
@@ -174,7 +167,7 @@ def transitions_command(
     from workshift.services.career import advise, advise_many, read_origin_lines
     from workshift.services.transitions import FILTERS
 
-    lang = _lang(lang)
+    lang = normalise_lang(lang)
     if (occupation is None) == (from_file is None):
         raise InputError("give either an OCCUPATION or --from-file FILE (not both, not neither)")
     if filter_ not in FILTERS:
@@ -232,7 +225,7 @@ def training_command(
     from workshift.services.origins import resolve_origin
     from workshift.services.training import TRAINING_MIN_GAP
 
-    lang = _lang(lang)
+    lang = normalise_lang(lang)
     model = _model(pack, "gpts_beta", "relative")
     catalogue = _catalogue(model, catalogue_file)
     _crosswalk_notice([origin, destination])
@@ -290,7 +283,7 @@ def entrepreneurship_command(
     from workshift.services.entrepreneurship import entrepreneurship_paths
     from workshift.services.origins import resolve_origin
 
-    lang = _lang(lang)
+    lang = normalise_lang(lang)
     model = _model(pack, index, "relative")
     _crosswalk_notice([occupation])
     origin = resolve_origin(occupation, model.pack)
@@ -337,7 +330,7 @@ def population_command(
     from workshift.i18n import t
     from workshift.services.population import population_view, write_figure
 
-    lang = _lang(lang)
+    lang = normalise_lang(lang)
     model = _model(pack, index, safe_rule)
     view = population_view(model)
     if out is not None:

@@ -12,9 +12,15 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+from workshift.errors import InputError
+
 LANGUAGES = ("en", "zh")
 _LOCALE_DIRS = {"en": "en", "zh": "zh_CN"}
 _ROOT = Path(__file__).parent / "locales"
+
+
+class UnsupportedLanguage(InputError, ValueError):
+    """A language code other than English or Chinese (a clean CLI error, and still a ValueError)."""
 
 
 def normalise_lang(lang: str | None) -> str:
@@ -26,7 +32,7 @@ def normalise_lang(lang: str | None) -> str:
         return "zh"
     if low in ("en", "en-us", "en-gb", "english"):
         return "en"
-    raise ValueError(f"unsupported language '{lang}' (expected one of: en, zh)")
+    raise UnsupportedLanguage(f"unsupported language '{lang}' (expected one of: en, zh)")
 
 
 def _flatten(prefix: str, table: dict, out: dict[str, str]) -> None:
