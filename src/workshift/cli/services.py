@@ -184,8 +184,7 @@ def transitions_command(
         advice = advise(model, occupation, top=top, filter=filter_, lang=lang, catalogue=catalogue)
         if as_json:
             _echo_json(advice.to_list())
-            err.print("meta: " + json.dumps(_meta(model, catalogue), ensure_ascii=False, default=str),
-                      highlight=False, soft_wrap=True, markup=False)
+            _print_meta(err, model, catalogue)
         else:
             _print_advice(console, advice, model, catalogue, lang)
             _print_footer(console, model, catalogue, lang)
@@ -193,8 +192,7 @@ def transitions_command(
     batch = advise_many(model, lines, top=top, filter=filter_, lang=lang, catalogue=catalogue)
     if as_json:
         _echo_json({key: advice.to_list() for key, advice in batch.answers.items()}, compact=True)
-        err.print("meta: " + json.dumps(_meta(model, catalogue), ensure_ascii=False, default=str),
-                  highlight=False, soft_wrap=True, markup=False)
+        _print_meta(err, model, catalogue)
     else:
         for advice in batch.answers.values():
             _print_advice(console, advice, model, catalogue, lang)
@@ -207,6 +205,12 @@ def transitions_command(
         numbers = ", ".join(str(b.line) for b in batch.bad)
         raise InputError(f"{len(batch.bad)} of {len(lines)} lines of {from_file} could not be answered "
                          f"(lines {numbers}); the other {len(batch.answers)} were answered")
+
+
+def _print_meta(err: Any, model: Any, catalogue: Any) -> None:
+    """Data vintage and assumptions as one JSON line on stderr, so stdout stays the documented JSON."""
+    err.print("meta: " + json.dumps(_meta(model, catalogue), ensure_ascii=False, default=str),
+              highlight=False, soft_wrap=True, markup=False)
 
 
 def training_command(
