@@ -196,14 +196,3 @@ def test_population_view(us_model, us_pack, tmp_path) -> None:
     path = write_figure(view, tmp_path / "population.html", "zh")
     assert "plotly" in path.read_text(encoding="utf-8")[:200000].lower()
 
-
-def test_fallback_resolution_without_the_project_resolver(us_pack, monkeypatch) -> None:
-    import sys
-
-    monkeypatch.setitem(sys.modules, "workshift.services.lookup", None)  # import fails: the fallback runs
-    assert resolve_origin("15-1252.00", us_pack).soc_code == "15-1252"
-    assert resolve_origin("data entry", us_pack).soc_code == DATA_ENTRY
-    with pytest.raises(NotFoundError, match="group"):
-        resolve_origin("43-0000", us_pack)
-    with pytest.raises(NotFoundError, match="unknown occupation"):
-        resolve_origin("zzqx blorp", us_pack)
