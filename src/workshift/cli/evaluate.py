@@ -132,7 +132,6 @@ def _did_command(focus: str):
     ) -> None:
         from workshift.evidence.did import estimate_did
         from workshift.evidence.panel import read_panel
-        from workshift.i18n import normalise_lang
 
         lang = normalise_lang(lang)
         panel = read_panel(data, unit=unit, time=time, outcome=outcome, cohort=cohort)

@@ -72,6 +72,25 @@ def _take(slots, base, off, i, r, rng, now, tau, klass, rem, comp):
 
 
 @njit(cache=True)
+def _take_searcher(slots, base, off, i, rng, now, tau, rem, comp, unclassed, left_long, left_short, left_f):
+    """Pick one hired searcher of node i from the classes still owed (any unemployed, long or short spells,
+    flexible), with probability proportional to what each class still owes; returns the agent's word and the
+    updated counts."""
+    r = next_below(rng, unclassed + left_long + left_short + left_f)
+    if r < unclassed:
+        return _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, -1, rem, comp), unclassed - 1, left_long, \
+            left_short, left_f
+    if r < unclassed + left_long:
+        return _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, 1, rem, comp), unclassed, left_long - 1, \
+            left_short, left_f
+    if r < unclassed + left_long + left_short:
+        return _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, 0, rem, comp), unclassed, left_long, \
+            left_short - 1, left_f
+    return _take(slots, base, off, i, FLEXIBLE, rng, now, tau, -1, rem, comp), unclassed, left_long, left_short, \
+        left_f - 1
+
+
+@njit(cache=True)
 def separate_block(slots, base, off, i, count, rng, now):
     """Separate ``count`` employed agents of node i: a block of consecutive slots from a uniformly random
     start (wrapping around), swapped to the end of the employed region, whose boundary then moves. Every
@@ -132,38 +151,14 @@ def _move_sources(slots, base, off, counts, ptr1, hired1, boff1, ptr2, hired2, b
             unclassed = 0
         if complete:
             for m in range(counts[17, i]):
-                total = unclassed + left_long + left_short + left_f
-                r = next_below(rng, total)
-                if r < unclassed:
-                    agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, -1, rem, comp)
-                    unclassed -= 1
-                elif r < unclassed + left_long:
-                    agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, 1, rem, comp)
-                    left_long -= 1
-                elif r < unclassed + left_long + left_short:
-                    agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, 0, rem, comp)
-                    left_short -= 1
-                else:
-                    agent = _take(slots, base, off, i, FLEXIBLE, rng, now, tau, -1, rem, comp)
-                    left_f -= 1
+                agent, unclassed, left_long, left_short, left_f = _take_searcher(
+                    slots, base, off, i, rng, now, tau, rem, comp, unclassed, left_long, left_short, left_f)
                 buffer[src_off[i] + m] = agent
         else:
             for k in range(ptr1[i], ptr1[i + 1]):
                 for m in range(hired1[k]):
-                    total = unclassed + left_long + left_short + left_f
-                    r = next_below(rng, total)
-                    if r < unclassed:
-                        agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, -1, rem, comp)
-                        unclassed -= 1
-                    elif r < unclassed + left_long:
-                        agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, 1, rem, comp)
-                        left_long -= 1
-                    elif r < unclassed + left_long + left_short:
-                        agent = _take(slots, base, off, i, UNEMPLOYED, rng, now, tau, 0, rem, comp)
-                        left_short -= 1
-                    else:
-                        agent = _take(slots, base, off, i, FLEXIBLE, rng, now, tau, -1, rem, comp)
-                        left_f -= 1
+                    agent, unclassed, left_long, left_short, left_f = _take_searcher(
+                        slots, base, off, i, rng, now, tau, rem, comp, unclassed, left_long, left_short, left_f)
                     buffer[boff1[k] + m] = agent
         if training:
             g_long, g_short = counts[7, i], counts[6, i] - counts[7, i]
