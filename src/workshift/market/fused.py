@@ -21,6 +21,8 @@ Float64 throughout. Products: :mod:`workshift.market.spmm`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numba import get_num_threads, njit, prange
 
@@ -28,7 +30,7 @@ from workshift.market.expm1 import expm1_neg
 from workshift.market.hooks import PolicyHooks
 from workshift.market.kernels import csr_tuple, serial_twin
 from workshift.market.model import Model
-from workshift.market.spmm import apply, apply_t, extra
+from workshift.market.spmm import backward, extra, forward
 from workshift.market.state import MarketState
 
 AGGREGATES = ("employed", "flexible", "unemployed", "ltu", "trainees", "wage_income", "flexible_earnings",
@@ -73,17 +75,30 @@ def _store(src, dst, b0, w):
             dst[i, b0 + b] = src[i * w + b]
 
 
-def _run_chunks(steps, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, base, lost, kept, net, skills,
-               edges, hook_edges, rates, flex_rates, flags, wage_step, eligible_bins, sums):
-    """Run ``steps`` steps in place on node-major state arrays (n, B) and spell histograms (tau, n, B).
+@njit(cache=True)
+def _load_t(src, dst, b0, w):
+    """Copy the chunk [b0, b0 + w) of a scenario-major (B, n) array into a flat node-major (n * w) array."""
+    n = src.shape[1]
+    for b in range(w):
+        for i in range(n):
+            dst[i * w + b] = src[b0 + b, i]
 
-    ``hooks`` (9, n, B) in HOOK_ORDER; target of step k: base[k] + kept[b] lost[k]; ``net``, ``skills``,
-    ``edges``: (ptr, idx, val, tptr, tidx, tval) CSR tuples; ``hook_edges`` = (offsets per scenario, source,
-    target, weight); ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps); ``flex_rates``
-    (2, n); ``flags`` = (complete, use_skills, use_edges, flexible, training, exit); ``sums`` (steps, 9, B)
-    receives the AGGREGATES of the state after every step."""
+
+def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, base, lost, kept, net, skills,
+               edges, hook_edges, rates, flex_rates, flags, wage_step, eligible_bins, sums):
+    """Run every step of a schedule in place on node-major state arrays (n, B) and spell histograms (tau, n, B).
+
+    Segment s of the schedule runs steps [starts[s], starts[s + 1]) with hooks[s] (9, B, n) in HOOK_ORDER and
+    target base[k] + kept[s, b] lost[k] at step k; ``net``, ``skills``, ``edges``: (ptr, idx, val, tptr, tidx,
+    tval) CSR tuples; ``hook_edges`` = (offsets (S, B + 1) per segment and scenario, source, target, weight);
+    ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps); ``flex_rates`` (2, n); ``flags`` =
+    (complete, use_skills, use_edges, flexible, training, exit); ``sums`` (steps, 9, B) receives the
+    AGGREGATES of the state after every step. A chunk's state, scratch and hooks are set up once per call,
+    so a whole horizon of yearly policies costs one call: with one call per year, set-up and the page faults
+    of fresh scratch took about half the time of the call (measured, bench/bench_optimize.py)."""
     n, B = E.shape
     tau = HIST.shape[0]
+    steps = starts[-1]
     size = (B + chunks - 1) // chunks
     for c in prange(chunks):
         b0 = c * size
@@ -92,16 +107,21 @@ def _run_chunks(steps, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, bas
         stocks = np.empty((8, nw))
         hist, ghist = np.empty((tau, nw)), np.empty((tau, nw))
         hk = np.empty((9, nw))
+        lr = np.empty((9, nw))
+        work = np.empty((11, nw))
         for k, src in enumerate((E, U, V, F, TR, G, X, HC)):
             _load(src, stocks[k], b0, w)
         for k in range(tau):
             _load(HIST[k], hist[k], b0, w)
             _load(GHIST[k], ghist[k], b0, w)
-        for h in range(9):
-            _load(hooks[h], hk[h], b0, w)
         local = np.empty((steps, 9, w))
-        _chunk_steps(steps, n, w, b0, stocks, hist, ghist, hk, base, lost, kept[b0:b0 + w], net, skills, edges,
-                     hook_edges, rates, flex_rates, flags, wage_step, eligible_bins, local)
+        for s in range(starts.shape[0] - 1):
+            for h in range(9):
+                _load_t(hooks[s, h], hk[h], b0, w)
+            _leave_rates(n, w, hk, flex_rates, rates, flags, lr)
+            _chunk_steps(starts[s], starts[s + 1], n, w, b0, stocks, hist, ghist, hk, lr, work, base, lost,
+                         kept[s, b0:b0 + w], net, skills, edges, hook_edges[0][s], hook_edges[1:], rates, flags,
+                         eligible_bins, wage_step, local)
         for k, dst in enumerate((E, U, V, F, TR, G, X, HC)):
             _store(stocks[k], dst, b0, w)
         for k in range(tau):
@@ -114,12 +134,11 @@ def _run_chunks(steps, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, bas
 
 
 @njit(cache=True, error_model="numpy")
-def _leave_rates(n, w, hk, flex_rates, rates, flags):
-    """Per-call (hooks are fixed within a call) exit rates of the unemployed not hired, (9, n w): phi, rho
-    scaled for short and long spells, xi (long), 1 - total (short, long), e -> f and re-entry rates."""
+def _leave_rates(n, w, hk, flex_rates, rates, flags, out):
+    """Per-segment (hooks are fixed within a segment) exit rates of the unemployed not hired into out (9, n w):
+    phi, rho scaled for short and long spells, xi (long), 1 - total (short, long), e -> f and re-entry rates."""
     rho0, xi0, eps0 = rates[6], rates[8], rates[9]
     flexible, training, exits = flags[3], flags[4], flags[5]
-    out = np.empty((9, n * w))
     for i in range(n):
         for b in range(w):
             m = i * w + b
@@ -136,31 +155,33 @@ def _leave_rates(n, w, hk, flex_rates, rates, flags):
             out[5, m], out[6, m] = 1.0 - min(tot_s, 1.0), 1.0 - min(tot_l, 1.0)
             out[7, m] = min(1.0, flex_rates[0, i] * hk[7, m]) if flexible else 0.0
             out[8, m] = eps0 * hk[6, m] if exits else 0.0
-    return out
 
 
 @njit(cache=True, error_model="numpy")
-def _chunk_steps(steps, n, w, b0, stocks, hist, ghist, hk, base, lost, kept, net, skills, edges, hook_edges,
-                 rates, flex_rates, flags, wage_step, eligible_bins, sums):
-    """``steps`` steps of one chunk of w scenarios (flat node-major arrays of n w). Each pass is one loop over
-    all n w values (or over the scenarios of a row), so it vectorises and pays its set-up once."""
+def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, lr, work, base, lost, kept, net, skills, edges,
+                 toff, hook_edges, rates, flags, eligible_bins, wage_step, sums):
+    """Steps [k0, k1) of one chunk of w scenarios (flat node-major arrays of n w) with one set of hooks ``hk``
+    and their exit rates ``lr``; ``work`` (11, n w) is scratch. Each pass is one loop over all n w values (or
+    over the scenarios of a row), so it vectorises and pays its set-up once. (Fusing the passes row by row,
+    each row's products finished while in the L1 cache, was tried and measured slower here: the finishing
+    work streams the whole state through the cache between two rows and evicts the products' inputs.)"""
     nw = n * w
     tau = hist.shape[0]
     du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0 = rates
     complete, use_skills, use_e, flexible, training, exits = flags
-    toff, tsrc, ttgt, tw = hook_edges
+    tsrc, ttgt, tw = hook_edges
     sig = sigma_f if flexible else 0.0
     pfu = phi_fu if flexible else 0.0
     e, u, v, f, g, hc = stocks[0], stocks[1], stocks[2], stocks[3], stocks[5], stocks[7]
     mu, lam, vacm, sepm, ws = hk[0], hk[1], hk[2], hk[3], hk[8]
-    lr = _leave_rates(n, w, hk, flex_rates, rates, flags)
-    work = np.empty((16, nw))
-    sep, opn, Av, Av2, w1, w2, tmp, tmp2 = (work[0], work[1], work[2], work[3], work[4], work[5], work[6],
+    sep, opn, Av, Av2, z1, w2, tmp, tmp2 = (work[0], work[1], work[2], work[3], work[4], work[5], work[6],
                                             work[7])
-    apps, P, vP, h1, h2 = work[8], work[9], work[10], work[11], work[12]
-    h2[:] = 0.0
+    hires, zl, vP = work[8], work[9], work[10]
+    w1 = z1  # z1 is not needed once the applications are in
+    rows = max(1, BLOCK // w)
+    blk = np.empty((7, rows * w))
     tgt2 = tmp2.reshape((n, w))
-    for t in range(steps):
+    for t in range(k0, k1):
         # 1. separations and openings from the gap to target demand
         for i in range(n):
             bt, lt = base[t, i], lost[t, i]
@@ -179,126 +200,147 @@ def _chunk_steps(steps, n, w, b0, stocks, hist, ghist, hk, base, lost, kept, net
             sep[m] = min(e[m], (du * e[m] + dsep) * sepm[m])
             opn[m] = (dv * e[m] + dopen) * vacm[m]
             tmp2[m] = u[m] + sig * f[m]  # searchers
-        # 2. search and matching
-        apply(net, skills, complete, use_skills, lam, v, Av, tmp, n, w)
-        for m in range(nw):
-            w1[m] = tmp2[m] / Av[m] if Av[m] > 0 else 0.0
+        # 2. search: A_lam v (and E v for graduates), and what the searchers of each origin send along the
+        #    network, z = searchers / A_lam v (+ graduates / (A_lam v + E v)), split (1 - lam) z and lam z
+        forward(net, skills, complete, use_skills, v, Av, tmp, n, w)
         if training:
-            extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, v, tmp2, n, w)
-            for m in range(nw):
-                Av2[m] = Av[m] + tmp2[m]
-                w2[m] = g[m] / Av2[m] if Av2[m] > 0 else 0.0
-                w1[m] += w2[m]
-            apply_t(net, skills, complete, use_skills, lam, w1, apps, tmp, n, w)
-            extra(edges, use_e, True, toff, tsrc, ttgt, tw, b0, w2, tmp2, n, w)
-            for m in range(nw):
-                apps[m] = v[m] * (apps[m] + tmp2[m])
-        else:
-            apply_t(net, skills, complete, use_skills, lam, w1, apps, tmp, n, w)
-            for m in range(nw):
-                apps[m] = v[m] * apps[m]
+            extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, v, w2, n, w)
         for m in range(nw):
-            P[m] = _success(apps[m], v[m], mu[m])
-            vP[m] = v[m] * P[m]
-        apply(net, skills, complete, use_skills, lam, vP, w1, tmp, n, w)  # w1 = A_lam vP
+            a = Av[m]
+            if use_skills:
+                a += lam[m] * (tmp[m] - a)
+            Av[m] = a
+            y = tmp2[m] / a if a > 0 else 0.0
+            if training:
+                a2 = a + w2[m]
+                Av2[m] = a2
+                y2 = g[m] / a2 if a2 > 0 else 0.0
+                w2[m] = y2
+                y += y2
+            lz = lam[m] * y if use_skills else 0.0
+            zl[m] = lz
+            z1[m] = y - lz
+        # 3. applications to each destination, v A_lam^T z (+ E^T), their success, hires and v P
+        backward(net, skills, complete, use_skills, z1, zl, tmp, n, w)
+        if training:
+            extra(edges, use_e, True, toff, tsrc, ttgt, tw, b0, w2, tmp2, n, w)
+        for m in range(nw):
+            ap = v[m] * (tmp[m] + tmp2[m]) if training else v[m] * tmp[m]
+            p = _success(ap, v[m], mu[m])
+            vP[m] = v[m] * p
+            hires[m] = p * ap
+        # 4. the hire probability of each origin's searchers, A_lam (v P) / A_lam v (graduates: + E), is
+        #    computed block by block in _finish, with the rest of the update
+        forward(net, skills, complete, use_skills, vP, w1, tmp, n, w)
         if training:
             extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, vP, tmp2, n, w)
-            for m in range(nw):
-                h2[m] = (w1[m] + tmp2[m]) / Av2[m] if Av2[m] > 0 else 0.0
-        for m in range(nw):
-            h1[m] = w1[m] / Av[m] if Av[m] > 0 else 0.0
-        # 3.-4. the rest is element by element: in blocks of rows that stay in the L1 cache across passes
+        # 5. the rest is element by element, in blocks of rows whose scratch (blk) stays in the L1 cache
         sums[t] = 0.0
-        rows = max(1, BLOCK // w)
         for i0 in range(0, n, rows):
             i1 = min(n, i0 + rows)
-            _finish(i0 * w, i1 * w, stocks, hist, ghist, work, lr, sig, pfu, duration, training, eligible_bins)
-            _sums(i0, i1, w, stocks, hist[tau - 1], ghist[tau - 1], work[6], wage_step, sums[t])
+            _finish(i0 * w, i1 * w, stocks, hist, ghist, work, lam, lr, blk, sig, pfu, duration, use_skills,
+                    training, eligible_bins)
+            _sums(i0, i1, w, stocks, hist[tau - 1], ghist[tau - 1], blk[4], wage_step, sums[t])
 
 
 @njit(cache=True, error_model="numpy")
-def _finish(lo, hi, stocks, hist, ghist, work, lr, sig, pfu, duration, training, eligible_bins):
-    """Elements [lo, hi): other exits of the unemployed not hired (flexible work, training, inactivity), the
-    new stocks and the aged spell histograms; leaves the benefit-eligible unemployed in work[6]."""
+def _finish(lo, hi, stocks, hist, ghist, work, lam, lr, blk, sig, pfu, duration, use_skills, training,
+            eligible_bins):
+    """Elements [lo, hi): the hire probabilities h1 = A_lam(v P) / A_lam v of the unemployed (h2: graduates),
+    other exits of those not hired (flexible work, training, inactivity), the new stocks and the aged spell
+    histograms; leaves the benefit-eligible unemployed in blk[4]. blk (7, hi - lo) is block-local scratch
+    (indexed j = m - lo), so it stays in the L1 cache instead of streaming through memory."""
     e, u, v, f, tr, g, x = stocks[0], stocks[1], stocks[2], stocks[3], stocks[4], stocks[5], stocks[6]
-    sep, opn, grads, tmp, apps, P, h1, h2 = work[0], work[1], work[5], work[6], work[8], work[9], work[11], work[12]
-    ls, ll, inflow = work[13], work[14], work[15]
+    sep, opn, Av, Av2, w1, tmp, tmp2, hired = (work[0], work[1], work[2], work[3], work[4], work[6], work[7],
+                                               work[8])
     phi_s, phi_l, rho_s, rho_l, xi_l, keep_s, keep_l, e2f_r, reent_r = (lr[0], lr[1], lr[2], lr[3], lr[4],
                                                                         lr[5], lr[6], lr[7], lr[8])
+    h1, h2, ls, ll, short, inflow, grads = blk[0], blk[1], blk[2], blk[3], blk[4], blk[5], blk[6]
     tau = hist.shape[0]
-    short = tmp
-    for m in range(np.uint64(lo), np.uint64(hi)):
-        short[m] = 0.0
+    lo_ = np.uint64(lo)
+    cnt = np.uint64(hi - lo)  # unsigned indices: no wrap-around checks, so the loops vectorise
+    for j in range(cnt):
+        m = lo_ + j
+        a = w1[m]
+        if use_skills:
+            a += lam[m] * (tmp[m] - a)
+        h1[j] = a / Av[m] if Av[m] > 0 else 0.0
+        h2[j] = ((a + tmp2[m]) / Av2[m] if Av2[m] > 0 else 0.0) if training else 0.0
+    for j in range(cnt):
+        short[j] = 0.0
     for k in range(tau - 1):
         hk_ = hist[k]
-        for m in range(np.uint64(lo), np.uint64(hi)):
-            short[m] += hk_[m]
+        for j in range(cnt):
+            short[j] += hk_[lo_ + j]
     hlast = hist[tau - 1]
-    for m in range(np.uint64(lo), np.uint64(hi)):
-        stay = 1.0 - h1[m]
-        nh_s = short[m] * stay
+    for j in range(cnt):
+        m = lo_ + j
+        stay = 1.0 - h1[j]
+        nh_s = short[j] * stay
         nh_l = hlast[m] * stay
-        f_hired = sig * f[m] * h1[m]
+        f_hired = sig * f[m] * h1[j]
         f_to_u = pfu * (f[m] - f_hired)
         e2f = e2f_r[m] * (e[m] - sep[m])
         gr = tr[m] / duration if training else 0.0
         reent = reent_r[m] * x[m]
-        hires = P[m] * apps[m]
-        ls[m] = stay * keep_s[m]
-        ll[m] = stay * keep_l[m]
-        inflow[m] = sep[m] + f_to_u + reent
-        grads[m] = gr
+        hires = hired[m]
+        ls[j] = stay * keep_s[m]
+        ll[j] = stay * keep_l[m]
+        inflow[j] = sep[m] + f_to_u + reent
+        grads[j] = gr
         e[m] = e[m] - sep[m] - e2f + hires
         v[m] = v[m] + opn[m] - hires
         f[m] = f[m] + e2f + (phi_s[m] * nh_s + phi_l[m] * nh_l) - f_hired - f_to_u
         tr[m] = tr[m] + (rho_s[m] * nh_s + rho_l[m] * nh_l) - gr
         x[m] = x[m] + xi_l[m] * nh_l - reent
     # spells: age the histograms (the last bin accumulates), new spells enter bin 0
-    _age(lo, hi, hist, ls, ll, inflow, tmp)
+    _age(lo_, cnt, hist, ls, ll, inflow, short)
     if training:
-        for m in range(np.uint64(lo), np.uint64(hi)):
-            ls[m] = 1.0 - h2[m]
-        _age(lo, hi, ghist, ls, ls, grads, tmp)
-    elig = tmp
-    for m in range(np.uint64(lo), np.uint64(hi)):
+        for j in range(cnt):
+            ls[j] = 1.0 - h2[j]
+        _age(lo_, cnt, ghist, ls, ls, grads, short)
+    elig = short
+    for j in range(cnt):
+        m = lo_ + j
         u[m] = 0.0
         g[m] = 0.0
-        elig[m] = 0.0
+        elig[j] = 0.0
     for k in range(tau):
         hk_, gk_ = hist[k], ghist[k]
-        for m in range(np.uint64(lo), np.uint64(hi)):
-            u[m] += hk_[m]
-            g[m] += gk_[m]
+        for j in range(cnt):
+            u[lo_ + j] += hk_[lo_ + j]
+            g[lo_ + j] += gk_[lo_ + j]
         if k < eligible_bins:
-            for m in range(np.uint64(lo), np.uint64(hi)):
-                elig[m] += hk_[m] + gk_[m]
+            for j in range(cnt):
+                elig[j] += hk_[lo_ + j] + gk_[lo_ + j]
 
 
 @njit(cache=True)
-def _age(lo, hi, hist, keep_short, keep_long, inflow, last):
-    """Advance elements [lo, hi) of a spell histogram (tau, n w) in place: bins shift by one with survival
-    keep_short, the last bin keeps its own with keep_long, new spells enter bin 0."""
+def _age(lo, cnt, hist, keep_short, keep_long, inflow, last):
+    """Advance elements [lo, lo + cnt) of a spell histogram (tau, n w) in place: bins shift by one with
+    survival keep_short, the last bin keeps its own with keep_long, new spells enter bin 0 (block-local
+    keep_short, keep_long, inflow and scratch last, indexed j = m - lo)."""
     tau = hist.shape[0]
     hl = hist[tau - 1]
-    for m in range(np.uint64(lo), np.uint64(hi)):
-        last[m] = hl[m]
+    for j in range(cnt):
+        last[j] = hl[lo + j]
     for k in range(tau - 1, 0, -1):
         hk_, hp = hist[k], hist[k - 1]
-        for m in range(np.uint64(lo), np.uint64(hi)):
-            hk_[m] = hp[m] * keep_short[m]
+        for j in range(cnt):
+            hk_[lo + j] = hp[lo + j] * keep_short[j]
     h0 = hist[0]
     if tau > 1:
-        for m in range(np.uint64(lo), np.uint64(hi)):
-            hl[m] += last[m] * keep_long[m]
-            h0[m] = inflow[m]
+        for j in range(cnt):
+            hl[lo + j] += last[j] * keep_long[j]
+            h0[lo + j] = inflow[j]
     else:
-        for m in range(np.uint64(lo), np.uint64(hi)):
-            h0[m] = inflow[m] + last[m] * keep_long[m]
+        for j in range(cnt):
+            h0[lo + j] = inflow[j] + last[j] * keep_long[j]
 
 
 @njit(cache=True)
 def _sums(i0, i1, w, stocks, hlast, glast, elig, wage, out):
-    """Add rows [i0, i1) to the AGGREGATES of one step, out (9, w)."""
+    """Add rows [i0, i1) to the AGGREGATES of one step, out (9, w); elig is block-local (from row i0)."""
     e, f, u, g, tr, hc = stocks[0], stocks[3], stocks[1], stocks[5], stocks[4], stocks[7]
     s0, s1, s2, s3, s4, s5, s6, s7, s8 = out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8]
     for i in range(np.uint64(i0), np.uint64(i1)):
@@ -312,8 +354,9 @@ def _sums(i0, i1, w, stocks, hlast, glast, elig, wage, out):
             s4[b] += tr[m]
             s5[b] += (e[m] - hc[m]) * wi
             s6[b] += f[m] * wi
-            s7[b] += elig[m] * wi
-            s8[b] += elig[m]
+            j = (i - np.uint64(i0)) * np.uint64(w) + np.uint64(b)
+            s7[b] += elig[j] * wi
+            s8[b] += elig[j]
 
 
 # Parallel over chunks of scenarios; serial for one chunk, where OpenMP's worker threads would only spin.
@@ -332,6 +375,16 @@ class NodeMajorState:
         self.hist = np.ascontiguousarray(state.hist.transpose(1, 2, 0), dtype=np.float64)
         self.ghist = np.ascontiguousarray(state.ghist.transpose(1, 2, 0), dtype=np.float64)
         self.t = state.t
+
+    def repeat(self, batch: int) -> NodeMajorState:
+        """A new state with every scenario of this one-scenario state repeated ``batch`` times."""
+        out = NodeMajorState.__new__(NodeMajorState)
+        for k in self.KEYS:
+            setattr(out, k, np.repeat(getattr(self, k), batch, axis=-1))
+        out.hist = np.repeat(self.hist, batch, axis=-1)
+        out.ghist = np.repeat(self.ghist, batch, axis=-1)
+        out.t = self.t
+        return out
 
     def to_state(self) -> MarketState:
         arrays = {k: np.ascontiguousarray(getattr(self, k).T) for k in self.KEYS}
@@ -364,26 +417,45 @@ class FusedRunner:
             kept: np.ndarray | None = None) -> np.ndarray:
         """Advance ``state`` in place by len(base) steps with ``hooks`` (broadcast to (B, n)); the target of
         step k is base[k] + kept[b] lost[k]. Returns the AGGREGATES, shape (steps, 9, B)."""
+        return self.run_schedule(state, [hooks], [0], base, lost, None if kept is None else np.atleast_2d(kept))
+
+    def run_schedule(self, state: NodeMajorState, hooks: Sequence[PolicyHooks], starts: Sequence[int],
+                     base: np.ndarray, lost: np.ndarray | None = None,
+                     kept: np.ndarray | None = None) -> np.ndarray:
+        """Advance ``state`` in place by len(base) steps of a policy schedule in one kernel call: hooks[s]
+        (broadcast to (B, n)) applies from step starts[s] (starts[0] = 0, increasing) to the next start; the
+        target of step k in segment s is base[k] + kept[s, b] lost[k]. Returns the AGGREGATES, (steps, 9, B)."""
         n, B = state.e.shape
         base = np.ascontiguousarray(np.atleast_2d(base), dtype=np.float64)
         steps = base.shape[0]
+        bounds = np.append(np.asarray(starts, dtype=np.int64), steps)
+        segments = len(hooks)
+        if len(bounds) != segments + 1 or bounds[0] != 0 or np.any(np.diff(bounds) < 0):
+            raise ValueError(f"starts {list(starts)} must begin at 0 and increase up to {steps} steps, one per hooks")
         lost = np.zeros_like(base) if lost is None else np.ascontiguousarray(lost, dtype=np.float64)
-        kept = np.zeros(B) if kept is None else np.ascontiguousarray(kept, dtype=np.float64)
-        use_skills = self.skills_csr is not None and bool(np.any(hooks.search_precision > 0))
+        kept = (np.zeros((segments, B)) if kept is None
+                else np.ascontiguousarray(np.broadcast_to(kept, (segments, B)), dtype=np.float64))
+        use_skills = self.skills_csr is not None and any(bool(np.any(h.search_precision > 0)) for h in hooks)
         skills = self.skills_csr if use_skills else csr_tuple(None)
-        te = hooks.training_edges
-        order = np.argsort(te.batch, kind="stable")
-        offsets = np.searchsorted(te.batch[order], np.arange(B + 1)).astype(np.int64)
-        hook_edges = (offsets, te.source[order].copy(), te.target[order].copy(), te.weight[order].copy())
-        hk = np.empty((9, n, B))
-        for h, name in enumerate(HOOK_ORDER):
-            hk[h] = np.broadcast_to(getattr(hooks, name), (B, n)).T
+        hk = np.empty((segments, 9, B, n))
+        offsets = np.zeros((segments, B + 1), dtype=np.int64)
+        parts = []
+        done = 0
+        for s, h in enumerate(hooks):
+            for k, name in enumerate(HOOK_ORDER):
+                hk[s, k] = np.broadcast_to(getattr(h, name), (B, n))
+            te = h.training_edges
+            order = np.argsort(te.batch, kind="stable")
+            offsets[s] = done + np.searchsorted(te.batch[order], np.arange(B + 1))
+            parts.append((te.source[order], te.target[order], te.weight[order]))
+            done += len(te)
+        hook_edges = (offsets, *(np.ascontiguousarray(np.concatenate([p[k] for p in parts])) for k in range(3)))
         flags = (self.complete, use_skills, self.model.training_edges is not None, *self.on)
         chunks = self.chunks or max(1, min(B, get_num_threads()))
         sums = np.empty((steps, len(AGGREGATES), B))
         kernel = run_chunks if chunks > 1 else run_chunks_serial
-        kernel(steps, chunks, state.e, state.u, state.v, state.f, state.tr, state.g, state.x, state.hc,
-                   state.hist, state.ghist, hk, base, lost, kept, self.net, skills, self.edges, hook_edges,
-                   self.rates, self.flex_rates, flags, self.wage_step, self.eligible_bins, sums)
+        kernel(bounds, chunks, state.e, state.u, state.v, state.f, state.tr, state.g, state.x, state.hc,
+               state.hist, state.ghist, hk, base, lost, kept, self.net, skills, self.edges, hook_edges,
+               self.rates, self.flex_rates, flags, self.wage_step, self.eligible_bins, sums)
         state.t += steps
         return sums

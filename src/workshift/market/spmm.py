@@ -3,7 +3,8 @@
 One index and one weight of a CSR matrix serve the w scenarios of a chunk, and the inner loop over them
 vectorises. Search precision lam (per node and scenario) mixes the search network A with the skills network S
 row by row: A_lam x = A x + lam (S x - A x) and A_lam^T y = A^T((1 - lam) y) + S^T(lam y), two sparse products
-and never a per-scenario matrix. Used by :mod:`workshift.market.fused`.
+and never a per-scenario matrix; the caller mixes them in its next element-wise pass. Used by
+:mod:`workshift.market.fused`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from numba import njit
 
 @njit(cache=True)
 def spmm(ptr, idx, val, x, out, w, accumulate):
-    """out[i, :] (+)= sum_k val[k] x[idx[k], :] over rows of a CSR matrix; x, out flat (n * w)."""
+    """out[i, :] (+)= sum_k val[k] x[idx[k], :] over rows of a CSR matrix; x, out flat (n * w).
+
+    Four edges per sweep over the w lanes, so the output row is loaded and stored once per four edges rather
+    than once per edge (about a fifth faster here; bench/bench_optimize.py)."""
     n = ptr.shape[0] - 1
     # 2-D views: the column index b is provably >= 0, so the inner loop has no wrap-around check and vectorises
     x2 = x.reshape((x.shape[0] // w, w))
@@ -22,11 +26,18 @@ def spmm(ptr, idx, val, x, out, w, accumulate):
         if not accumulate:
             for b in range(w):
                 out2[i, b] = 0.0
-        for k in range(ptr[i], ptr[i + 1]):
-            a = val[k]
-            j = idx[k]
+        k, k1 = ptr[i], ptr[i + 1]
+        while k + 4 <= k1:
+            a0, a1, a2, a3 = val[k], val[k + 1], val[k + 2], val[k + 3]
+            j0, j1, j2, j3 = idx[k], idx[k + 1], idx[k + 2], idx[k + 3]
             for b in range(w):
-                out2[i, b] += a * x2[j, b]
+                out2[i, b] += (a0 * x2[j0, b] + a1 * x2[j1, b]) + (a2 * x2[j2, b] + a3 * x2[j3, b])
+            k += 4
+        while k < k1:
+            a0, j0 = val[k], idx[k]
+            for b in range(w):
+                out2[i, b] += a0 * x2[j0, b]
+            k += 1
 
 
 @njit(cache=True)
@@ -42,35 +53,26 @@ def mean_rows(x, out, n, w, scale):
 
 
 @njit(cache=True)
-def apply(net, skills, complete, use_skills, lam, x, out, tmp, n, w):
-    """out = A_lam x (A_lam = A + lam (S - A), row by row and scenario by scenario)."""
+def forward(net, skills, complete, use_skills, x, out, sout, n, w):
+    """out = A x (the complete network: column means) and, with search precision, sout = S x; the caller mixes
+    them row by row, A_lam x = A x + lam (S x - A x)."""
     if complete:
         mean_rows(x, out, n, w, 1.0)
     else:
         spmm(net[0], net[1], net[2], x, out, w, False)
     if use_skills:
-        spmm(skills[0], skills[1], skills[2], x, tmp, w, False)
-        for m in range(n * w):
-            out[m] += lam[m] * (tmp[m] - out[m])
+        spmm(skills[0], skills[1], skills[2], x, sout, w, False)
 
 
 @njit(cache=True)
-def apply_t(net, skills, complete, use_skills, lam, y, out, tmp, n, w):
-    """out = A_lam^T y = A^T ((1 - lam) y) + S^T (lam y)."""
-    if use_skills:
-        for m in range(n * w):
-            tmp[m] = y[m] - lam[m] * y[m]
-        src = tmp
-    else:
-        src = y
+def backward(net, skills, complete, use_skills, x, xs, out, n, w):
+    """out = A^T x + S^T xs: A_lam^T y with x = (1 - lam) y and xs = lam y (xs unused without skills)."""
     if complete:
-        mean_rows(src, out, n, w, 1.0)
+        mean_rows(x, out, n, w, 1.0)
     else:
-        spmm(net[3], net[4], net[5], src, out, w, False)
+        spmm(net[3], net[4], net[5], x, out, w, False)
     if use_skills:
-        for m in range(n * w):
-            tmp[m] = lam[m] * y[m]
-        spmm(skills[3], skills[4], skills[5], tmp, out, w, True)
+        spmm(skills[3], skills[4], skills[5], xs, out, w, True)
 
 
 @njit(cache=True)

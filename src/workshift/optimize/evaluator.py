@@ -148,8 +148,8 @@ class PolicyEvaluator:
 
     def simulate(self, x: np.ndarray, record_nodes: bool = False) -> dict[str, Any]:
         """Run a population over the horizon: aggregate series (P, T) and, optionally, node paths (T, P, n).
-        Without node paths the fused kernel runs (:mod:`workshift.market.fused`): a year of steps per call,
-        sums over nodes only; with them, the engine's stepper and accountants step by step (same numbers)."""
+        Without node paths the fused kernel runs (:mod:`workshift.market.fused`): the whole horizon in one
+        call, sums over nodes only; with them, the engine's stepper and accountants step by step (same numbers)."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
         if not record_nodes and self.model.demand.d0.shape[0] == 1:
             return {"series": self._simulate_fused(x)}
@@ -181,46 +181,57 @@ class PolicyEvaluator:
 
     def _year_hooks(self, yearly: np.ndarray, y: int, batch: int) -> tuple[dict, np.ndarray, np.ndarray,
                                                                               np.ndarray]:
-        """Hooks (B, n) of year y, flexible coverage (B,), flexible income factor (B,) and kept demand (B,)."""
+        """Hooks (B, n) or (B, 1) of year y, flexible coverage (B,), flexible income factor (B,) and kept demand
+        (B,)."""
+        hooks, flex_cov, flex_income, kept = self._hooks_by_year(yearly, np.array([y]))
+        return {k: v[0] for k, v in hooks.items()}, flex_cov[0], flex_income[0], kept[0]
+
+    def _hooks_by_year(self, yearly: np.ndarray, years: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray,
+                                                                                 np.ndarray]:
+        """Hooks (Y, B, n) or (Y, B, 1) for each of ``years``, flexible coverage, flexible income factor and
+        kept demand (Y, B): every lever is mapped once for all years (the mappings are element-wise in the
+        intensity, so the years stack along the batch axis)."""
+        batch, n_years = yearly.shape[0], len(years)
+        flat = yearly[:, :, years].transpose(2, 0, 1).reshape(n_years * batch, -1)  # row = year * B + b
         ids = [lv.id for lv in self.levers]
-        parts = [MAPPINGS[lv.id](yearly[:, i, y], self.ctx) for i, lv in enumerate(self.levers)]
-        hooks = combine(parts, batch, self.ctx.n)
+        parts = [MAPPINGS[lv.id](flat[:, i], self.ctx) for i, lv in enumerate(self.levers)]
+        hooks = combine(parts, len(flat), self.ctx.n)
         cov = hooks.pop("flexible_coverage")[:, 0]
         flex_cov = np.where(np.isnan(cov), self.accounting.coverage_flexible, cov)
-        flex_income = np.ones(batch)
+        flex_income = np.ones(len(flat))
         if "flexible_support" in ids:
             gain = self.levers[ids.index("flexible_support")].effect("income_gain")
-            flex_income = 1.0 + gain * yearly[:, ids.index("flexible_support"), y]
-        kept = np.zeros(batch)
+            flex_income = 1.0 + gain * flat[:, ids.index("flexible_support")]
+        kept = np.zeros(len(flat))
         if "ai_augmentation" in ids:
             aug = ids.index("ai_augmentation")
-            kept = self.levers[aug].effect("augmentation_share") * np.clip(yearly[:, aug, y], 0.0, 1.0)
-        return hooks, flex_cov, flex_income, kept
+            kept = self.levers[aug].effect("augmentation_share") * np.clip(flat[:, aug], 0.0, 1.0)
+
+        def by_year(a: np.ndarray) -> np.ndarray:
+            return a.reshape(n_years, batch, *a.shape[1:])
+
+        return ({k: by_year(v) for k, v in hooks.items()}, by_year(flex_cov), by_year(flex_income),
+                by_year(kept))
 
     def _simulate_fused(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """The aggregate series of a population, a year of steps per fused-kernel call."""
+        """The aggregate series of a population: the whole horizon, a hook set per year, in one fused call."""
         from workshift.market.fused import FusedRunner, NodeMajorState
 
         batch, T = len(x), self.horizon_steps
         acc = self.accounting
-        yearly = self.space.yearly(x)
         if getattr(self, "_fused", None) is None:
             wage_step = acc.wages * acc.step_weeks / 52.0
             self._fused = FusedRunner(self.model, wage_step, acc.eligible_bins(self.model.params.ltu_steps))
             self._targets = np.stack([self.model.demand.at(self.start_step + k + 1)[0] for k in range(T)])
-        state = NodeMajorState(self.start.take(np.zeros(batch, dtype=int)))
-        sums = np.empty((T, 9, batch))
+            self._start_nodes = NodeMajorState(self.start)
         year_of = np.minimum((np.arange(T) / self.ctx.steps_per_year).astype(int), self.space.horizon_years - 1)
-        extra = np.zeros((2, T, batch))  # flexible coverage, flexible income factor per step
-        for y in np.unique(year_of):
-            steps = np.flatnonzero(year_of == y)
-            hooks, flex_cov, flex_income, kept = self._year_hooks(yearly, int(y), batch)
-            k0, k1 = steps[0], steps[-1] + 1
-            # combine() returns (B, n) arrays already clipped to the engine's bounds: no second check needed
-            sums[k0:k1] = self._fused.run(state, PolicyHooks(**hooks), self._targets[k0:k1], self.lost[k0:k1],
-                                          kept)
-            extra[0, k0:k1], extra[1, k0:k1] = flex_cov, flex_income
-        return series_from_sums(sums, extra[0].T, extra[1].T, acc, 52.0 / acc.step_weeks)
+        years, starts, segment = np.unique(year_of, return_index=True, return_inverse=True)
+        hooks, flex_cov, flex_income, kept = self._hooks_by_year(self.space.yearly(x), years)
+        # combine() returns arrays already clipped to the engine's bounds: no second check needed
+        schedule = [PolicyHooks(**{k: v[j] for k, v in hooks.items()}) for j in range(len(years))]
+        sums = self._fused.run_schedule(self._start_nodes.repeat(batch), schedule, starts, self._targets,
+                                        self.lost[:T], kept)
+        return series_from_sums(sums, flex_cov[segment].T, flex_income[segment].T, acc, 52.0 / acc.step_weeks)
 
     def metrics(self, x: np.ndarray, series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         data = {k: v for k, v in series.items() if k in self._series_keys()}

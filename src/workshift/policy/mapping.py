@@ -174,10 +174,12 @@ MAPPINGS: dict[str, Callable[[np.ndarray, Context], Hooks]] = {
 
 
 def combine(parts: list[Hooks], batch: int, n: int) -> dict[str, np.ndarray]:
-    """Compose lever hook changes into full hook arrays (B, n), clipped to the engine's bounds."""
-    out = {name: np.ones((batch, n)) for name in MULTIPLICATIVE}
-    out.update({name: np.zeros((batch, n)) for name in ADDITIVE})
-    coverage = np.full((batch, n), np.nan)
+    """Compose lever hook changes into hook arrays clipped to the engine's bounds: (B, n) where a lever varies
+    by node, (B, 1) otherwise (the engine broadcasts; full arrays for every hook cost the optimiser a tenth of
+    its time in memory traffic)."""
+    out = {name: np.ones((batch, 1)) for name in MULTIPLICATIVE}
+    out.update({name: np.zeros((batch, 1)) for name in ADDITIVE})
+    coverage = np.full((batch, 1), np.nan)
     for part in parts:
         for name, value in part.items():
             if name in MULTIPLICATIVE:
@@ -185,7 +187,7 @@ def combine(parts: list[Hooks], batch: int, n: int) -> dict[str, np.ndarray]:
             elif name in ADDITIVE:
                 out[name] = out[name] + value
             elif name == "flexible_coverage":
-                coverage = np.broadcast_to(value, (batch, n)).copy()
+                coverage = np.array(np.broadcast_to(value, (batch, np.shape(value)[-1])), dtype=float)
     for name in (*MULTIPLICATIVE, *ADDITIVE):
         _, low, high, _ = HOOKS[name]
         out[name] = np.clip(out[name], low, high)
