@@ -77,18 +77,25 @@ def _store(src, dst, b0, w):
 
 @njit(cache=True)
 def _load_t(src, dst, b0, w):
-    """Copy the chunk [b0, b0 + w) of a scenario-major (B, n) array into a flat node-major (n * w) array."""
-    n = src.shape[1]
-    for b in range(w):
+    """Copy the chunk [b0, b0 + w) of a scenario-major (B, n) array, or of a (B, 1) one broadcast over the
+    nodes, into a flat node-major (n * w) array."""
+    n = dst.shape[0] // w
+    if src.shape[1] == 1:
         for i in range(n):
-            dst[i * w + b] = src[b0 + b, i]
+            for b in range(w):
+                dst[i * w + b] = src[b0 + b, 0]
+    else:
+        for b in range(w):
+            for i in range(n):
+                dst[i * w + b] = src[b0 + b, i]
 
 
 def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, base, lost, kept, net, skills,
                edges, hook_edges, rates, flex_rates, flags, wage_step, eligible_bins, sums):
     """Run every step of a schedule in place on node-major state arrays (n, B) and spell histograms (tau, n, B).
 
-    Segment s of the schedule runs steps [starts[s], starts[s + 1]) with hooks[s] (9, B, n) in HOOK_ORDER and
+    Segment s of the schedule runs steps [starts[s], starts[s + 1]) with hooks[h][s] (B, n) or (B, 1), h in
+    HOOK_ORDER, and
     target base[k] + kept[s, b] lost[k] at step k; ``net``, ``skills``, ``edges``: (ptr, idx, val, tptr, tidx,
     tval) CSR tuples; ``hook_edges`` = (offsets (S, B + 1) per segment and scenario, source, target, weight);
     ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps); ``flex_rates`` (2, n); ``flags`` =
@@ -107,7 +114,6 @@ def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, ba
         stocks = np.empty((8, nw))
         hist, ghist = np.empty((tau, nw)), np.empty((tau, nw))
         hk = np.empty((9, nw))
-        lr = np.empty((9, nw))
         work = np.empty((11, nw))
         for k, src in enumerate((E, U, V, F, TR, G, X, HC)):
             _load(src, stocks[k], b0, w)
@@ -117,9 +123,8 @@ def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, ba
         local = np.empty((steps, 9, w))
         for s in range(starts.shape[0] - 1):
             for h in range(9):
-                _load_t(hooks[s, h], hk[h], b0, w)
-            _leave_rates(n, w, hk, flex_rates, rates, flags, lr)
-            _chunk_steps(starts[s], starts[s + 1], n, w, b0, stocks, hist, ghist, hk, lr, work, base, lost,
+                _load_t(hooks[h][s], hk[h], b0, w)
+            _chunk_steps(starts[s], starts[s + 1], n, w, b0, stocks, hist, ghist, hk, flex_rates, work, base, lost,
                          kept[s, b0:b0 + w], net, skills, edges, hook_edges[0][s], hook_edges[1:], rates, flags,
                          eligible_bins, wage_step, local)
         for k, dst in enumerate((E, U, V, F, TR, G, X, HC)):
@@ -134,34 +139,10 @@ def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, ba
 
 
 @njit(cache=True, error_model="numpy")
-def _leave_rates(n, w, hk, flex_rates, rates, flags, out):
-    """Per-segment (hooks are fixed within a segment) exit rates of the unemployed not hired into out (9, n w):
-    phi, rho scaled for short and long spells, xi (long), 1 - total (short, long), e -> f and re-entry rates."""
-    rho0, xi0, eps0 = rates[6], rates[8], rates[9]
-    flexible, training, exits = flags[3], flags[4], flags[5]
-    for i in range(n):
-        for b in range(w):
-            m = i * w + b
-            phi = flex_rates[1, i] * hk[7, m] if flexible else 0.0
-            rho = rho0 * hk[4, m] if training else 0.0
-            xi = xi0 * hk[5, m] if exits else 0.0
-            tot_s = phi + rho
-            sc_s = 1.0 / tot_s if tot_s > 1.0 else 1.0
-            tot_l = phi + rho + xi
-            sc_l = 1.0 / tot_l if tot_l > 1.0 else 1.0
-            out[0, m], out[1, m] = phi * sc_s, phi * sc_l
-            out[2, m], out[3, m] = rho * sc_s, rho * sc_l
-            out[4, m] = xi * sc_l
-            out[5, m], out[6, m] = 1.0 - min(tot_s, 1.0), 1.0 - min(tot_l, 1.0)
-            out[7, m] = min(1.0, flex_rates[0, i] * hk[7, m]) if flexible else 0.0
-            out[8, m] = eps0 * hk[6, m] if exits else 0.0
-
-
-@njit(cache=True, error_model="numpy")
-def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, lr, work, base, lost, kept, net, skills, edges,
+def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, base, lost, kept, net, skills, edges,
                  toff, hook_edges, rates, flags, eligible_bins, wage_step, sums):
     """Steps [k0, k1) of one chunk of w scenarios (flat node-major arrays of n w) with one set of hooks ``hk``
-    and their exit rates ``lr``; ``work`` (11, n w) is scratch. Each pass is one loop over all n w values (or
+    (``flex_rates`` (2, n): e -> f and u -> f rates per node); ``work`` (11, n w) is scratch. Each pass is one loop over all n w values (or
     over the scenarios of a row), so it vectorises and pays its set-up once. (Fusing the passes row by row,
     each row's products finished while in the L1 cache, was tried and measured slower here: the finishing
     work streams the whole state through the cache between two rows and evicts the products' inputs.)"""
@@ -171,7 +152,6 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, lr, work, base, lost
     complete, use_skills, use_e, flexible, training, exits = flags
     tsrc, ttgt, tw = hook_edges
     sig = sigma_f if flexible else 0.0
-    pfu = phi_fu if flexible else 0.0
     e, u, v, f, g, hc = stocks[0], stocks[1], stocks[2], stocks[3], stocks[5], stocks[7]
     mu, lam, vacm, sepm, ws = hk[0], hk[1], hk[2], hk[3], hk[8]
     sep, opn, Av, Av2, z1, w2, tmp, tmp2 = (work[0], work[1], work[2], work[3], work[4], work[5], work[6],
@@ -179,7 +159,7 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, lr, work, base, lost
     hires, zl, vP = work[8], work[9], work[10]
     w1 = z1  # z1 is not needed once the applications are in
     rows = max(1, BLOCK // w)
-    blk = np.empty((7, rows * w))
+    blk = np.empty((9, rows * w))
     tgt2 = tmp2.reshape((n, w))
     for t in range(k0, k1):
         # 1. separations and openings from the gap to target demand
@@ -238,27 +218,35 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, lr, work, base, lost
         sums[t] = 0.0
         for i0 in range(0, n, rows):
             i1 = min(n, i0 + rows)
-            _finish(i0 * w, i1 * w, stocks, hist, ghist, work, lam, lr, blk, sig, pfu, duration, use_skills,
-                    training, eligible_bins)
+            _finish(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, flags, eligible_bins)
             _sums(i0, i1, w, stocks, hist[tau - 1], ghist[tau - 1], blk[4], wage_step, sums[t])
 
 
 @njit(cache=True, error_model="numpy")
-def _finish(lo, hi, stocks, hist, ghist, work, lam, lr, blk, sig, pfu, duration, use_skills, training,
-            eligible_bins):
-    """Elements [lo, hi): the hire probabilities h1 = A_lam(v P) / A_lam v of the unemployed (h2: graduates),
+def _finish(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, flags, eligible_bins):
+    """Rows [i0, i1): the hire probabilities h1 = A_lam(v P) / A_lam v of the unemployed (h2: graduates),
     other exits of those not hired (flexible work, training, inactivity), the new stocks and the aged spell
-    histograms; leaves the benefit-eligible unemployed in blk[4]. blk (7, hi - lo) is block-local scratch
-    (indexed j = m - lo), so it stays in the L1 cache instead of streaming through memory."""
+    histograms; leaves the benefit-eligible unemployed in blk[4]. blk (9, (i1 - i0) w) is block-local scratch
+    (indexed j = m - i0 w), so it stays in the L1 cache instead of streaming through memory. The exit rates
+    are recomputed from the hooks every step: two divisions cost less here than reading nine stored rates."""
     e, u, v, f, tr, g, x = stocks[0], stocks[1], stocks[2], stocks[3], stocks[4], stocks[5], stocks[6]
     sep, opn, Av, Av2, w1, tmp, tmp2, hired = (work[0], work[1], work[2], work[3], work[4], work[6], work[7],
                                                work[8])
-    phi_s, phi_l, rho_s, rho_l, xi_l, keep_s, keep_l, e2f_r, reent_r = (lr[0], lr[1], lr[2], lr[3], lr[4],
-                                                                        lr[5], lr[6], lr[7], lr[8])
-    h1, h2, ls, ll, short, inflow, grads = blk[0], blk[1], blk[2], blk[3], blk[4], blk[5], blk[6]
+    lam, h_train, h_exit, h_reentry, h_flex = hk[1], hk[4], hk[5], hk[6], hk[7]
+    h1, h2, ls, ll, short, inflow, grads, fr0, fr1 = (blk[0], blk[1], blk[2], blk[3], blk[4], blk[5], blk[6],
+                                                      blk[7], blk[8])
+    sig = rates[4] if flags[3] else 0.0
+    pfu = rates[5] if flags[3] else 0.0
+    rho0, duration, xi0, eps0 = rates[6], rates[7], rates[8], rates[9]
+    use_skills, flexible, training, exits = flags[1], flags[3], flags[4], flags[5]
+    lo = i0 * w
+    for r in range(i1 - i0):
+        for b in range(w):
+            fr0[r * w + b] = flex_rates[0, i0 + r]
+            fr1[r * w + b] = flex_rates[1, i0 + r]
     tau = hist.shape[0]
     lo_ = np.uint64(lo)
-    cnt = np.uint64(hi - lo)  # unsigned indices: no wrap-around checks, so the loops vectorise
+    cnt = np.uint64((i1 - i0) * w)  # unsigned indices: no wrap-around checks, so the loops vectorise
     for j in range(cnt):
         m = lo_ + j
         a = w1[m]
@@ -278,21 +266,29 @@ def _finish(lo, hi, stocks, hist, ghist, work, lam, lr, blk, sig, pfu, duration,
         stay = 1.0 - h1[j]
         nh_s = short[j] * stay
         nh_l = hlast[m] * stay
+        # exit rates of the unemployed not hired (scaled so that short and long spells leave at most once)
+        phi = fr1[j] * h_flex[m] if flexible else 0.0
+        rho = rho0 * h_train[m] if training else 0.0
+        xi = xi0 * h_exit[m] if exits else 0.0
+        tot_s = phi + rho
+        sc_s = 1.0 / max(tot_s, 1.0)
+        tot_l = phi + rho + xi
+        sc_l = 1.0 / max(tot_l, 1.0)
         f_hired = sig * f[m] * h1[j]
         f_to_u = pfu * (f[m] - f_hired)
-        e2f = e2f_r[m] * (e[m] - sep[m])
+        e2f = (min(1.0, fr0[j] * h_flex[m]) if flexible else 0.0) * (e[m] - sep[m])
         gr = tr[m] / duration if training else 0.0
-        reent = reent_r[m] * x[m]
+        reent = (eps0 * h_reentry[m] if exits else 0.0) * x[m]
         hires = hired[m]
-        ls[j] = stay * keep_s[m]
-        ll[j] = stay * keep_l[m]
+        ls[j] = stay * (1.0 - min(tot_s, 1.0))
+        ll[j] = stay * (1.0 - min(tot_l, 1.0))
         inflow[j] = sep[m] + f_to_u + reent
         grads[j] = gr
         e[m] = e[m] - sep[m] - e2f + hires
         v[m] = v[m] + opn[m] - hires
-        f[m] = f[m] + e2f + (phi_s[m] * nh_s + phi_l[m] * nh_l) - f_hired - f_to_u
-        tr[m] = tr[m] + (rho_s[m] * nh_s + rho_l[m] * nh_l) - gr
-        x[m] = x[m] + xi_l[m] * nh_l - reent
+        f[m] = f[m] + e2f + (phi * sc_s * nh_s + phi * sc_l * nh_l) - f_hired - f_to_u
+        tr[m] = tr[m] + (rho * sc_s * nh_s + rho * sc_l * nh_l) - gr
+        x[m] = x[m] + xi * sc_l * nh_l - reent
     # spells: age the histograms (the last bin accumulates), new spells enter bin 0
     _age(lo_, cnt, hist, ls, ll, inflow, short)
     if training:
@@ -362,6 +358,15 @@ def _sums(i0, i1, w, stocks, hlast, glast, elig, wage, out):
 # Parallel over chunks of scenarios; serial for one chunk, where OpenMP's worker threads would only spin.
 run_chunks = njit(cache=True, parallel=True)(_run_chunks)
 run_chunks_serial = njit(cache=True)(serial_twin(_run_chunks))
+
+
+def _stack_hook(values: list, batch: int, n: int) -> np.ndarray:
+    """One hook over the segments of a schedule: (S, B, 1) when every segment's value is per scenario only,
+    else (S, B, n)."""
+    arrays = [np.asarray(v, dtype=np.float64) for v in values]
+    if all(a.ndim == 2 and a.shape == (batch, 1) for a in arrays):
+        return np.ascontiguousarray(np.stack(arrays))
+    return np.ascontiguousarray(np.stack([np.broadcast_to(a, (batch, n)) for a in arrays]))
 
 
 class NodeMajorState:
@@ -437,13 +442,12 @@ class FusedRunner:
                 else np.ascontiguousarray(np.broadcast_to(kept, (segments, B)), dtype=np.float64))
         use_skills = self.skills_csr is not None and any(bool(np.any(h.search_precision > 0)) for h in hooks)
         skills = self.skills_csr if use_skills else csr_tuple(None)
-        hk = np.empty((segments, 9, B, n))
+        # one (S, B, n) array per hook, or (S, B, 1) where no segment varies by node (most policy hooks)
+        hk = tuple(_stack_hook([getattr(h, name) for h in hooks], B, n) for name in HOOK_ORDER)
         offsets = np.zeros((segments, B + 1), dtype=np.int64)
         parts = []
         done = 0
         for s, h in enumerate(hooks):
-            for k, name in enumerate(HOOK_ORDER):
-                hk[s, k] = np.broadcast_to(getattr(h, name), (B, n))
             te = h.training_edges
             order = np.argsort(te.batch, kind="stable")
             offsets[s] = done + np.searchsorted(te.batch[order], np.arange(B + 1))
