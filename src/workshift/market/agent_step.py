@@ -28,6 +28,7 @@ from workshift.market.agent_moves import (
     remove_at,
     start_of,
 )
+from workshift.market.kernels import serial_twin
 
 
 @njit(cache=True)
@@ -209,11 +210,14 @@ def _move_destinations(slots, base, off, buffer, dst, order):
             insert(slots, base, off, j, EMPLOYED, buffer[m])
 
 
-# Parallel over nodes for big populations; serial variants compile much faster and win for small ones.
+# Parallel over nodes for big populations; serial variants compile much faster and win for small ones. The
+# serial builds get their own names (serial_twin): numba's on-disk cache keys a function by name and bytecode,
+# not by compile flags, so with one name the parallel kernel loaded the serial build from the cache whenever
+# the serial one had been compiled first (the benchmark ran single-threaded; found 2026-11-26).
 move_sources = njit(cache=True, parallel=True)(_move_sources)
-move_sources_serial = njit(cache=True)(_move_sources)
+move_sources_serial = njit(cache=True)(serial_twin(_move_sources))
 move_destinations = njit(cache=True, parallel=True)(_move_destinations)
-move_destinations_serial = njit(cache=True)(_move_destinations)
+move_destinations_serial = njit(cache=True)(serial_twin(_move_destinations))
 PARALLEL_MIN_AGENTS = 1_000_000
 
 
