@@ -51,10 +51,9 @@ def _success(s, v, mu):
     """The reference's success probability: mu theta (1 - e^(-1/theta)), capped at min(1, theta)."""
     xr = s / (v if v > 0.0 else 1.0)
     xs = xr if xr > 1e-12 else 1.0
-    base = -expm1_neg(xs) / xs if xr > 1e-12 else 1.0 - 0.5 * xr
-    p = min(mu * base, 1.0)
-    cap = 1.0 / (xr if xr > 0.0 else 1.0)
-    p = min(p, cap) if xr > 0.0 else p
+    inv = 1.0 / xs  # one division serves both the rate and the cap 1 / theta (p <= 1 already covers xr <= 1e-12)
+    base = -expm1_neg(xs) * inv if xr > 1e-12 else 1.0 - 0.5 * xr
+    p = min(min(mu * base, 1.0), inv)
     return p if v > 0.0 else 0.0
 
 
@@ -185,16 +184,18 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
         forward(net, skills, complete, use_skills, v, Av, tmp, n, w)
         if training:
             extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, v, w2, n, w)
-        for m in range(nw):
+        for m in range(nw):  # Av, Av2 keep 1 / A_lam v and 1 / (A_lam v + E v) (0 where not positive)
             a = Av[m]
             if use_skills:
                 a += lam[m] * (tmp[m] - a)
-            Av[m] = a
-            y = tmp2[m] / a if a > 0 else 0.0
+            ia = 1.0 / a if a > 0 else 0.0
+            Av[m] = ia
+            y = tmp2[m] * ia
             if training:
                 a2 = a + w2[m]
-                Av2[m] = a2
-                y2 = g[m] / a2 if a2 > 0 else 0.0
+                ia2 = 1.0 / a2 if a2 > 0 else 0.0
+                Av2[m] = ia2
+                y2 = g[m] * ia2
                 w2[m] = y2
                 y += y2
             lz = lam[m] * y if use_skills else 0.0
@@ -237,7 +238,8 @@ def _finish(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, fl
                                                       blk[7], blk[8])
     sig = rates[4] if flags[3] else 0.0
     pfu = rates[5] if flags[3] else 0.0
-    rho0, duration, xi0, eps0 = rates[6], rates[7], rates[8], rates[9]
+    rho0, xi0, eps0 = rates[6], rates[8], rates[9]
+    per_duration = 1.0 / rates[7]
     use_skills, flexible, training, exits = flags[1], flags[3], flags[4], flags[5]
     lo = i0 * w
     for r in range(i1 - i0):
@@ -252,8 +254,8 @@ def _finish(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, fl
         a = w1[m]
         if use_skills:
             a += lam[m] * (tmp[m] - a)
-        h1[j] = a / Av[m] if Av[m] > 0 else 0.0
-        h2[j] = ((a + tmp2[m]) / Av2[m] if Av2[m] > 0 else 0.0) if training else 0.0
+        h1[j] = a * Av[m]  # Av, Av2 hold the reciprocals (0 where A_lam v is not positive)
+        h2[j] = (a + tmp2[m]) * Av2[m] if training else 0.0
     for j in range(cnt):
         short[j] = 0.0
     for k in range(tau - 1):
@@ -277,7 +279,7 @@ def _finish(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, fl
         f_hired = sig * f[m] * h1[j]
         f_to_u = pfu * (f[m] - f_hired)
         e2f = (min(1.0, fr0[j] * h_flex[m]) if flexible else 0.0) * (e[m] - sep[m])
-        gr = tr[m] / duration if training else 0.0
+        gr = tr[m] * per_duration if training else 0.0
         reent = (eps0 * h_reentry[m] if exits else 0.0) * x[m]
         hires = hired[m]
         ls[j] = stay * (1.0 - min(tot_s, 1.0))
