@@ -106,10 +106,17 @@ def separate_block(slots, base, off, i, count, rng, now):
     tail = size - count  # the block ends up in [tail, size): the first slots of the unemployed region
     q = tail
     for m in range(count):  # swap the block's slots outside the tail with the tail's slots outside the block
-        p = (first + m) % size
+        p = first + m  # (first + m) mod size, by one conditional subtraction: a division costs ~30 cycles
+        if p >= size:
+            p -= size
         if p >= tail:
             continue
-        while (q - first) % size < count:
+        while True:  # skip tail slots that lie inside the block: (q - first) mod size < count
+            d = q - first
+            if d < 0:
+                d += size
+            if d >= count:
+                break
             q += 1
         word = slots[lo + p]
         slots[lo + p] = slots[lo + q]
