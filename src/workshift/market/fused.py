@@ -5,17 +5,18 @@ laid out for the policy optimiser's populations (100 scenarios x 539 nodes):
 
 - the batch is split into one chunk per thread (``prange``); a thread copies its chunk of the state into
   node-major arrays (n, w) once per call and runs every step of the call on them, so the scenarios of a chunk
-  never wait for the others and no temporaries are allocated per step;
+  never wait for the others and no temporaries are allocated per step; a whole policy schedule (one hook set
+  per year) is one call (:meth:`FusedRunner.run_schedule`);
 - every network product is a sparse-times-dense product (CSR of A, the skills network S, the default training
   edges E and their transposes) whose inner loop runs over the w scenarios of the chunk: one index and one
   weight per edge serve w scenarios, and the loop vectorises (SIMD). Search precision mixes A and S row by
   row, A_lam x = A x + lam (S x - A x), and A_lam^T w = A^T((1 - lam) w) + S^T(lam w): two sparse products,
-  never a per-scenario matrix;
+  never a per-scenario matrix, mixed in the element-wise pass that consumes them;
 - per step only the sums over nodes that the objectives need are written (``AGGREGATES``), never per-node
   trajectories;
-- the element-by-element work runs as flat passes that vectorise: exit rates that depend only on the hooks
-  are computed once per call, the matching function uses a select-only expm1 (:mod:`workshift.market.expm1`),
-  and the update of stocks and spell histograms runs in blocks of ``BLOCK`` elements.
+- the element-by-element work runs as flat passes that vectorise (unsigned indices, no wrap-around checks):
+  the matching function uses a select-only expm1 (:mod:`workshift.market.expm1`), and the update of stocks
+  and spell histograms runs in blocks of ``BLOCK`` elements with block-local scratch.
 Float64 throughout. Products: :mod:`workshift.market.spmm`.
 """
 
@@ -27,6 +28,7 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from workshift.market.expm1 import expm1_neg
+from workshift.market.fused_update import finish_block, sum_block
 from workshift.market.hooks import PolicyHooks
 from workshift.market.kernels import csr_tuple, serial_twin
 from workshift.market.model import Model
@@ -51,7 +53,8 @@ def _success(s, v, mu):
     """The reference's success probability: mu theta (1 - e^(-1/theta)), capped at min(1, theta)."""
     xr = s / (v if v > 0.0 else 1.0)
     xs = xr if xr > 1e-12 else 1.0
-    inv = 1.0 / xs  # one division serves both the rate and the cap 1 / theta (p <= 1 already covers xr <= 1e-12)
+    # one division serves both the rate and the cap 1 / theta (p <= 1 already covers xr <= 1e-12)
+    inv = 1.0 / xs
     base = -expm1_neg(xs) * inv if xr > 1e-12 else 1.0 - 0.5 * xr
     p = min(min(mu * base, 1.0), inv)
     return p if v > 0.0 else 0.0
@@ -91,12 +94,12 @@ def _load_t(src, dst, b0, w):
 
 def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, base, lost, kept, net, skills,
                edges, hook_edges, rates, flex_rates, flags, wage_step, eligible_bins, sums):
-    """Run every step of a schedule in place on node-major state arrays (n, B) and spell histograms (tau, n, B).
+    """Run every step of a schedule in place on node-major state arrays (n, B) and spell histograms
+    (tau, n, B).
 
-    Segment s of the schedule runs steps [starts[s], starts[s + 1]) with hooks[h][s] (B, n) or (B, 1), h in
-    HOOK_ORDER, and
-    target base[k] + kept[s, b] lost[k] at step k; ``net``, ``skills``, ``edges``: (ptr, idx, val, tptr, tidx,
-    tval) CSR tuples; ``hook_edges`` = (offsets (S, B + 1) per segment and scenario, source, target, weight);
+    Segment s of the schedule runs steps [starts[s], starts[s + 1]) with hooks[h][s] (B, n) or (B, 1) for h in
+    HOOK_ORDER, and target base[k] + kept[s, b] lost[k] at step k; ``net``, ``skills``, ``edges``: (ptr, idx,
+    val, tptr, tidx, tval) CSR tuples; ``hook_edges`` = (offsets (S, B + 1) per segment and scenario, source, target, weight);
     ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps); ``flex_rates`` (2, n); ``flags`` =
     (complete, use_skills, use_edges, flexible, training, exit); ``sums`` (steps, 9, B) receives the
     AGGREGATES of the state after every step. A chunk's state, scratch and hooks are set up once per call,
@@ -123,9 +126,9 @@ def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, ba
         for s in range(starts.shape[0] - 1):
             for h in range(9):
                 _load_t(hooks[h][s], hk[h], b0, w)
-            _chunk_steps(starts[s], starts[s + 1], n, w, b0, stocks, hist, ghist, hk, flex_rates, work, base, lost,
-                         kept[s, b0:b0 + w], net, skills, edges, hook_edges[0][s], hook_edges[1:], rates, flags,
-                         eligible_bins, wage_step, local)
+            _chunk_steps(starts[s], starts[s + 1], n, w, b0, stocks, hist, ghist, hk, flex_rates, work, base,
+                         lost, kept[s, b0:b0 + w], net, skills, edges, hook_edges[0][s], hook_edges[1:], rates,
+                         flags, eligible_bins, wage_step, local)
         for k, dst in enumerate((E, U, V, F, TR, G, X, HC)):
             _store(stocks[k], dst, b0, w)
         for k in range(tau):
@@ -138,13 +141,14 @@ def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, ba
 
 
 @njit(cache=True, error_model="numpy")
-def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, base, lost, kept, net, skills, edges,
-                 toff, hook_edges, rates, flags, eligible_bins, wage_step, sums):
+def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, base, lost, kept, net, skills,
+                 edges, toff, hook_edges, rates, flags, eligible_bins, wage_step, sums):
     """Steps [k0, k1) of one chunk of w scenarios (flat node-major arrays of n w) with one set of hooks ``hk``
-    (``flex_rates`` (2, n): e -> f and u -> f rates per node); ``work`` (11, n w) is scratch. Each pass is one loop over all n w values (or
-    over the scenarios of a row), so it vectorises and pays its set-up once. (Fusing the passes row by row,
-    each row's products finished while in the L1 cache, was tried and measured slower here: the finishing
-    work streams the whole state through the cache between two rows and evicts the products' inputs.)"""
+    (``flex_rates`` (2, n): e -> f and u -> f rates per node); ``work`` (11, n w) is scratch. Each pass is one
+    loop over all n w values (or over the scenarios of a row), so it vectorises and pays its set-up once.
+    (Fusing the passes row by row, each row's products finished while in the L1 cache, was tried and measured
+    slower here: the finishing work streams the whole state through the cache between two rows and evicts the
+    products' inputs.)"""
     nw = n * w
     tau = hist.shape[0]
     du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0 = rates
@@ -211,7 +215,7 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
             vP[m] = v[m] * p
             hires[m] = p * ap
         # 4. the hire probability of each origin's searchers, A_lam (v P) / A_lam v (graduates: + E), is
-        #    computed block by block in _finish, with the rest of the update
+        #    computed block by block in finish_block, with the rest of the update
         forward(net, skills, complete, use_skills, vP, w1, tmp, n, w)
         if training:
             extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, vP, tmp2, n, w)
@@ -219,142 +223,8 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
         sums[t] = 0.0
         for i0 in range(0, n, rows):
             i1 = min(n, i0 + rows)
-            _finish(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, flags, eligible_bins)
-            _sums(i0, i1, w, stocks, hist[tau - 1], ghist[tau - 1], blk[4], wage_step, sums[t])
-
-
-@njit(cache=True, error_model="numpy")
-def _finish(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, flags, eligible_bins):
-    """Rows [i0, i1): the hire probabilities h1 = A_lam(v P) / A_lam v of the unemployed (h2: graduates),
-    other exits of those not hired (flexible work, training, inactivity), the new stocks and the aged spell
-    histograms; leaves the benefit-eligible unemployed in blk[4]. blk (9, (i1 - i0) w) is block-local scratch
-    (indexed j = m - i0 w), so it stays in the L1 cache instead of streaming through memory. The exit rates
-    are recomputed from the hooks every step: two divisions cost less here than reading nine stored rates."""
-    e, u, v, f, tr, g, x = stocks[0], stocks[1], stocks[2], stocks[3], stocks[4], stocks[5], stocks[6]
-    sep, opn, Av, Av2, w1, tmp, tmp2, hired = (work[0], work[1], work[2], work[3], work[4], work[6], work[7],
-                                               work[8])
-    lam, h_train, h_exit, h_reentry, h_flex = hk[1], hk[4], hk[5], hk[6], hk[7]
-    h1, h2, ls, ll, short, inflow, grads, fr0, fr1 = (blk[0], blk[1], blk[2], blk[3], blk[4], blk[5], blk[6],
-                                                      blk[7], blk[8])
-    sig = rates[4] if flags[3] else 0.0
-    pfu = rates[5] if flags[3] else 0.0
-    rho0, xi0, eps0 = rates[6], rates[8], rates[9]
-    per_duration = 1.0 / rates[7]
-    use_skills, flexible, training, exits = flags[1], flags[3], flags[4], flags[5]
-    lo = i0 * w
-    for r in range(i1 - i0):
-        for b in range(w):
-            fr0[r * w + b] = flex_rates[0, i0 + r]
-            fr1[r * w + b] = flex_rates[1, i0 + r]
-    tau = hist.shape[0]
-    lo_ = np.uint64(lo)
-    cnt = np.uint64((i1 - i0) * w)  # unsigned indices: no wrap-around checks, so the loops vectorise
-    for j in range(cnt):
-        m = lo_ + j
-        a = w1[m]
-        if use_skills:
-            a += lam[m] * (tmp[m] - a)
-        h1[j] = a * Av[m]  # Av, Av2 hold the reciprocals (0 where A_lam v is not positive)
-        h2[j] = (a + tmp2[m]) * Av2[m] if training else 0.0
-    for j in range(cnt):
-        short[j] = 0.0
-    for k in range(tau - 1):
-        hk_ = hist[k]
-        for j in range(cnt):
-            short[j] += hk_[lo_ + j]
-    hlast = hist[tau - 1]
-    for j in range(cnt):
-        m = lo_ + j
-        stay = 1.0 - h1[j]
-        nh_s = short[j] * stay
-        nh_l = hlast[m] * stay
-        # exit rates of the unemployed not hired (scaled so that short and long spells leave at most once)
-        phi = fr1[j] * h_flex[m] if flexible else 0.0
-        rho = rho0 * h_train[m] if training else 0.0
-        xi = xi0 * h_exit[m] if exits else 0.0
-        tot_s = phi + rho
-        sc_s = 1.0 / max(tot_s, 1.0)
-        tot_l = phi + rho + xi
-        sc_l = 1.0 / max(tot_l, 1.0)
-        f_hired = sig * f[m] * h1[j]
-        f_to_u = pfu * (f[m] - f_hired)
-        e2f = (min(1.0, fr0[j] * h_flex[m]) if flexible else 0.0) * (e[m] - sep[m])
-        gr = tr[m] * per_duration if training else 0.0
-        reent = (eps0 * h_reentry[m] if exits else 0.0) * x[m]
-        hires = hired[m]
-        ls[j] = stay * (1.0 - min(tot_s, 1.0))
-        ll[j] = stay * (1.0 - min(tot_l, 1.0))
-        inflow[j] = sep[m] + f_to_u + reent
-        grads[j] = gr
-        e[m] = e[m] - sep[m] - e2f + hires
-        v[m] = v[m] + opn[m] - hires
-        f[m] = f[m] + e2f + (phi * sc_s * nh_s + phi * sc_l * nh_l) - f_hired - f_to_u
-        tr[m] = tr[m] + (rho * sc_s * nh_s + rho * sc_l * nh_l) - gr
-        x[m] = x[m] + xi * sc_l * nh_l - reent
-    # spells: age the histograms (the last bin accumulates), new spells enter bin 0
-    _age(lo_, cnt, hist, ls, ll, inflow, short)
-    if training:
-        for j in range(cnt):
-            ls[j] = 1.0 - h2[j]
-        _age(lo_, cnt, ghist, ls, ls, grads, short)
-    elig = short
-    for j in range(cnt):
-        m = lo_ + j
-        u[m] = 0.0
-        g[m] = 0.0
-        elig[j] = 0.0
-    for k in range(tau):
-        hk_, gk_ = hist[k], ghist[k]
-        for j in range(cnt):
-            u[lo_ + j] += hk_[lo_ + j]
-            g[lo_ + j] += gk_[lo_ + j]
-        if k < eligible_bins:
-            for j in range(cnt):
-                elig[j] += hk_[lo_ + j] + gk_[lo_ + j]
-
-
-@njit(cache=True)
-def _age(lo, cnt, hist, keep_short, keep_long, inflow, last):
-    """Advance elements [lo, lo + cnt) of a spell histogram (tau, n w) in place: bins shift by one with
-    survival keep_short, the last bin keeps its own with keep_long, new spells enter bin 0 (block-local
-    keep_short, keep_long, inflow and scratch last, indexed j = m - lo)."""
-    tau = hist.shape[0]
-    hl = hist[tau - 1]
-    for j in range(cnt):
-        last[j] = hl[lo + j]
-    for k in range(tau - 1, 0, -1):
-        hk_, hp = hist[k], hist[k - 1]
-        for j in range(cnt):
-            hk_[lo + j] = hp[lo + j] * keep_short[j]
-    h0 = hist[0]
-    if tau > 1:
-        for j in range(cnt):
-            hl[lo + j] += last[j] * keep_long[j]
-            h0[lo + j] = inflow[j]
-    else:
-        for j in range(cnt):
-            h0[lo + j] = inflow[j] + last[j] * keep_long[j]
-
-
-@njit(cache=True)
-def _sums(i0, i1, w, stocks, hlast, glast, elig, wage, out):
-    """Add rows [i0, i1) to the AGGREGATES of one step, out (9, w); elig is block-local (from row i0)."""
-    e, f, u, g, tr, hc = stocks[0], stocks[3], stocks[1], stocks[5], stocks[4], stocks[7]
-    s0, s1, s2, s3, s4, s5, s6, s7, s8 = out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8]
-    for i in range(np.uint64(i0), np.uint64(i1)):
-        wi = wage[i]
-        for b in range(w):
-            m = i * np.uint64(w) + b
-            s0[b] += e[m]
-            s1[b] += f[m]
-            s2[b] += u[m] + g[m]
-            s3[b] += hlast[m] + glast[m]
-            s4[b] += tr[m]
-            s5[b] += (e[m] - hc[m]) * wi
-            s6[b] += f[m] * wi
-            j = (i - np.uint64(i0)) * np.uint64(w) + np.uint64(b)
-            s7[b] += elig[j] * wi
-            s8[b] += elig[j]
+            finish_block(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, flags, eligible_bins)
+            sum_block(i0, i1, w, stocks, hist[tau - 1], ghist[tau - 1], blk[4], wage_step, sums[t])
 
 
 # Parallel over chunks of scenarios; serial for one chunk, where OpenMP's worker threads would only spin.
@@ -424,21 +294,24 @@ class FusedRunner:
             kept: np.ndarray | None = None) -> np.ndarray:
         """Advance ``state`` in place by len(base) steps with ``hooks`` (broadcast to (B, n)); the target of
         step k is base[k] + kept[b] lost[k]. Returns the AGGREGATES, shape (steps, 9, B)."""
-        return self.run_schedule(state, [hooks], [0], base, lost, None if kept is None else np.atleast_2d(kept))
+        kept = None if kept is None else np.atleast_2d(kept)
+        return self.run_schedule(state, [hooks], [0], base, lost, kept)
 
     def run_schedule(self, state: NodeMajorState, hooks: Sequence[PolicyHooks], starts: Sequence[int],
                      base: np.ndarray, lost: np.ndarray | None = None,
                      kept: np.ndarray | None = None) -> np.ndarray:
         """Advance ``state`` in place by len(base) steps of a policy schedule in one kernel call: hooks[s]
         (broadcast to (B, n)) applies from step starts[s] (starts[0] = 0, increasing) to the next start; the
-        target of step k in segment s is base[k] + kept[s, b] lost[k]. Returns the AGGREGATES, (steps, 9, B)."""
+        target of step k in segment s is base[k] + kept[s, b] lost[k]. Returns the AGGREGATES,
+        (steps, 9, B)."""
         n, B = state.e.shape
         base = np.ascontiguousarray(np.atleast_2d(base), dtype=np.float64)
         steps = base.shape[0]
         bounds = np.append(np.asarray(starts, dtype=np.int64), steps)
         segments = len(hooks)
         if len(bounds) != segments + 1 or bounds[0] != 0 or np.any(np.diff(bounds) < 0):
-            raise ValueError(f"starts {list(starts)} must begin at 0 and increase up to {steps} steps, one per hooks")
+            raise ValueError(f"starts {list(starts)} must begin at 0 and increase up to {steps} steps, "
+                             "one per hook set")
         lost = np.zeros_like(base) if lost is None else np.ascontiguousarray(lost, dtype=np.float64)
         kept = (np.zeros((segments, B)) if kept is None
                 else np.ascontiguousarray(np.broadcast_to(kept, (segments, B)), dtype=np.float64))
@@ -455,7 +328,8 @@ class FusedRunner:
             offsets[s] = done + np.searchsorted(te.batch[order], np.arange(B + 1))
             parts.append((te.source[order], te.target[order], te.weight[order]))
             done += len(te)
-        hook_edges = (offsets, *(np.ascontiguousarray(np.concatenate([p[k] for p in parts])) for k in range(3)))
+        hook_edges = (offsets,
+                      *(np.ascontiguousarray(np.concatenate([p[k] for p in parts])) for k in range(3)))
         flags = (self.complete, use_skills, self.model.training_edges is not None, *self.on)
         chunks = self.chunks or max(1, min(B, get_num_threads()))
         sums = np.empty((steps, len(AGGREGATES), B))

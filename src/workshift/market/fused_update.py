@@ -1,0 +1,147 @@
+"""The element-by-element end of a fused mean-field step (:mod:`workshift.market.fused`), block by block.
+
+For a block of node rows of one chunk (flat node-major arrays of n w values): the hire probabilities from the
+step's sparse products, the other exits of those not hired, the new stocks, the aged spell histograms and the
+step's sums over nodes. Block-local scratch (``blk``) stays in the L1 cache; unsigned indices keep numba's
+wrap-around checks out of the loops, so they vectorise. Tested through the kernel against the reference step
+(``tests/test_market_fused.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, error_model="numpy")
+def finish_block(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, flags, eligible_bins):
+    """Rows [i0, i1): the hire probabilities h1 = A_lam(v P) / A_lam v of the unemployed (h2: graduates),
+    other exits of those not hired (flexible work, training, inactivity), the new stocks and the aged spell
+    histograms; leaves the benefit-eligible unemployed in blk[4]. blk (9, (i1 - i0) w) is block-local scratch
+    (indexed j = m - i0 w), so it stays in the L1 cache instead of streaming through memory. The exit rates
+    are recomputed from the hooks every step: two divisions cost less here than reading nine stored rates."""
+    e, u, v, f, tr, g, x = stocks[0], stocks[1], stocks[2], stocks[3], stocks[4], stocks[5], stocks[6]
+    sep, opn, Av, Av2, w1, tmp, tmp2, hired = (work[0], work[1], work[2], work[3], work[4], work[6], work[7],
+                                               work[8])
+    lam, h_train, h_exit, h_reentry, h_flex = hk[1], hk[4], hk[5], hk[6], hk[7]
+    h1, h2, ls, ll, short, inflow, grads, fr0, fr1 = (blk[0], blk[1], blk[2], blk[3], blk[4], blk[5], blk[6],
+                                                      blk[7], blk[8])
+    sig = rates[4] if flags[3] else 0.0
+    pfu = rates[5] if flags[3] else 0.0
+    rho0, xi0, eps0 = rates[6], rates[8], rates[9]
+    per_duration = 1.0 / rates[7]
+    use_skills, flexible, training, exits = flags[1], flags[3], flags[4], flags[5]
+    lo = i0 * w
+    for r in range(i1 - i0):
+        for b in range(w):
+            fr0[r * w + b] = flex_rates[0, i0 + r]
+            fr1[r * w + b] = flex_rates[1, i0 + r]
+    tau = hist.shape[0]
+    lo_ = np.uint64(lo)
+    cnt = np.uint64((i1 - i0) * w)  # unsigned indices: no wrap-around checks, so the loops vectorise
+    for j in range(cnt):
+        m = lo_ + j
+        a = w1[m]
+        if use_skills:
+            a += lam[m] * (tmp[m] - a)
+        h1[j] = a * Av[m]  # Av, Av2 hold the reciprocals (0 where A_lam v is not positive)
+        h2[j] = (a + tmp2[m]) * Av2[m] if training else 0.0
+    for j in range(cnt):
+        short[j] = 0.0
+    for k in range(tau - 1):
+        hk_ = hist[k]
+        for j in range(cnt):
+            short[j] += hk_[lo_ + j]
+    hlast = hist[tau - 1]
+    for j in range(cnt):
+        m = lo_ + j
+        stay = 1.0 - h1[j]
+        nh_s = short[j] * stay
+        nh_l = hlast[m] * stay
+        # exit rates of the unemployed not hired (scaled so that short and long spells leave at most once)
+        phi = fr1[j] * h_flex[m] if flexible else 0.0
+        rho = rho0 * h_train[m] if training else 0.0
+        xi = xi0 * h_exit[m] if exits else 0.0
+        tot_s = phi + rho
+        sc_s = 1.0 / max(tot_s, 1.0)
+        tot_l = phi + rho + xi
+        sc_l = 1.0 / max(tot_l, 1.0)
+        f_hired = sig * f[m] * h1[j]
+        f_to_u = pfu * (f[m] - f_hired)
+        e2f = (min(1.0, fr0[j] * h_flex[m]) if flexible else 0.0) * (e[m] - sep[m])
+        gr = tr[m] * per_duration if training else 0.0
+        reent = (eps0 * h_reentry[m] if exits else 0.0) * x[m]
+        hires = hired[m]
+        ls[j] = stay * (1.0 - min(tot_s, 1.0))
+        ll[j] = stay * (1.0 - min(tot_l, 1.0))
+        inflow[j] = sep[m] + f_to_u + reent
+        grads[j] = gr
+        e[m] = e[m] - sep[m] - e2f + hires
+        v[m] = v[m] + opn[m] - hires
+        f[m] = f[m] + e2f + (phi * sc_s * nh_s + phi * sc_l * nh_l) - f_hired - f_to_u
+        tr[m] = tr[m] + (rho * sc_s * nh_s + rho * sc_l * nh_l) - gr
+        x[m] = x[m] + xi * sc_l * nh_l - reent
+    # spells: age the histograms (the last bin accumulates), new spells enter bin 0
+    _age(lo_, cnt, hist, ls, ll, inflow, short)
+    if training:
+        for j in range(cnt):
+            ls[j] = 1.0 - h2[j]
+        _age(lo_, cnt, ghist, ls, ls, grads, short)
+    elig = short
+    for j in range(cnt):
+        m = lo_ + j
+        u[m] = 0.0
+        g[m] = 0.0
+        elig[j] = 0.0
+    for k in range(tau):
+        hk_, gk_ = hist[k], ghist[k]
+        for j in range(cnt):
+            u[lo_ + j] += hk_[lo_ + j]
+            g[lo_ + j] += gk_[lo_ + j]
+        if k < eligible_bins:
+            for j in range(cnt):
+                elig[j] += hk_[lo_ + j] + gk_[lo_ + j]
+
+
+@njit(cache=True)
+def _age(lo, cnt, hist, keep_short, keep_long, inflow, last):
+    """Advance elements [lo, lo + cnt) of a spell histogram (tau, n w) in place: bins shift by one with
+    survival keep_short, the last bin keeps its own with keep_long, new spells enter bin 0 (block-local
+    keep_short, keep_long, inflow and scratch last, indexed j = m - lo)."""
+    tau = hist.shape[0]
+    hl = hist[tau - 1]
+    for j in range(cnt):
+        last[j] = hl[lo + j]
+    for k in range(tau - 1, 0, -1):
+        hk_, hp = hist[k], hist[k - 1]
+        for j in range(cnt):
+            hk_[lo + j] = hp[lo + j] * keep_short[j]
+    h0 = hist[0]
+    if tau > 1:
+        for j in range(cnt):
+            hl[lo + j] += last[j] * keep_long[j]
+            h0[lo + j] = inflow[j]
+    else:
+        for j in range(cnt):
+            h0[lo + j] = inflow[j] + last[j] * keep_long[j]
+
+
+@njit(cache=True)
+def sum_block(i0, i1, w, stocks, hlast, glast, elig, wage, out):
+    """Add rows [i0, i1) to the AGGREGATES of one step, out (9, w); elig is block-local (from row i0)."""
+    e, f, u, g, tr, hc = stocks[0], stocks[3], stocks[1], stocks[5], stocks[4], stocks[7]
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8]
+    for i in range(np.uint64(i0), np.uint64(i1)):
+        wi = wage[i]
+        for b in range(w):
+            m = i * np.uint64(w) + b
+            s0[b] += e[m]
+            s1[b] += f[m]
+            s2[b] += u[m] + g[m]
+            s3[b] += hlast[m] + glast[m]
+            s4[b] += tr[m]
+            s5[b] += (e[m] - hc[m]) * wi
+            s6[b] += f[m] * wi
+            j = (i - np.uint64(i0)) * np.uint64(w) + np.uint64(b)
+            s7[b] += elig[j] * wi
+            s8[b] += elig[j]
