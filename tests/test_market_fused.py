@@ -7,6 +7,7 @@ import pytest
 from test_market_core import ALL, _built, _random_hooks
 
 from workshift.market.fused import AGGREGATES, FusedRunner, NodeMajorState
+from workshift.market.hooks import HOOKS, PolicyHooks
 from workshift.market.step import step
 
 STOCKS = ("e", "u", "v", "f", "tr", "g", "x", "hc", "hist", "ghist")
@@ -49,12 +50,50 @@ def test_fused_kernel_equals_numpy_reference_with_every_extension(kind, ltu_step
     assert got.tr.sum() > 0 and got.g.sum() > 0 and got.x.sum() > 0 and got.hc.sum() > 0
 
 
+def test_a_schedule_in_one_call_equals_the_reference_step_by_step() -> None:
+    """run_schedule: hook sets that change between segments (per-node and per-scenario hooks, different
+    training edges, a segment with no hook edges, an empty segment) in one kernel call give the reference
+    path with each segment's hooks."""
+    built = _built(ALL, network_kind="empirical", ltu_steps=4)
+    model, B, steps = built.model, 4, 17
+    rng = np.random.default_rng(5)
+    first = _random_hooks(B, model.n, seed=1).broadcast(B, model.n)
+    second = _random_hooks(B, model.n, seed=2)
+    second = PolicyHooks(**{k: getattr(second, k) for k in HOOKS}).broadcast(B, model.n)  # no hook edges
+    third = _random_hooks(B, model.n, seed=3)
+    third = PolicyHooks(**{**{k: getattr(third, k) for k in HOOKS},  # per-scenario hooks kept (B, 1)
+                           "matching_efficiency": rng.uniform(0.8, 1.2, (B, 1)),
+                           "vacancy_multiplier": rng.uniform(0.8, 1.2, (B, 1)),
+                           "training_edges": third.training_edges})
+    schedule, starts = [first, second, second, third], [0, 6, 6, 11]  # the third segment is empty
+    kept = rng.uniform(0, 1, (len(schedule), B))
+    lost = rng.uniform(0, 50, (steps, model.n))
+    base = np.stack([model.demand.at(t + 1)[0] for t in range(steps)])
+    wage = rng.uniform(20e3, 90e3, model.n)
+    state = model.initial_state(B, first)
+    fast = NodeMajorState(state)
+    sums = FusedRunner(model, wage_step=wage, eligible_bins=2, chunks=2).run_schedule(fast, schedule, starts, base,
+                                                                                     lost, kept)
+    ref = state
+    for t in range(steps):
+        s = int(np.searchsorted(starts, t, side="right")) - 1
+        hooks = schedule[s].broadcast(B, model.n)
+        ref, _ = step(ref, model, hooks, base[t][None] + kept[s][:, None] * lost[t][None])
+        np.testing.assert_allclose(sums[t, 0], ref.e.sum(1), rtol=1e-10)
+        np.testing.assert_allclose(sums[t, 2], (ref.u + ref.g).sum(1), rtol=1e-10)
+    got = fast.to_state()
+    for key in STOCKS:
+        a, b = getattr(got, key), getattr(ref, key)
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10 * max(1.0, np.abs(b).max()), err_msg=key)
+    assert len(first.training_edges) and len(third.training_edges) and got.g.sum() > 0
+    with pytest.raises(ValueError, match="must begin at 0"):
+        FusedRunner(model).run_schedule(NodeMajorState(state), schedule, [1, 6, 6, 11], base)
+
+
 def test_fused_kernel_without_extensions_is_the_papers_model() -> None:
     built = _built([], network_kind="empirical")
     model, B, steps = built.model, 3, 20
     state = model.initial_state(B)
-    from workshift.market.hooks import PolicyHooks
-
     hooks = PolicyHooks().broadcast(B, model.n)
     base = np.stack([model.demand.at(t + 1)[0] for t in range(steps)])
     fast = NodeMajorState(state)
