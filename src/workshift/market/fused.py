@@ -151,14 +151,14 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
     products' inputs.)"""
     nw = n * w
     tau = hist.shape[0]
-    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0 = rates
-    complete, use_skills, use_e, flexible, training, exits = flags
+    du, dv, gu, gv, sigma_f = rates[0], rates[1], rates[2], rates[3], rates[4]
+    complete, use_skills, use_e, flexible, training = flags[0], flags[1], flags[2], flags[3], flags[4]
     tsrc, ttgt, tw = hook_edges
     sig = sigma_f if flexible else 0.0
     e, u, v, f, g, hc = stocks[0], stocks[1], stocks[2], stocks[3], stocks[5], stocks[7]
     mu, lam, vacm, sepm, ws = hk[0], hk[1], hk[2], hk[3], hk[8]
-    sep, opn, Av, Av2, z1, w2, tmp, tmp2 = (work[0], work[1], work[2], work[3], work[4], work[5], work[6],
-                                            work[7])
+    sep, opn, inv_av, inv_av2, z1, w2, tmp, tmp2 = (work[0], work[1], work[2], work[3], work[4], work[5],
+                                                    work[6], work[7])
     hires, zl, vP = work[8], work[9], work[10]
     w1 = z1  # z1 is not needed once the applications are in
     rows = max(1, BLOCK // w)
@@ -185,20 +185,20 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
             tmp2[m] = u[m] + sig * f[m]  # searchers
         # 2. search: A_lam v (and E v for graduates), and what the searchers of each origin send along the
         #    network, z = searchers / A_lam v (+ graduates / (A_lam v + E v)), split (1 - lam) z and lam z
-        forward(net, skills, complete, use_skills, v, Av, tmp, n, w)
+        forward(net, skills, complete, use_skills, v, inv_av, tmp, n, w)  # A v, replaced by 1 / A_lam v below
         if training:
             extra(edges, use_e, False, toff, tsrc, ttgt, tw, b0, v, w2, n, w)
-        for m in range(nw):  # Av, Av2 keep 1 / A_lam v and 1 / (A_lam v + E v) (0 where not positive)
-            a = Av[m]
+        for m in range(nw):  # keep 1 / A_lam v and 1 / (A_lam v + E v), 0 where not positive
+            a = inv_av[m]
             if use_skills:
                 a += lam[m] * (tmp[m] - a)
             ia = 1.0 / a if a > 0 else 0.0
-            Av[m] = ia
+            inv_av[m] = ia
             y = tmp2[m] * ia
             if training:
                 a2 = a + w2[m]
                 ia2 = 1.0 / a2 if a2 > 0 else 0.0
-                Av2[m] = ia2
+                inv_av2[m] = ia2
                 y2 = g[m] * ia2
                 w2[m] = y2
                 y += y2
