@@ -58,16 +58,22 @@ def _effects_figure(frame: pd.DataFrame, x: str, post: pd.Series, crit_label: st
     return fig
 
 
-def did_report(result: DidResult, path: str | Path, lang: str = "en", focus: str = "did") -> Path:
-    """Write the report of a staggered DiD (``focus`` "did") or event-study (``focus`` "event-study") run."""
+def _setup(result: DidResult | SynthResult, lang: str) -> tuple[str, Any, int, str]:
+    """What both reports start from: the language, its message lookup, the confidence level (%) and the
+    outcome's label with its unit."""
     lang = normalise_lang(lang)
 
     def s(key: str, **fields: Any) -> str:
         return t(f"evaluate.{key}", lang, **fields)
 
-    level = round(100 * (1 - result.alpha))
-    figures = Figures()
     label = f"{result.outcome}" + (f" ({result.outcome_unit})" if result.outcome_unit else "")
+    return lang, s, round(100 * (1 - result.alpha)), label
+
+
+def did_report(result: DidResult, path: str | Path, lang: str = "en", focus: str = "did") -> Path:
+    """Write the report of a staggered DiD (``focus`` "did") or event-study (``focus`` "event-study") run."""
+    lang, s, level, label = _setup(result, lang)
+    figures = Figures()
     rows = [[s(kind), _fmt(a.overall.estimate), _fmt(a.overall.se), _ci(a.overall.ci_low, a.overall.ci_high)]
             for kind, a in result.aggregations.items()]
     estimates = table_html(rows, [s("aggregation"), s("estimate"), s("se"), s("ci", level=level)])
@@ -135,14 +141,8 @@ def synth_report(result: SynthResult, path: str | Path, lang: str = "en") -> Pat
     """Write the report of a synthetic-control-type run."""
     import plotly.graph_objects as go
 
-    lang = normalise_lang(lang)
-
-    def s(key: str, **fields: Any) -> str:
-        return t(f"evaluate.{key}", lang, **fields)
-
-    level = round(100 * (1 - result.alpha))
+    lang, s, level, label = _setup(result, lang)
     figures = Figures()
-    label = f"{result.outcome}" + (f" ({result.outcome_unit})" if result.outcome_unit else "")
     path_frame = result.path
     start = str(result.treatment_start)
     periods = path_frame["period"].astype(str)
