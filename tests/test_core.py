@@ -86,3 +86,13 @@ def test_unsupported_language_is_a_clean_cli_error() -> None:
     out = subprocess.run([sys.executable, "-m", "workshift", "demo", "--lang", "fr"], capture_output=True, text=True)
     assert out.returncode == 2
     assert "unsupported language 'fr'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_every_stored_run_records_the_library_versions(fresh_home) -> None:
+    from workshift.store import Store
+
+    store = Store()
+    run_id = store.save_run("simulate", {"seed": 1})
+    versions = store.run(run_id).meta["versions"]
+    for lib in ("python", "workshift", "numpy", "scipy", "numba", "pymoo", "pandas", "duckdb"):
+        assert versions[lib] and versions[lib] != "not installed", lib

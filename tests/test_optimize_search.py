@@ -27,21 +27,61 @@ def _run(toy: ConcaveToy, budget: float, algorithm: str = "nsga2", objectives=EM
                     algorithm=algorithm, pop=pop, generations=gens, seed=seed, repair=toy.repair(budget))
 
 
-def test_nsga2_finds_the_analytic_front_within_budget() -> None:
+def _attained_share(toy: ConcaveToy, cost: np.ndarray, emp: np.ndarray, budget: float) -> float:
+    """Area under the found front's attainment curve over [0, budget], as a share of the analytic front's.
+
+    The attainment curve is the best employment reached at a spending <= c (a step function of the
+    evaluated front); 1.0 means the front is the analytic one everywhere.
+    """
+    order = np.argsort(cost)
+    best = np.maximum.accumulate(emp[order])
+    grid = np.linspace(0.0, budget, 4001)
+    at = np.searchsorted(cost[order], grid, side="right") - 1
+    attained = np.where(at >= 0, best[np.clip(at, 0, None)], toy.e0)
+    return float(np.trapezoid(attained - toy.e0, grid) / np.trapezoid(toy.front(grid) - toy.e0, grid))
+
+
+SEEDS = (1, 2, 3, 4, 5)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_nsga2_finds_the_analytic_front_within_budget(seed: int) -> None:
+    """Properties any correct NSGA-II must have on a concave problem, for each of five seeds.
+
+    Exact invariants: every front member is within budget and none beats the analytic optimum.
+    Tolerances (measured over 10 seeds with pymoo 0.6.1.6 and 0.6.2, 40 x 25 evaluations): the
+    attainment area is 0.982-0.990 of the analytic one, so >= 0.97 leaves room for a different but
+    correct implementation while failing a search that converges to a part of the front only
+    (random search reaches 0.53-0.68); the median front member is within 2e-4 of the optimum (measured
+    <= 9e-5); 90 % of members waste < 5 % of the budget (measured <= 2.1 %). The worst single member is
+    not asserted: it is one seed's path, and moved from 2.5 % to 9.9 % of the budget between releases.
+    """
     toy = _toy()
     budget = 0.5  # the unconstrained optimum stays inside x <= 1 up to this spending
-    res = _run(toy, budget)
+    res = _run(toy, budget, seed=seed)
     cost = res.values["cost"][res.pareto]
     emp = res.values["employment_rate"][res.pareto]
+    assert res.evaluations == 40 * 25
     assert len(res.pareto) > 20
     assert np.all(cost <= budget + 1e-12)
     gap = toy.front(cost) - emp
     assert gap.min() > -1e-12  # nothing beats the analytic optimum
-    # the spending the analytic optimum needs for the same employment: the front wastes < 5 % of the budget
+    # the spending the analytic optimum needs for the same employment
     needed = (emp - toy.e0) ** 2 / np.sum(toy.a**2 / toy.c)
-    assert np.max(cost - needed) < 0.05 * budget
-    assert np.median(gap) < 1e-4
-    assert res.evaluations == 40 * 25
+    assert np.quantile(cost - needed, 0.9) < 0.05 * budget
+    assert np.median(gap) < 2e-4
+    assert _attained_share(toy, cost, emp, budget) >= 0.97
+
+
+def test_random_search_attains_less_of_the_front() -> None:
+    """The attainment share separates a converging search from an unguided one (same evaluations)."""
+    toy = _toy()
+    shares = []
+    for seed in SEEDS[:3]:
+        res = _run(toy, 0.5, "random", seed=seed)
+        shares.append(_attained_share(toy, res.values["cost"][res.pareto],
+                                      res.values["employment_rate"][res.pareto], 0.5))
+    assert max(shares) < 0.97
 
 
 @pytest.mark.parametrize("algorithm", ["nsga3", "ga", "pso", "random"])

@@ -27,6 +27,7 @@ import pandas as pd
 
 from workshift import config
 from workshift.errors import NotFoundError
+from workshift.provenance import environment
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -95,8 +96,13 @@ class Store:
         tables: dict[str, pd.DataFrame] | None = None,
         run_id: str | None = None,
     ) -> str:
-        """Store a run and its result tables atomically; returns the run id."""
+        """Store a run and its result tables atomically; returns the run id.
+
+        The run's metadata always records the software environment (``meta["versions"]``: versions
+        of Python, numpy, scipy, numba, pymoo, pandas, duckdb, ... see :mod:`workshift.provenance`).
+        """
         _check_name(kind, "run kind")
+        meta = {**meta, "versions": {**environment(), **meta.get("versions", {})}}
         run_id = run_id or f"{kind}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         created = datetime.now(UTC).isoformat(timespec="seconds")
         with self.transaction() as con:

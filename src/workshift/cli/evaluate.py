@@ -48,20 +48,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    from workshift import __version__
-
-    out = {"workshift": __version__}
-    for name in ("numpy", "scipy", "pandas", "numba"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:  # pragma: no cover - all are dependencies
-            out[name] = "missing"
-    return out
-
-
 def _store(command: str, result: Any, options: dict[str, Any]) -> str:
     from workshift.store import Store
 
@@ -76,7 +62,6 @@ def _store(command: str, result: Any, options: dict[str, Any]) -> str:
         "outcome_unit": result.outcome_unit,
         "options": options,
         "assumptions": _ASSUMPTIONS["synth" if command == "synth" else "did"],
-        "versions": _versions(),
         "att": {"estimate": result.att, "se": result.se, "ci_low": result.ci_low, "ci_high": result.ci_high},
     }
     return Store().save_run("evaluate", _clean(meta), result.tables())

@@ -31,6 +31,7 @@ from workshift.errors import DataError, InputError, NotFoundError, closest
 from workshift.evidence import tabular
 from workshift.evidence.predict_search import build_pipeline, scores, search
 from workshift.files import atomic_path, write_text_atomic
+from workshift.provenance import environment
 
 MIN_ROWS = 50
 MIN_PERIODS = 5
@@ -301,17 +302,7 @@ def predict(pipeline: Any, meta: dict[str, Any], frame: pd.DataFrame, file: str 
 
 def versions() -> dict[str, str]:
     """Library versions a model was fitted with (a mismatch at load time is reported)."""
-    import platform
-
-    import joblib
-    import scipy
-    import sklearn
-
-    from workshift import __version__
-
-    return {"workshift": __version__, "python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "numpy": np.__version__, "pandas": pd.__version__, "scipy": scipy.__version__,
-            "joblib": joblib.__version__}
+    return environment(extra=("joblib",))
 
 
 def sidecar_path(model_path: str | Path) -> Path:
