@@ -15,6 +15,7 @@ from rich.console import Console
 
 from workshift import __version__, config
 from workshift.errors import WorkshiftError
+from workshift.i18n import LANG_ENV, set_lang
 
 app = typer.Typer(
     name="workshift",
@@ -40,10 +41,17 @@ def _root(
     home: Path | None = typer.Option(
         None, "--home", help="Workshift home: store, packs, runs (default: $WORKSHIFT_HOME or a user data dir)."
     ),
+    lang: str | None = typer.Option(
+        None,
+        "--lang",
+        envvar=LANG_ENV,
+        help="Language of everything printed and written (en or zh), set once for every command.",
+    ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     config.set_data_dir(data_dir)
     config.set_home(home)
+    set_lang(lang)
 
 
 def _register_all() -> None:

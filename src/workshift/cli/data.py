@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from workshift.i18n import lang_option
+
 data_app = typer.Typer(help="Region packs and their raw sources: build, info, pull, verify.", no_args_is_help=True)
 
 PACK_ARG = typer.Argument("us", help="Region pack name (known: us).")
@@ -61,7 +63,7 @@ def register(app: typer.Typer) -> None:
     def info(
         name: str = PACK_ARG,
         as_json: bool = typer.Option(False, "--json", help="Print the quality report as JSON."),
-        lang: str = typer.Option("en", "--lang", help="Language of the report: en or zh."),
+        lang: str = typer.Option(None, "--lang", help="Language of the report: en or zh.", callback=lang_option),
     ) -> None:
         """The data quality report of a built pack: counts, coverage, imputation, vintages, sources."""
         from workshift.data import load_pack

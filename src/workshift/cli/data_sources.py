@@ -11,12 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from workshift.i18n import t
+from workshift.i18n import lang_option, t
 
 console = Console()
 
 SOURCES_ARG = typer.Argument(None, help="Source ids (default: all); see `workshift data sources`.")
-LANG_OPT = typer.Option("en", "--lang", help="Language of the table: en or zh.")
+LANG_OPT = typer.Option(None, "--lang", help="Language of the table: en or zh.", callback=lang_option)
 
 
 def sources_json() -> list[dict]:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import typer
 
+from workshift.i18n import lang_option
+
 
 def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/demo"),
              pop: int | None = None, generations: int | None = None) -> dict:
@@ -72,7 +74,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("demo")
     def demo(
-        lang: str = typer.Option("en", "--lang", help="Language of the console report: en or zh."),
+        lang: str = typer.Option(None, "--lang", help="Language of the console report: en or zh.", callback=lang_option),
         rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild the US pack even if it exists."),
         out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for the HTML reports."),
         pop: int | None = typer.Option(None, "--pop", help="Population size (default: the demo's)."),

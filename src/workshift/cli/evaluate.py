@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from workshift.i18n import normalise_lang
+from workshift.i18n import lang_option, normalise_lang
 
 evaluate_app = typer.Typer(
     help="Causal evaluation: staggered difference-in-differences, event studies, synthetic control.",
@@ -113,7 +113,7 @@ def _did_command(focus: str):
         outcome_unit: str = typer.Option("", "--outcome-unit", help="Unit of the outcome, e.g. 'log employment'."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
         report: Path | None = typer.Option(None, "--report", help="Write an HTML report to this file."),
-        lang: str = typer.Option("en", "--lang", help="Report language: en | zh."),
+        lang: str = typer.Option(None, "--lang", help="Report language: en | zh.", callback=lang_option),
     ) -> None:
         from workshift.evidence.did import estimate_did
         from workshift.evidence.panel import read_panel
@@ -181,7 +181,7 @@ def register(app: typer.Typer) -> None:
         outcome_unit: str = typer.Option("", "--outcome-unit", help="Unit of the outcome, e.g. 'packs per capita'."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
         report: Path | None = typer.Option(None, "--report", help="Write an HTML report to this file."),
-        lang: str = typer.Option("en", "--lang", help="Report language: en | zh."),
+        lang: str = typer.Option(None, "--lang", help="Report language: en | zh.", callback=lang_option),
     ) -> None:
         """Synthetic control (SC), synthetic DiD (SDID) or DiD for one treated unit, with placebo tests."""
         from workshift.evidence.panel import read_panel

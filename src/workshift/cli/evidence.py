@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from workshift.i18n import normalise_lang
+from workshift.i18n import lang_option, normalise_lang
 
 monitor_app = typer.Typer(help="Watch indicators against a stored plan: ingest observations, check alerts.",
                           no_args_is_help=True)
@@ -42,7 +42,7 @@ def fit(
                                             "ridge, random_forest, gradient_boosting (default: all)."),
     as_json: bool = typer.Option(False, "--json", help="Print metrics as JSON."),
     report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
-    lang: str = typer.Option("en", "--lang", help="Report language: en or zh."),
+    lang: str = typer.Option(None, "--lang", help="Report language: en or zh.", callback=lang_option),
 ) -> None:
     """Fit a predictive model honestly: CV model choice, holdout vs a naive baseline, conformal intervals."""
     from workshift.evidence import predict, tabular
@@ -159,7 +159,7 @@ def monitor_check(
     plan: str = typer.Option(..., "--plan", help="Id of a stored plan (a run of kind 'plan')."),
     as_json: bool = typer.Option(False, "--json", help="Print the alerts as JSON."),
     report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
-    lang: str = typer.Option("en", "--lang", help="Report language: en or zh."),
+    lang: str = typer.Option(None, "--lang", help="Report language: en or zh.", callback=lang_option),
     fail_on_alert: bool = typer.Option(False, "--fail-on-alert", help="Exit with status 1 when there are alerts."),
 ) -> None:
     """Compare observations with the plan's trajectory and band: EWMA, CUSUM, band and Sahm-rule alerts."""

@@ -11,6 +11,8 @@ from typing import Any
 
 import typer
 
+from workshift.i18n import lang_option
+
 
 def feedback(
     lever: str = typer.Option(..., "--lever", help="Lever to update, e.g. job_matching."),
@@ -29,7 +31,7 @@ def feedback(
         1.0, "--participant-share", help="Share of the evaluated units' people who took part (effect / share)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Compute the update but record nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the update as JSON."),
-    lang: str = typer.Option("en", "--lang", help="Language of the printed summary: en | zh."),
+    lang: str = typer.Option(None, "--lang", help="Language of the printed summary: en | zh.", callback=lang_option),
 ) -> None:
     """Update a lever's participant employment effect (normal-normal, meta-analytic prior) with an evaluation."""
     from workshift.errors import InputError

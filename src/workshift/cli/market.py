@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from workshift.i18n import lang_option
+
 
 def _save_tables(tables: dict, out: Path) -> None:
     from workshift.files import atomic_path
@@ -24,7 +26,7 @@ def simulate(
                                     "(default: <home>/runs/<run id>)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write plots.html (aggregate paths, "
                                "Beveridge curve, most affected occupations)."),
-    lang: str = typer.Option("en", "--lang", help="Language of plots and the summary table: en or zh."),
+    lang: str = typer.Option(None, "--lang", help="Language of plots and the summary table: en or zh.", callback=lang_option),
 ) -> None:
     """Simulate a scenario: the occupational mobility network model under AI adoption."""
     from rich.console import Console
@@ -71,7 +73,7 @@ def calibrate(
     start: str = typer.Option("2000-12", "--start", help="First month of the fit (YYYY-MM)."),
     end: str = typer.Option("2018-11", "--end", help="Last month of the fit (YYYY-MM)."),
     as_json: bool = typer.Option(False, "--json", help="Print the fit as JSON."),
-    lang: str = typer.Option("en", "--lang", help="Language of the report: en or zh."),
+    lang: str = typer.Option(None, "--lang", help="Language of the report: en or zh.", callback=lang_option),
 ) -> None:
     """Fit delta_u, delta_v, gamma and the cycle amplitude to the Beveridge curve (as the paper does)."""
     from rich.console import Console

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from workshift.i18n import lang_option
+
 match_app = typer.Typer(help="Job matching: explainable top-N vacancies per seeker, capacity-aware assignment, "
                              "fairness and congestion report (docs/matching.md).")
 
@@ -47,7 +49,7 @@ def register(app: typer.Typer) -> None:
                                         "assignment and metadata are written beside it."),
         do_assign: bool = typer.Option(False, "--assign", help="Also assign seekers under vacancy openings."),
         groups: str | None = typer.Option(None, "--groups", help="Comma-separated seeker columns for fairness gaps."),
-        lang: str = typer.Option("en", "--lang", help="Language of explanations and the HTML summary: en or zh."),
+        lang: str = typer.Option(None, "--lang", help="Language of explanations and the HTML summary: en or zh.", callback=lang_option),
         html: Path | None = typer.Option(None, "--html", help="Write an HTML summary here."),
         index: str = typer.Option("gpts_beta", "--index", help="AI exposure index of the pack for the safety factor."),
         weights: str | None = typer.Option(None, "--weights", help="Factor weights, e.g. 'skill_coverage=0.4,pay=0.1'."),

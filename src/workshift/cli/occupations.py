@@ -6,11 +6,13 @@ import json
 
 import typer
 
+from workshift.i18n import lang_option
+
 occupations_app = typer.Typer(
     help="Occupation codes and titles: search (English/Chinese), show a code, CSCO->SOC crosswalk.",
     no_args_is_help=True,
 )
-LANG = typer.Option("en", "--lang", help="Language of labels and messages: en or zh.")
+LANG = typer.Option(None, "--lang", help="Language of labels and messages: en or zh.", callback=lang_option)
 
 
 def _crosswalk_with_progress(lang: str, force: bool = False):

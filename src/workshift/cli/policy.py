@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from workshift.i18n import lang_option
+
 
 def optimize(
     scenario: Path = typer.Argument(..., help="Scenario TOML with a \\[policy] section (see scenarios/genai_policy.toml)."),
@@ -22,7 +24,7 @@ def optimize(
                                             "(tcp://host:8786) instead of a local cluster."),
     out: Path | None = typer.Option(None, "--out", help="Folder for result.json and the HTML reports "
                                     "(en and zh); default: none written."),
-    lang: str = typer.Option("en", "--lang", help="Language of the table printed: en or zh."),
+    lang: str = typer.Option(None, "--lang", help="Language of the table printed: en or zh.", callback=lang_option),
 ) -> None:
     """Optimise a portfolio of policy levers for a scenario: Pareto front, hypervolume, recommended plan."""
     from rich.console import Console

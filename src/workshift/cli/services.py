@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from workshift.i18n import normalise_lang
+from workshift.i18n import lang_option, normalise_lang
 
 OCCUPATION_HELP = "A SOC, O*NET or CSCO code, or a job title in English or Chinese."
 PACK_OPT = typer.Option("us", "--pack", help="Region pack name.")
@@ -21,7 +21,7 @@ INDEX_OPT = typer.Option("gpts_beta", "--index", help="Exposure index of the pac
                          "microsoft_applicability, ilo_genai_2025).")
 SAFE_OPT = typer.Option("relative", "--safe-rule", help="safe = exposure at least 0.5 sd lower (relative) or "
                         "destination not in the top exposure quartile (category).")
-LANG_OPT = typer.Option("en", "--lang", help="Language of the output: en or zh.")
+LANG_OPT = typer.Option(None, "--lang", help="Language of the output: en or zh.", callback=lang_option)
 JSON_OPT = typer.Option(False, "--json", help="Print JSON instead of a table.")
 CATALOGUE_OPT = typer.Option(None, "--catalogue", help="Training catalogue CSV (default: the shipped, "
                              "illustrative one; see docs/transitions.md for the columns).")

@@ -4,10 +4,14 @@ Catalogues are TOML files under ``locales/<lang>/<domain>.toml``; each stage own
 (``data.toml``, ``market.toml``, ...), with keys written ``domain.key``. ``t(key, lang, **fields)``
 formats a message with ``str.format`` fields; a key missing in zh-CN falls back to English, and the test
 suite checks that both catalogues carry the same keys and fields.
+
+The language a user reads is set once: ``workshift --lang zh COMMAND`` (:func:`set_lang`) or the
+environment variable ``WORKSHIFT_LANG``; a command's own ``--lang`` overrides both (:func:`lang_option`).
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -17,6 +21,8 @@ from workshift.errors import InputError
 LANGUAGES = ("en", "zh")
 _LOCALE_DIRS = {"en": "en", "zh": "zh_CN"}
 _ROOT = Path(__file__).parent / "locales"
+LANG_ENV = "WORKSHIFT_LANG"
+_SESSION: dict[str, str] = {}  # 'lang' -> the global --lang given before the command
 
 
 class UnsupportedLanguage(InputError, ValueError):
@@ -24,15 +30,44 @@ class UnsupportedLanguage(InputError, ValueError):
 
 
 def normalise_lang(lang: str | None) -> str:
-    """Map 'zh', 'zh-CN', 'zh_CN', 'cn' to 'zh'; everything else that is English-like to 'en'."""
+    """Map 'zh', 'zh-CN', 'zh_CN', 'cn' to 'zh'; everything else that is English-like to 'en'.
+
+    No language (None or '') means the session's: :func:`current_lang`.
+    """
     if not lang:
-        return "en"
+        return current_lang()
     low = lang.lower().replace("_", "-")
     if low in ("zh", "zh-cn", "zh-hans", "cn", "chinese"):
         return "zh"
     if low in ("en", "en-us", "en-gb", "english"):
         return "en"
     raise UnsupportedLanguage(f"unsupported language '{lang}' (expected one of: en, zh)")
+
+
+def current_lang() -> str:
+    """The global language: the root ``--lang`` when given, else ``$WORKSHIFT_LANG``, else English."""
+    if "lang" in _SESSION:
+        return _SESSION["lang"]
+    env = os.environ.get(LANG_ENV, "").strip()
+    if not env:
+        return "en"
+    try:
+        return normalise_lang(env)
+    except UnsupportedLanguage as exc:
+        raise UnsupportedLanguage(f"{exc.message} in ${LANG_ENV}") from exc
+
+
+def set_lang(lang: str | None) -> None:
+    """Set (a language) or clear (None) the global language of this process."""
+    if lang is None:
+        _SESSION.pop("lang", None)
+    else:
+        _SESSION["lang"] = normalise_lang(lang)
+
+
+def lang_option(value: str | None) -> str:
+    """Typer callback of every command's ``--lang``: the value given, else the global language."""
+    return normalise_lang(value) if value else current_lang()
 
 
 def _flatten(prefix: str, table: dict, out: dict[str, str]) -> None:
