@@ -6,14 +6,15 @@ imported inside the commands so that ``workshift --help`` stays fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
-import click
 import typer
-from rich.console import Console
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from workshift import __version__, config
+from workshift.cli.output import print_error
 from workshift.errors import WorkshiftError
 from workshift.i18n import LANG_ENV, set_lang
 
@@ -24,7 +25,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-err_console = Console(stderr=True)
 
 
 def _version(value: bool) -> None:
@@ -65,20 +65,36 @@ _register_all()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app; a WorkshiftError becomes a clear message and a non-zero exit."""
+    """Entry point: run the app; every error becomes one ``Error:`` line on stderr and a non-zero exit.
+
+    Bad input (a :class:`WorkshiftError`, a usage error of typer's own click) exits 2; an unexpected
+    exception exits 1 with one line asking for a bug report (``WORKSHIFT_DEBUG=1`` shows the traceback).
+    """
     try:
         result = app(args=argv, standalone_mode=False)
     except WorkshiftError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
-        if exc.hint:
-            err_console.print(f"  [yellow]hint:[/] {exc.hint}", highlight=False)
+        print_error(exc.message, exc.hint)
         sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("Aborted.")
+    except (typer.Abort, KeyboardInterrupt):
+        print_error("aborted")
         sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except NoArgsIsHelpError as exc:
+        typer.echo(exc.format_message())
+        sys.exit(0)
+    except UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx is not None else "workshift"
+        print_error(exc.format_message(), f"see '{command} --help'")
+        sys.exit(2)
+    except ClickException as exc:
+        print_error(exc.format_message())
+        sys.exit(exc.exit_code if exc.exit_code else 1)
+    except Exception as exc:
+        if os.environ.get("WORKSHIFT_DEBUG"):
+            raise
+        print_error(f"internal error ({type(exc).__name__}: {exc})",
+                    "this is a bug in Workshift: please report it with the command you ran; "
+                    "WORKSHIFT_DEBUG=1 shows the traceback")
+        sys.exit(1)
     sys.exit(result if isinstance(result, int) else 0)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
+from workshift.cli.output import echo_json
 from workshift.i18n import lang_option
 
 data_app = typer.Typer(help="Region packs and their raw sources: build, info, pull, verify.", no_args_is_help=True)
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
         from workshift.i18n import normalise_lang
 
         if as_json:
-            typer.echo(json.dumps(info_json(load_pack(name).meta), indent=2, ensure_ascii=False))
+            echo_json(info_json(load_pack(name).meta))
         else:
             print_report(name, normalise_lang(lang))
 

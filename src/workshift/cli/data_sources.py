@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -11,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from workshift.cli.output import echo_json
 from workshift.i18n import lang_option, t
 
 console = Console()
@@ -36,7 +36,7 @@ def _sources(json_out: bool, lang: str) -> None:
     from workshift.data.registry import load_registry
 
     if json_out:
-        typer.echo(json.dumps(sources_json(), indent=2, ensure_ascii=False))
+        echo_json(sources_json())
         return
     registry = load_registry()
     table = Table(title=t("sources.title", lang, count=len(registry)))
@@ -59,8 +59,7 @@ def _verify(sources: list[str] | None, data_dir: Path | None, json_out: bool, la
     checks = verify(root, sources)
     counts = Counter(c.status for c in checks)
     if json_out:
-        typer.echo(json.dumps({"data_dir": str(root), "counts": dict(counts),
-                               "files": [asdict(c) for c in checks]}, indent=2))
+        echo_json({"data_dir": str(root), "counts": dict(counts), "files": [asdict(c) for c in checks]})
     else:
         table = Table(title=t("sources.verify_title", lang, data_dir=root))
         for key in ("source", "files", "ok", "missing", "mismatch", "status"):

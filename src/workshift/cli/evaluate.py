@@ -7,13 +7,13 @@ report (``--lang en|zh``). Heavy libraries are imported inside the commands.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from workshift.cli.output import echo_json
 from workshift.i18n import lang_option, normalise_lang
 
 evaluate_app = typer.Typer(
@@ -129,7 +129,7 @@ def _did_command(focus: str):
 
             did_report(result, report, normalise_lang(lang), focus=focus)
         if as_json:
-            typer.echo(json.dumps(_clean({**result.to_dict(), "run_id": run_id}), ensure_ascii=False, indent=2))
+            echo_json({**result.to_dict(), "run_id": run_id})
             return
         _print_did(result, focus)
         typer.echo(f"stored run {run_id}" + (f"; report {report}" if report else ""))
@@ -199,7 +199,7 @@ def register(app: typer.Typer) -> None:
 
             synth_report(result, report, lang)
         if as_json:
-            typer.echo(json.dumps(_clean({**result.to_dict(), "run_id": run_id}), ensure_ascii=False, indent=2))
+            echo_json({**result.to_dict(), "run_id": run_id})
             return
         _print_synth(result)
         typer.echo(f"stored run {run_id}" + (f"; report {report}" if report else ""))

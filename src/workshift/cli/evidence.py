@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from workshift.cli.output import echo_json
 from workshift.i18n import lang_option, normalise_lang
 
 monitor_app = typer.Typer(help="Watch indicators against a stored plan: ingest observations, check alerts.",
@@ -15,7 +16,7 @@ monitor_app = typer.Typer(help="Watch indicators against a stored plan: ingest o
 
 
 def _print_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    echo_json(payload)
 
 
 

@@ -6,11 +6,11 @@ The model, conversions and refusals live in :mod:`workshift.evidence.feedback`; 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import typer
 
+from workshift.cli.output import echo_json
 from workshift.i18n import lang_option
 
 
@@ -59,7 +59,7 @@ def feedback(
     update = fb.feedback(lever, evidence, parameter=parameter, outcome_kind=outcome_kind,
                          baseline_rate=baseline_rate, participant_share=participant_share, record=not dry_run)
     if as_json:
-        typer.echo(json.dumps(update.to_dict(), ensure_ascii=False, indent=2, default=str))
+        echo_json(update.to_dict())
         return
     _print(update, lang)
 

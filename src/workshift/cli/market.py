@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
+from workshift.cli.output import echo_json
 from workshift.i18n import lang_option
 
 
@@ -52,8 +52,7 @@ def simulate(
     if plots:
         write_html(result, folder / "plots.html", lang)
     if as_json:
-        typer.echo(json.dumps({"run_id": run_id, "out": str(folder), **result.to_json()}, default=str,
-                              ensure_ascii=False))
+        echo_json({"run_id": run_id, "out": str(folder), **result.to_json()}, indent=None)
         return
     table = Table(title=t("market.summary_title", lang))
     table.add_column("")
@@ -88,7 +87,7 @@ def calibrate(
     report = result.to_json()
     run_id = Store().save_run("calibrate", report, {"fit": result.table()})
     if as_json:
-        typer.echo(json.dumps({"run_id": run_id, **report}, default=str, ensure_ascii=False))
+        echo_json({"run_id": run_id, **report}, indent=None)
         return
     table = Table(title=t("market.calibration_title", lang, start=start, end=end))
     table.add_column("parameter")

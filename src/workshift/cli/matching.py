@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from workshift.cli.output import echo_json
 from workshift.i18n import lang_option
 
 match_app = typer.Typer(help="Job matching: explainable top-N vacancies per seeker, capacity-aware assignment, "
@@ -64,7 +65,6 @@ def register(app: typer.Typer) -> None:
         """Rank the best vacancies for every seeker, with a per-factor score breakdown and explanations."""
         if ctx.invoked_subcommand is not None:
             return
-        import json
 
         from rich.console import Console
 
@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
                            seed=seed)
         paths = write_outputs(result, out, code, explain, html)
         if as_json:
-            typer.echo(json.dumps(result.summary, indent=2, ensure_ascii=False))
+            echo_json(result.summary)
             return
         console = Console()
         console.print(_summary_table(result, code))

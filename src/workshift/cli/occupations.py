@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import typer
 
+from workshift.cli.output import echo_json
 from workshift.i18n import lang_option
 
 occupations_app = typer.Typer(
@@ -70,7 +69,7 @@ def register(app: typer.Typer) -> None:
                 "csco_available": has_csco,
                 "crosswalk_available": bool(index.crosswalk),
             }
-            typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+            echo_json(payload)
             return
         from rich.console import Console
         from rich.table import Table
@@ -116,7 +115,7 @@ def register(app: typer.Typer) -> None:
             _crosswalk_with_progress(lang)
         info = describe_code(parsed)
         if as_json:
-            typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
+            echo_json(info)
             return
         _print_description(info, lang)
 
@@ -139,7 +138,7 @@ def register(app: typer.Typer) -> None:
             _crosswalk_with_progress(lang)
         found = resolve_occupation(text)
         if as_json:
-            typer.echo(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+            echo_json(found.to_dict())
         elif found.known:
             typer.echo(
                 t(
@@ -181,7 +180,7 @@ def register(app: typer.Typer) -> None:
         frame = _crosswalk_with_progress(lang, force=rebuild)
         summary = {**frame.attrs, "rows": len(frame), "seconds": round(time.perf_counter() - started, 1)}
         if as_json:
-            typer.echo(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+            echo_json(summary)
         else:
             typer.echo(
                 t(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
+from workshift.cli.output import dumps, echo_json
 from workshift.i18n import lang_option
 
 
@@ -55,9 +55,9 @@ def optimize(
     summary["run_id"], summary["plan_id"] = run_id, plan_id
     if out is not None:
         summary["reports"] = write_reports(prepared, summary, paths, out)
-        write_text_atomic(Path(out) / "result.json", json.dumps(summary, default=str, ensure_ascii=False, indent=1))
+        write_text_atomic(Path(out) / "result.json", dumps(summary, indent=1))
     if as_json:
-        typer.echo(json.dumps(summary, default=str, ensure_ascii=False))
+        echo_json(summary, indent=None)
         return
     table = Table(title=t("policy.headline", lang))
     table.add_column(t("policy.objective", lang))

@@ -7,12 +7,12 @@ stderr (the object outputs carry them under ``meta``).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from workshift.cli.output import dumps, echo_json, plain
 from workshift.i18n import lang_option, normalise_lang
 
 OCCUPATION_HELP = "A SOC, O*NET or CSCO code, or a job title in English or Chinese."
@@ -29,10 +29,7 @@ CATALOGUE_OPT = typer.Option(None, "--catalogue", help="Training catalogue CSV (
 
 def _echo_json(payload: Any, compact: bool = False) -> None:
     """JSON on stdout; ``compact`` (one line, for --from-file answers that can run to megabytes)."""
-    if compact:
-        typer.echo(json.dumps(payload, ensure_ascii=False, default=str, separators=(",", ":")))
-    else:
-        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    echo_json(payload, compact=compact)
 
 
 
@@ -200,8 +197,8 @@ def transitions_command(
         _print_footer(console, model, catalogue, lang)
     if batch.bad:
         for bad in batch.bad:
-            err.print(f"[red]line {bad.line}[/] '{bad.text}': {bad.error}" + (f" ({bad.hint})" if bad.hint else ""),
-                      highlight=False)
+            err.print(plain(f"line {bad.line} '{bad.text}': {bad.error}" + (f" ({bad.hint})" if bad.hint else "")),
+                      highlight=False, markup=False, style="red")
         numbers = ", ".join(str(b.line) for b in batch.bad)
         raise InputError(f"{len(batch.bad)} of {len(lines)} lines of {from_file} could not be answered "
                          f"(lines {numbers}); the other {len(batch.answers)} were answered")
@@ -209,7 +206,7 @@ def transitions_command(
 
 def _print_meta(err: Any, model: Any, catalogue: Any) -> None:
     """Data vintage and assumptions as one JSON line on stderr, so stdout stays the documented JSON."""
-    err.print("meta: " + json.dumps(_meta(model, catalogue), ensure_ascii=False, default=str),
+    err.print("meta: " + dumps(_meta(model, catalogue), compact=True),
               highlight=False, soft_wrap=True, markup=False)
 
 

@@ -1,0 +1,75 @@
+"""What the command line prints: one error printer and one JSON printer, shared by every command.
+
+- :func:`print_error` writes ``Error: <message> (hint: ...)`` as one line on stderr. The text is never read as
+  Rich markup (a file called ``neg[red].toml`` or a CSV header ``[/x]`` is printed as it is) and terminal
+  control characters are shown escaped (``\\x1b``), so a hostile file name cannot drive the terminal.
+- :func:`echo_json` prints strict JSON on stdout: numpy scalars become numbers, and a non-finite number
+  (NaN, inf) becomes ``null`` rather than the bare ``NaN`` that JSON parsers reject.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: object) -> str:
+    """``text`` as one printable line: control characters escaped, line breaks folded into '; '."""
+    lines = [line.strip() for line in str(text).replace("\r\n", "\n").split("\n")]
+    joined = "; ".join(line for line in lines if line)
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], joined)
+
+
+def print_error(message: object, hint: object | None = None) -> None:
+    """One red ``Error:`` line on stderr; ``message`` and ``hint`` are printed literally (no markup)."""
+    line = Text("Error: ", style="bold red")
+    line.append(plain(message))
+    if hint:
+        line.append(" (hint: ", style="yellow")
+        line.append(plain(hint))
+        line.append(")", style="yellow")
+    Console(stderr=True, soft_wrap=True, highlight=False).print(line)
+
+
+def finite(value: Any) -> Any:
+    """A JSON-ready copy of ``value``: numpy scalars and arrays as Python values, NaN and inf as None."""
+    if isinstance(value, Mapping):
+        return {str(k) if not isinstance(k, str | int | float | bool) and k is not None else k: finite(v)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [finite(v) for v in value]
+    if _is_numpy(value):  # an array or a scalar (numpy is not imported here: --help stays fast)
+        return finite(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def dumps(payload: Any, *, indent: int | None = 2, compact: bool = False) -> str:
+    """Strict JSON text of ``payload`` (see :func:`finite`); anything else unusual is written with ``str``."""
+    separators = (",", ":") if compact else None
+    return json.dumps(finite(payload), indent=None if compact else indent, separators=separators,
+                      ensure_ascii=False, default=_default, allow_nan=False)
+
+
+def _is_numpy(value: Any) -> bool:
+    return type(value).__module__ == "numpy" and hasattr(value, "tolist")
+
+
+def _default(value: Any) -> Any:
+    return str(value)
+
+
+def echo_json(payload: Any, *, indent: int | None = 2, compact: bool = False) -> None:
+    """Print ``payload`` as strict JSON on stdout (never NaN or Infinity)."""
+    typer.echo(dumps(payload, indent=indent, compact=compact))
+
