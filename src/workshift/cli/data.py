@@ -11,29 +11,32 @@ from workshift.i18n import lang_option
 
 data_app = typer.Typer(help="Region packs and their raw sources: build, info, pull, verify.", no_args_is_help=True)
 
-PACK_ARG = typer.Argument("us", help="Region pack name (known: us).")
+PACK_ARG = typer.Argument("us", help="Region pack name (`workshift data packs` lists them); with --from-tables, the name of your own pack.")
 
 
-def build_with_progress(name: str, data_dir: Path | None = None, lang: str = "en") -> Path:
+def build_with_progress(name: str, data_dir: Path | None = None, lang: str = "en",
+                        from_tables: Path | None = None) -> Path:
     """Build a pack with a rich progress bar; returns the pack's path."""
     import time
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from workshift.data import build_pack
-    from workshift.data.assemble import STEPS
+    from workshift.data import build_pack, get_builder
+    from workshift.data.builders import BUILDERS
     from workshift.i18n import t
+
+    steps = (BUILDERS["tables"] if from_tables is not None else get_builder(name)).steps
 
     started = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), transient=True) as bar:
-        task = bar.add_task(t("data.building", lang, name=name), total=len(STEPS))
+        task = bar.add_task(t("data.building", lang, name=name), total=len(steps))
 
         def step(description: str, done: int, total: int) -> None:
             bar.update(task, completed=done, description=f"{t('data.building', lang, name=name)}: {description}")
 
-        path = build_pack(name, data_dir=data_dir, progress=step)
-        bar.update(task, completed=len(STEPS))
+        path = build_pack(name, data_dir=data_dir, progress=step, from_tables=from_tables)
+        bar.update(task, completed=len(steps))
     typer.echo(t("data.built_ok", lang, name=name, seconds=f"{time.perf_counter() - started:.1f}", path=path))
     return path
 
@@ -55,9 +58,31 @@ def register(app: typer.Typer) -> None:
     def build(
         name: str = PACK_ARG,
         data_dir: Path | None = typer.Option(None, "--data-dir", help="Raw data directory (overrides the global)."),
+        from_tables: Path | None = typer.Option(
+            None, "--from-tables", help="Build pack NAME from your own tables in this folder (pack.toml, "
+            "occupations.csv, optional exposure.csv, skills.csv, mobility.csv; see docs/pack.md)."),
     ) -> None:
         """Build a region pack from the raw sources (atomic: a failed build keeps the previous pack)."""
-        build_with_progress(name, data_dir)
+        build_with_progress(name, data_dir, from_tables=from_tables)
+
+    @data_app.command("packs")
+    def packs(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+        """The region packs Workshift can build (name, code system, currency) and whether each is built."""
+        from workshift.data import built_packs
+        from workshift.data.builders import BUILDERS
+
+        built = set(built_packs())
+        rows = [{"name": b.name, "title": b.title, "code_system": b.code_system, "currency": b.currency,
+                 "built": b.name in built} for b in BUILDERS.values() if not b.needs_source_dir]
+        rows += [{"name": n, "title": "built from the user's own tables", "code_system": None, "currency": None,
+                  "built": True} for n in sorted(built - set(BUILDERS))]
+        if as_json:
+            typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        else:
+            for row in rows:
+                mark = "built" if row["built"] else "-"
+                typer.echo(f"{row['name']:<8} {row['code_system'] or '':<10} {row['currency'] or '':<4} {mark:<6} "
+                           f"{row['title']}")
 
     @data_app.command("info")
     def info(

@@ -4,6 +4,7 @@ Public API: :func:`build_pack`, :func:`load_pack`, :class:`RegionPack` (see ``do
 and the source registry in :mod:`workshift.data.registry`.
 """
 
-from workshift.data.pack import PACKS, RegionPack, build_pack, load_pack
+from workshift.data.builders import get_builder, pack_names
+from workshift.data.pack import RegionPack, build_pack, built_packs, load_pack
 
-__all__ = ["PACKS", "RegionPack", "build_pack", "load_pack"]
+__all__ = ["RegionPack", "build_pack", "built_packs", "get_builder", "load_pack", "pack_names"]

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from workshift import config, store
+from workshift.data.assemble import assemble
+from workshift.data.builders import BUILDERS, Progress, get_builder, pack_names
+from workshift.data.contract import TABLES
 from workshift.errors import DataError, InputError, NotFoundError, closest
+from workshift.files import atomic_path
 
-PACKS = ("us",)
 PACK_FORMAT = 1
-TABLES = ("occupations", "exposure", "exposure_indices", "skills", "tasks", "titles", "mobility_nodes",
-          "mobility_edges", "occupation_nodes", "state_employment", "macro")
-
-Progress = Callable[[str, int, int], None]
+PACK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass
@@ -43,6 +44,16 @@ class RegionPack:
     @property
     def quality(self) -> dict:
         return self.meta.get("quality", {})
+
+    @property
+    def code_system(self) -> str:
+        """The code system of the pack's occupation codes ('SOC 2018', 'ISCO-08', 'CSCO 2022')."""
+        return str(self.meta.get("code_system", "SOC 2018"))
+
+    @property
+    def currency(self) -> str:
+        """ISO 4217 code of the pack's money amounts (wages)."""
+        return str(self.meta.get("currency", "USD"))
 
     def exposure_wide(self, observed_only: bool = False) -> pd.DataFrame:
         """soc_code x index values (imputed values included unless ``observed_only``)."""
@@ -78,30 +89,48 @@ class RegionPack:
         return codes, matrix
 
 
-def check_pack_name(name: str) -> str:
-    if name not in PACKS:
-        guess = closest(name, PACKS)
-        raise InputError(f"unknown region pack '{name}' (known: {', '.join(PACKS)})",
-                         hint=f"did you mean '{guess}'?" if guess else f"known packs: {', '.join(PACKS)}")
-    return name
+def built_packs(home: str | Path | None = None) -> list[str]:
+    """Names of the packs built in the store (registered ones and the user's own)."""
+    folder = config.home(home) / "packs"
+    return sorted(p.stem for p in folder.glob("*.duckdb")) if folder.is_dir() else []
+
+
+def check_pack_name(name: str, home: str | Path | None = None) -> str:
+    """A registered pack's name, or a pack the user built from own tables; InputError otherwise."""
+    if name in pack_names() or (PACK_NAME.match(name) and store.pack_path(name, home).is_file()):
+        return name
+    known = sorted({*pack_names(), *built_packs(home)})
+    guess = closest(name, known)
+    raise InputError(f"unknown region pack '{name}' (known: {', '.join(known)})",
+                     hint=f"did you mean '{guess}'?" if guess else
+                     f"known packs: {', '.join(known)}; or build your own with `workshift data build "
+                     "--from-tables DIR NAME`")
 
 
 def build_pack(name: str = "us", data_dir: str | Path | None = None, home: str | Path | None = None,
-               progress: Progress | None = None) -> Path:
+               progress: Progress | None = None, from_tables: str | Path | None = None) -> Path:
     """Build ``$WORKSHIFT_HOME/packs/<name>.duckdb`` from the raw sources; returns its path.
 
-    The pack is written to a temporary file and moved into place in one step: a failed build raises (a
-    :class:`DataError` for a bad source) and leaves any previous pack untouched.
+    ``from_tables``: a folder of the user's own tables (see :mod:`workshift.data.builders.tables`); the pack
+    is then named ``name``, which must not be a registered pack's. The pack is written to a temporary file
+    and moved into place in one step: a failed build raises (a :class:`DataError` for a bad source) and
+    leaves any previous pack untouched.
     """
-    import duckdb
-
-    from workshift.data.assemble import assemble
-
-    check_pack_name(name)
+    if from_tables is None:
+        builder = get_builder(name)
+        source_dir = None
+    else:
+        if not PACK_NAME.match(name):
+            raise InputError(f"pack name '{name}' must be lower-case letters, digits and underscores")
+        if name in pack_names():
+            raise InputError(f"'{name}' is a registered pack; name your own pack differently")
+        source_dir = Path(from_tables)
+        if not source_dir.is_dir():
+            raise InputError(f"{source_dir}: not a folder", hint="give the folder holding pack.toml and "
+                             "occupations.csv")
+        builder = BUILDERS["tables"]
     target = store.pack_path(name, home)
-    tables, meta = assemble(name, data_dir, config.home(home) / "cache", progress)
-    from workshift.files import atomic_path
-
+    tables, meta = assemble(name, data_dir, config.home(home) / "cache", progress, builder, source_dir)
     with atomic_path(target, suffix=".duckdb") as tmp:
         con = duckdb.connect(str(tmp))
         try:
@@ -124,7 +153,7 @@ _CACHE: dict[tuple[str, int, int], RegionPack] = {}
 
 def load_pack(name: str = "us", home: str | Path | None = None) -> RegionPack:
     """Load a built pack (cached in-process by file path, size and modification time)."""
-    check_pack_name(name)
+    check_pack_name(name, home)
     path = store.pack_path(name, home)
     if not path.is_file():
         raise NotFoundError(f"region pack '{name}' is not built yet ({path})",
@@ -138,8 +167,6 @@ def load_pack(name: str = "us", home: str | Path | None = None) -> RegionPack:
 
 
 def _read(name: str, path: Path) -> RegionPack:
-    import duckdb
-
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:

@@ -77,27 +77,7 @@ class Reader:
         path = self.path(rel, required=required)
         if path is None:
             return None
-        text_cols = [name for name, col in schema.columns.items() if str(col.dtype) in ("str", "string")]
-        try:
-            frame = pd.read_csv(
-                path,
-                sep=sep,
-                dtype=str,
-                keep_default_na=False,
-                na_values=MISSING_TOKENS,
-                quoting=csv.QUOTE_NONE if sep == "\t" else csv.QUOTE_MINIMAL,
-                encoding="utf-8",
-                usecols=lambda c: usecols is None or c in usecols,
-            )
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            raise DataError(f"cannot be parsed ({_first_line(exc)})", file=path,
-                            expected="a delimited text file as published") from exc
-        _check_columns(frame, schema, path)
-        _check_truncated(path, sep, len(frame))
-        for name in text_cols:  # keep text columns as text even where they read as a missing token
-            if name in frame:
-                frame[name] = frame[name].str.strip() if frame[name].notna().any() else frame[name]
-        return validate(frame, schema, path)
+        return read_table(path, schema, sep=sep, usecols=usecols)
 
     def gunzip_cached(self, rel: str, cache_dir: Path) -> Path:
         """Decompress a .gz source once into ``cache_dir``, keyed by the sha256 of the compressed file."""
@@ -117,6 +97,32 @@ class Reader:
             if stale != target and len(stale.suffix) == 17:  # an older version of the same file
                 stale.unlink(missing_ok=True)
         return target
+
+
+def read_table(path: Path, schema: pa.DataFrameSchema, *, sep: str = ",",
+               usecols: list[str] | None = None) -> pd.DataFrame:
+    """Read a delimited text file (any path, e.g. a user's table) as strings and validate it with ``schema``."""
+    text_cols = [name for name, col in schema.columns.items() if str(col.dtype) in ("str", "string")]
+    try:
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=MISSING_TOKENS,
+            quoting=csv.QUOTE_NONE if sep == "\t" else csv.QUOTE_MINIMAL,
+            encoding="utf-8",
+            usecols=lambda c: usecols is None or c in usecols,
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"cannot be parsed ({_first_line(exc)})", file=path,
+                        expected="a delimited text file as published") from exc
+    _check_columns(frame, schema, path)
+    _check_truncated(path, sep, len(frame))
+    for name in text_cols:  # keep text columns as text even where they read as a missing token
+        if name in frame:
+            frame[name] = frame[name].str.strip() if frame[name].notna().any() else frame[name]
+    return validate(frame, schema, path)
 
 
 def _first_line(exc: BaseException) -> str:

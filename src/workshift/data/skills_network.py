@@ -73,12 +73,14 @@ def related_pairs(reader: Reader, harmoniser: Harmoniser, mapping: pd.DataFrame)
     return pairs[pairs["source"] != pairs["target"]].drop_duplicates()
 
 
-def build_skills_network(reader: Reader, harmoniser: Harmoniser, skills: pd.DataFrame,
-                         occupations: pd.DataFrame, mapping: pd.DataFrame, nodes: pd.DataFrame
-                         ) -> tuple[pd.DataFrame, dict]:
-    codes = nodes["node"].tolist()
+def similarity_edges(vectors: np.ndarray, codes: list[str], pairs: pd.DataFrame | None = None,
+                     network: str = "skills") -> tuple[pd.DataFrame, dict]:
+    """Edges of a skills-based network from node vectors (rows of NaN: no data), by steps 3-5 above.
+
+    ``pairs``: extra (source, target) links to keep (O*NET Related Occupations in the US pack).
+    """
     n = len(codes)
-    vectors = node_vectors(skills, occupations, mapping, codes)
+    top_k = min(TOP_K, max(n - 1, 0))
     have = ~np.isnan(vectors).any(axis=1)
     unit = np.where(have[:, None], vectors, 0.0)
     norms = np.linalg.norm(unit, axis=1)
@@ -90,25 +92,33 @@ def build_skills_network(reader: Reader, harmoniser: Harmoniser, skills: pd.Data
     np.fill_diagonal(similarity, -np.inf)
 
     keep = np.zeros((n, n), dtype=bool)
-    top = np.argsort(-similarity, axis=1)[:, :TOP_K]
-    keep[np.repeat(np.arange(n), TOP_K), top.ravel()] = True
+    top = np.argsort(-similarity, axis=1)[:, :top_k]
+    keep[np.repeat(np.arange(n), top_k), top.ravel()] = True
     keep[~have, :] = False
     index = pd.Index(codes)
-    pairs = related_pairs(reader, harmoniser, mapping)
-    keep[index.get_indexer(pairs["source"]), index.get_indexer(pairs["target"])] = True
+    if pairs is not None and len(pairs):
+        keep[index.get_indexer(pairs["source"]), index.get_indexer(pairs["target"])] = True
     np.fill_diagonal(keep, False)
 
     weight = np.where(keep, np.maximum(similarity, 0.0), 0.0)
     # a related link between nodes without vectors still counts, with the smallest positive similarity
-    floor = similarity[np.isfinite(similarity) & (similarity > 0)].min() if have.any() else 1.0
-    weight[keep & (weight <= 0)] = floor
+    positive = similarity[np.isfinite(similarity) & (similarity > 0)]
+    weight[keep & (weight <= 0)] = positive.min() if len(positive) else 1.0
     off = weight.sum(axis=1)
     scale = np.divide(1.0 - STAY, off, out=np.zeros(n), where=off > 0)
     weight = weight * scale[:, None]
     np.fill_diagonal(weight, np.where(off > 0, STAY, 1.0))
     src, dst = np.nonzero(weight)
-    edges = pd.DataFrame({"network": "skills", "source": index[src], "target": index[dst],
+    edges = pd.DataFrame({"network": network, "source": index[src], "target": index[dst],
                           "weight": weight[src, dst]})
-    facts = {"top_k": TOP_K, "stay": STAY, "nodes_without_vectors": int((~have).sum()),
-             "related_links": int(len(pairs)), "isolated_nodes": int((off <= 0).sum())}
+    facts = {"top_k": top_k, "stay": STAY, "nodes_without_vectors": int((~have).sum()),
+             "related_links": int(len(pairs)) if pairs is not None else 0, "isolated_nodes": int((off <= 0).sum())}
     return edges, facts
+
+
+def build_skills_network(reader: Reader, harmoniser: Harmoniser, skills: pd.DataFrame,
+                         occupations: pd.DataFrame, mapping: pd.DataFrame, nodes: pd.DataFrame
+                         ) -> tuple[pd.DataFrame, dict]:
+    codes = nodes["node"].tolist()
+    vectors = node_vectors(skills, occupations, mapping, codes)
+    return similarity_edges(vectors, codes, related_pairs(reader, harmoniser, mapping))
