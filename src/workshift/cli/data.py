@@ -11,7 +11,8 @@ from workshift.i18n import lang_option
 
 data_app = typer.Typer(help="Region packs and their raw sources: build, info, pull, verify.", no_args_is_help=True)
 
-PACK_ARG = typer.Argument("us", help="Region pack name (`workshift data packs` lists them); with --from-tables, the name of your own pack.")
+PACK_ARG = typer.Argument("us", help="Region pack name (`workshift data packs` lists them); with --from-tables, "
+                         "the name of your own pack.")
 
 
 def build_with_progress(name: str, data_dir: Path | None = None, lang: str = "en",
@@ -77,7 +78,7 @@ def register(app: typer.Typer) -> None:
         rows += [{"name": n, "title": "built from the user's own tables", "code_system": None, "currency": None,
                   "built": True} for n in sorted(built - set(BUILDERS))]
         if as_json:
-            typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            echo_json(rows)
         else:
             for row in rows:
                 mark = "built" if row["built"] else "-"
