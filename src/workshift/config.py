@@ -16,6 +16,8 @@ from pathlib import Path
 
 import platformdirs
 
+from workshift.errors import InputError
+
 _overrides: dict[str, Path] = {}
 
 # src/workshift/config.py -> the checkout root is three levels up.
@@ -66,5 +68,12 @@ def home(explicit: str | Path | None = None) -> Path:
         path = Path(os.environ["WORKSHIFT_HOME"]).expanduser().resolve()
     else:
         path = Path(platformdirs.user_data_dir("workshift"))
-    path.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"the Workshift home {path} is a file, not a folder",
+                         hint="point --home or $WORKSHIFT_HOME at a folder (it is created if missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the Workshift home {path}: {exc.strerror or exc}",
+                         hint="point --home or $WORKSHIFT_HOME at a writable folder") from exc
     return path

@@ -60,6 +60,13 @@ class ChecksumError(DataError):
     """A file whose sha256 differs from the registry's."""
 
 
+class StoreBusyError(WorkshiftError):
+    """The store stayed locked by another Workshift process for longer than the wait allowed (a temporary
+    failure: exit 75, EX_TEMPFAIL; run the command again)."""
+
+    exit_code = 75
+
+
 class NotFoundError(WorkshiftError):
     """Something asked for by name (a pack, a run, a plan, an index) that does not exist."""
 

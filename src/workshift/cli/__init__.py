@@ -52,6 +52,9 @@ def _root(
     config.set_data_dir(data_dir)
     config.set_home(home)
     set_lang(lang)
+    from workshift.store import clean_home  # duckdb and pandas: only once a command runs, not for --help
+
+    clean_home()
 
 
 def _register_all() -> None:

@@ -32,7 +32,6 @@ def simulate(
     from rich.console import Console
     from rich.table import Table
 
-    from workshift import config
     from workshift.i18n import normalise_lang, t
     from workshift.market import scenario as scenario_mod
     from workshift.market.plots import write_html
@@ -46,11 +45,16 @@ def simulate(
     tables = {"series": aggregate_table(result), "nodes": node_table(result),
               "occupations": occupation_table(result)}
     meta = {**result.meta, "summary": result.summary}
-    run_id = Store().save_run("simulate", meta, tables)
-    folder = out or config.home() / "runs" / run_id
-    _save_tables(tables, folder)
-    if plots:
-        write_html(result, folder / "plots.html", lang)
+    store = Store()
+    run_id = store.new_run_id("simulate")
+
+    def write_files(folder: Path) -> None:
+        _save_tables(tables, folder)
+        if plots:
+            write_html(result, folder / "plots.html", lang)
+
+    store.save_run("simulate", meta, tables, run_id=run_id, files=write_files, folder=out)
+    folder = out or store.runs_dir / run_id
     if as_json:
         echo_json({"run_id": run_id, "out": str(folder), **result.to_json()}, indent=None)
         return

@@ -343,15 +343,13 @@ def check_outcome_range(evidence: Evidence, kind: str) -> str | None:
 
 def feedback_history(lever_id: str, home: str | Path | None = None) -> list[dict[str, Any]]:
     """Every recorded feedback of one lever (oldest first), from the ``lever_updates`` table."""
-    import duckdb
-
     from workshift.policy.catalogue import UPDATES_TABLE
     from workshift.store import Store
 
-    path = Store(home).path
-    if not path.exists():
+    store = Store(home)
+    if not store.path.exists():
         return []
-    con = duckdb.connect(str(path), read_only=True)
+    con = store.connect(read_only=True)  # waits while another command writes the store
     try:
         if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                            [UPDATES_TABLE]).fetchone()[0]:

@@ -186,20 +186,14 @@ def packaged_levers() -> dict[str, Lever]:
     return levers
 
 
-def _store_path(home: str | Path | None) -> Path:
-    from workshift.store import Store
-
-    return Store(home).path
-
-
 def latest_updates(home: str | Path | None = None) -> list[dict[str, Any]]:
     """The latest recorded update per (lever, parameter); empty when the store or table is absent."""
-    import duckdb
+    from workshift.store import Store
 
-    path = _store_path(home)
-    if not path.exists():
+    store = Store(home)
+    if not store.path.exists():
         return []
-    con = duckdb.connect(str(path), read_only=True)
+    con = store.connect(read_only=True)  # waits while another command writes the store
     try:
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [UPDATES_TABLE]
