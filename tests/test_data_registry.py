@@ -31,7 +31,7 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture, monkeypatch: pytest.
 
 def test_every_source_has_complete_metadata() -> None:
     sources = registry.load_registry()
-    assert len(sources) == 19
+    assert len(sources) == 24
     for s in sources.values():
         for name in ("title", "publisher", "version", "licence", "url", "reference", "build"):
             assert getattr(s, name).strip(), f"{s.id}.{name} is empty"
@@ -60,12 +60,12 @@ def test_every_file_has_hashes_an_address_and_a_rule(source_id: str, entry: regi
 
 def test_user_supplied_sources_are_exactly_the_unclear_licences() -> None:
     supplied = {s.id for s in registry.load_registry().values() if s.user_supplied}
-    assert supplied == {"aioe", "frey_osborne", "mobility_asec", "csco"}
+    assert supplied == {"aioe", "frey_osborne", "mobility_asec", "csco", "rti_mihaylov"}
 
 
 def test_shared_data_matches_the_registry(data_dir: Path) -> None:
     checks = registry.verify(data_dir)
-    assert len(checks) == len(ALL_FILES) == 104
+    assert len(checks) == len(ALL_FILES) == 139
     assert {c.status for c in checks} == {"ok"}
     for _, entry in ALL_FILES:
         assert (data_dir / entry.path).stat().st_size == entry.bytes
@@ -168,7 +168,7 @@ def test_verify_treats_missing_user_supplied_files_as_information(tmp_path: Path
 def test_sources_json_lists_every_source_with_its_files(capsys, monkeypatch) -> None:
     code, out, _ = run_cli(["data", "sources", "--json"], capsys, monkeypatch)
     listing = {s["id"]: s for s in json.loads(out)}
-    assert code == 0 and len(listing) == 19
+    assert code == 0 and len(listing) == 24
     for s in listing.values():
         assert {"publisher", "version", "licence", "url", "redistributable", "user_supplied", "attribution"} <= s.keys()
         for f in s["files"]:
