@@ -22,10 +22,11 @@ import pytest
 
 from workshift.data import registry
 from workshift.data.pull import download_address, pull, pull_target
-from workshift.errors import ChecksumError, DataError
+from workshift.errors import ChecksumError, DataError, InputError
 
-MACRO = "macro/us_job_openings_rate_jolts_2000_2018.csv"
-PROJECTIONS = "projections/bls_ep_table1_7_occupation_projections_2022_32.csv"
+MIRRORED = "evaluation/mpdta.csv"  # a hand conversion (rule 'convert'): only a mirror serves it
+EVALUATION = [f.path for f in registry.get_source("evaluation").files]
+MACRO = "macro/us_job_openings_rate_jolts_2000_2018.csv"  # packaged: shipped inside workshift
 
 
 class _MirrorHandler(SimpleHTTPRequestHandler):
@@ -61,10 +62,11 @@ def mirror(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator
         shutil.copyfile(source, root / rel)
 
     # hand-converted files: under their data-dir path
-    for rel in (MACRO, "macro/us_unemployment_rate_monthly_1948_2018.csv"):
+    for rel in EVALUATION:
         place(rel, data_dir / rel)
-    # publishers' files: under <host>/<path>; user-supplied AIOE is there too, to show it is never fetched
-    for source_id in ("gpts_are_gpts", "aioe"):
+    # publishers' files: under <host>/<path>; user-supplied AIOE and Frey-Osborne are there too, to show they
+    # are fetched only when their licence is accepted
+    for source_id in ("gpts_are_gpts", "aioe", "frey_osborne"):
         for f in registry.get_source(source_id).files:
             if f.rule == "copy":
                 place(_host_path(f.url), data_dir / f.path)
@@ -102,8 +104,8 @@ def test_mirror_addresses_follow_the_documented_layout() -> None:
         "http://m/x/raw.githubusercontent.com/openai/GPTs-are-GPTs/0471612fef3cc22b74fb884d27bff9dbd3770582/data/occ_level.csv"
     )
     assert download_address(gpts, None) == gpts.url
-    assert download_address(registry.registry_file(MACRO), "http://m") == f"http://m/{MACRO}"
-    assert download_address(registry.registry_file(MACRO), None) is None  # no public address serves it as laid out
+    assert download_address(registry.registry_file(MIRRORED), "http://m") == f"http://m/{MIRRORED}"
+    assert download_address(registry.registry_file(MIRRORED), None) is None  # no public address serves it as laid out
     skills = registry.registry_file("onet/tsv/Skills.txt")
     assert download_address(skills, "http://m") == "http://m/www.onetcenter.org/dl_files/database/db_29_3_text.zip"
 
@@ -111,65 +113,99 @@ def test_mirror_addresses_follow_the_documented_layout() -> None:
 def test_pull_fetches_verifies_and_writes(mirror, tmp_path: Path, data_dir: Path) -> None:
     base, server, _ = mirror
     target = tmp_path / "data"
-    report = pull(["macro", "gpts_are_gpts"], target, base)
+    report = pull(["evaluation", "gpts_are_gpts"], target, base)
     assert not report.errors
-    assert sorted(r.status for r in report.results) == ["pulled"] * 5
-    for source_id in ("macro", "gpts_are_gpts"):
+    assert sorted(r.status for r in report.results) == ["pulled"] * 6
+    for source_id in ("evaluation", "gpts_are_gpts"):
         for f in registry.get_source(source_id).files:
             assert (target / f.path).read_bytes() == (data_dir / f.path).read_bytes()
-    assert {c.status for c in registry.verify(target, ["macro", "gpts_are_gpts"])} == {"ok"}
+    assert {c.status for c in registry.verify(target, ["evaluation", "gpts_are_gpts"])} == {"ok"}
     # a second pull finds verified copies and downloads nothing
     before = len(server.requests)
-    again = pull(["macro", "gpts_are_gpts"], target, base)
+    again = pull(["evaluation", "gpts_are_gpts"], target, base)
     assert {r.status for r in again.results} == {"present"} and len(server.requests) == before
     # --force downloads again
-    assert {r.status for r in pull(["macro"], target, base, force=True).results} == {"pulled"}
+    assert {r.status for r in pull(["evaluation"], target, base, force=True).results} == {"pulled"}
 
 
 def test_a_corrupted_download_is_rejected_and_nothing_is_written(mirror, tmp_path: Path) -> None:
     base, server, _ = mirror
-    server.faults[f"/{MACRO}"] = "corrupt"
+    server.faults[f"/{MIRRORED}"] = "corrupt"
     target = tmp_path / "data"
-    report = pull(["macro"], target, base)
-    error = report.errors[MACRO]
+    report = pull(["evaluation"], target, base)
+    error = report.errors[MIRRORED]  # an optional file, but a corrupt download is an error all the same
     assert isinstance(error, ChecksumError)
-    expected = registry.registry_file(MACRO).sha256
+    expected = registry.registry_file(MIRRORED).sha256
     text = str(error)
-    assert MACRO in text and expected in text
+    assert MIRRORED in text and expected in text
     found = re.search(r"sha256 ([0-9a-f]{64}) differs", text).group(1)
     assert found != expected
-    assert _files_under(target / "macro") == [target / "macro/us_unemployment_rate_monthly_1948_2018.csv"]
+    assert _files_under(target / "evaluation") == sorted(target / rel for rel in EVALUATION if rel != MIRRORED)
     with pytest.raises(ChecksumError):
         report.raise_for_failures()
 
 
 def test_a_truncated_download_is_rejected(mirror, tmp_path: Path) -> None:
     base, server, _ = mirror
-    server.faults[f"/{MACRO}"] = "truncate"
-    report = pull(["macro"], tmp_path, base)
-    error = report.errors[MACRO]
+    server.faults[f"/{MIRRORED}"] = "truncate"
+    report = pull(["evaluation"], tmp_path, base)
+    error = report.errors[MIRRORED]
     assert isinstance(error, DataError) and "truncated download" in str(error)
-    size = registry.registry_file(MACRO).bytes
+    size = registry.registry_file(MIRRORED).bytes
     assert f"of {size} bytes" in str(error)
-    assert not (tmp_path / MACRO).exists()
-    assert [p.name for p in _files_under(tmp_path)] == ["us_unemployment_rate_monthly_1948_2018.csv"]
+    assert not (tmp_path / MIRRORED).exists()
+    assert _files_under(tmp_path) == sorted(tmp_path / rel for rel in EVALUATION if rel != MIRRORED)
 
 
 def test_a_missing_file_on_the_server_is_a_clear_404(mirror, tmp_path: Path) -> None:
     base, _, _ = mirror
-    report = pull(["bls_projections"], tmp_path, base)
-    assert "HTTP 404" in str(report.errors[PROJECTIONS]) and f"{base}/{PROJECTIONS}" in str(report.errors[PROJECTIONS])
+    wanted = "exposure/microsoft_working_with_ai/soc_metrics.csv"  # required, and not in this mirror
+    report = pull([wanted], tmp_path, base)
+    assert "HTTP 404" in str(report.errors[wanted]) and f"{base}/raw.githubusercontent.com/" in str(report.errors[wanted])
     assert _files_under(tmp_path) == []
+
+
+def test_an_optional_file_the_mirror_lacks_is_skipped_not_failed(mirror, tmp_path: Path) -> None:
+    base, _, _ = mirror
+    report = pull(["isco08"], tmp_path, base)
+    assert not report.errors
+    [result] = report.results
+    assert result.status == "skipped" and "HTTP 404" in result.detail
+    report.raise_for_failures()  # nothing to raise
+
+
+def test_packaged_files_are_read_from_the_package_and_never_downloaded(mirror, tmp_path: Path) -> None:
+    base, server, _ = mirror
+    report = pull(["macro", "bls_projections"], tmp_path, base)
+    assert not report.errors and {r.status for r in report.results} == {"packaged"}
+    assert server.requests == [] and _files_under(tmp_path) == []
+    assert registry.source_file(MACRO, tmp_path) == registry.PACKAGED_DIR / MACRO
+    assert {(c.status, c.location) for c in registry.verify(tmp_path, ["macro"])} == {("ok", "package")}
+    # a data dir's own copy wins over the packaged one
+    (tmp_path / MACRO).parent.mkdir(parents=True)
+    shutil.copyfile(registry.PACKAGED_DIR / MACRO, tmp_path / MACRO)
+    assert registry.source_file(MACRO, tmp_path) == tmp_path / MACRO
 
 
 def test_user_supplied_sources_are_never_downloaded(mirror, tmp_path: Path) -> None:
     base, server, _ = mirror
-    report = pull(["aioe", "frey_osborne", "macro"], tmp_path, base)
+    report = pull(["aioe", "frey_osborne", "evaluation"], tmp_path, base)
     supplied = [r for r in report.results if r.status == "user_supplied"]
     assert [r.source for r in supplied] == ["aioe", "frey_osborne"]
     assert "github.com/AIOE-Data/AIOE" in supplied[0].detail and "aioe_occupation_scores.csv" in supplied[0].detail
+    assert "licence is unclear" in supplied[1].detail
+    assert "`workshift data pull frey_osborne --accept-licence frey_osborne" in supplied[1].detail
     assert not any("AIOE" in path or "frey" in path for path in server.requests)
     assert not (tmp_path / "exposure").exists()
+
+
+def test_accept_licence_downloads_a_user_supplied_source(mirror, tmp_path: Path, data_dir: Path) -> None:
+    base, server, _ = mirror
+    report = pull(["frey_osborne"], tmp_path, base, accept_licence=["frey_osborne"])
+    assert not report.errors and [r.status for r in report.results] == ["pulled", "pulled"]
+    assert {c.status for c in registry.verify(tmp_path, ["frey_osborne"])} == {"ok"}
+    with pytest.raises(InputError, match="not user-supplied"):
+        pull(["macro"], tmp_path, base, accept_licence=["macro"])
 
 
 def test_extract_and_derive_rebuild_onet_matrices(mirror, tmp_path: Path) -> None:
@@ -205,10 +241,14 @@ def test_a_publisher_hash_mismatch_rejects_the_archive(mirror, tmp_path: Path, d
     assert _files_under(tmp_path) == []
 
 
-def test_pull_without_a_mirror_explains_hand_converted_files(tmp_path: Path) -> None:
-    report = pull(["macro"], tmp_path)
-    assert "no public address serves this file" in str(report.errors[MACRO])
-    assert "--base-url" in str(report.errors[MACRO])
+def test_pull_without_a_mirror_skips_optional_hand_converted_files(tmp_path: Path) -> None:
+    report = pull(["evaluation"], tmp_path)
+    assert not report.errors and {r.status for r in report.results} == {"skipped"}
+    assert all("no public address serves this file" in r.detail for r in report.results)
+    # a user-supplied hand conversion, accepted but with no mirror: a clear error naming the mirror option
+    aioe = pull(["exposure/aioe/aioe_occupation_scores.csv"], tmp_path, accept_licence=["aioe"])
+    error = aioe.errors["exposure/aioe/aioe_occupation_scores.csv"]
+    assert "no public address serves this file" in str(error) and "--base-url" in str(error)
 
 
 def test_pull_target_defaults_to_the_user_cache(monkeypatch, tmp_path: Path) -> None:
@@ -226,15 +266,16 @@ def test_pull_cli_exit_codes(mirror, tmp_path: Path, capsys, monkeypatch) -> Non
 
     base, server, _ = mirror
     monkeypatch.setenv("COLUMNS", "250")
-    argv = ["data", "pull", "macro", "--data-dir", str(tmp_path), "--base-url", base]
+    argv = ["data", "pull", "evaluation", "macro", "--data-dir", str(tmp_path), "--base-url", base]
     with pytest.raises(SystemExit) as ok:
         main(argv)
-    assert ok.value.code == 0 and "2 downloaded" in capsys.readouterr().out
-    server.faults[f"/{MACRO}"] = "corrupt"
+    out = capsys.readouterr().out
+    assert ok.value.code == 0 and "3 downloaded" in out and "2 shipped with workshift" in out
+    server.faults[f"/{MIRRORED}"] = "corrupt"
     with pytest.raises(SystemExit) as bad:
         main([*argv, "--force"])
     err = capsys.readouterr().err
-    assert bad.value.code == 2 and MACRO in err and registry.registry_file(MACRO).sha256 in err
+    assert bad.value.code == 2 and MIRRORED in err and registry.registry_file(MIRRORED).sha256 in err
     # the verified copy from the first pull is still there, untouched
-    assert {c.status for c in registry.verify(tmp_path, ["macro"])} == {"ok"}
+    assert {c.status for c in registry.verify(tmp_path, ["evaluation"])} == {"ok"}
 

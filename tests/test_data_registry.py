@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from workshift.data import registry
-from workshift.data.pull import DERIVATIONS, derive
+from workshift.data.derived import DERIVATIONS, derive
 from workshift.errors import DataError, NotFoundError
+from workshift.files import sha256_file
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 ALL_FILES = [(s.id, f) for s in registry.load_registry().values() for f in s.files]
@@ -118,10 +119,45 @@ def test_source_file_says_how_to_get_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DataError) as missing_supplied:
         registry.source_file("exposure/aioe/aioe_occupation_scores.csv", tmp_path)
     assert "user-supplied" in str(missing_supplied.value) and "github.com/AIOE-Data/AIOE" in str(missing_supplied.value)
-    with pytest.raises(DataError, match="workshift data pull"):
-        registry.source_file("macro/us_job_openings_rate_jolts_2000_2018.csv", tmp_path)
+    with pytest.raises(DataError) as mobility:
+        registry.source_file("mobility/asec_to_bls_mobility_edgelist.csv", tmp_path)
+    text = str(mobility.value)
+    assert "source 'mobility_asec'" in text and "licence is unclear" in text
+    assert f"`workshift data pull mobility_asec --accept-licence mobility_asec --data-dir {tmp_path}`" in text
+    with pytest.raises(DataError) as onet:
+        registry.source_file("onet/tsv/Job Zones.txt", tmp_path)
+    assert "source 'onet'" in str(onet.value)
+    assert f"`workshift data pull onet --data-dir {tmp_path}` fetches it from www.onetcenter.org" in str(onet.value)
+    with pytest.raises(DataError) as derived:
+        registry.source_file("crosswalks/derived_soc2018_to_isco08_via_soc2010.csv", tmp_path)
+    assert "`workshift data pull crosswalks" in str(derived.value) and "builds it" in str(derived.value)
+    with pytest.raises(DataError) as optional:
+        registry.source_file("evaluation/mpdta.csv", tmp_path)
+    assert "--base-url MIRROR" in str(optional.value) and "nothing in Workshift requires it" in str(optional.value)
     with pytest.raises(NotFoundError, match="did you mean 'macro'"):
         registry.get_source("macr")
+
+
+def test_packaged_tables_are_shipped_and_match_the_registry() -> None:
+    packaged = [(s, f) for s, f in ALL_FILES if f.packaged]
+    assert {f.path.split("/")[0] for _, f in packaged} == {"projections", "flexible_work", "crosswalks", "exposure",
+                                                           "macro"}
+    notes = (registry.PACKAGED_DIR / "README.md").read_text(encoding="utf-8")
+    for source_id, entry in packaged:
+        copy = registry.packaged_copy(entry)
+        assert copy is not None and entry.accepts(sha256_file(copy)), entry.path
+        assert registry.get_source(source_id).redistributable and f"`{entry.path}`" in notes
+        assert entry.bytes < 250_000  # small tables only
+    shipped = {p.relative_to(registry.PACKAGED_DIR).as_posix() for p in registry.PACKAGED_DIR.rglob("*.csv")}
+    assert shipped == {f.path for _, f in packaged}  # nothing shipped that the registry does not list
+
+
+def test_every_required_file_is_obtainable_without_a_mirror() -> None:
+    for source in registry.load_registry().values():
+        for entry in source.files:
+            if not registry.is_optional(source, entry) and not source.user_supplied:
+                assert registry.pullable(entry), entry.path
+            assert registry.obtained_by(entry) in registry.PATHS
 
 
 @pytest.fixture()
@@ -149,7 +185,7 @@ def test_verify_detects_a_modified_file(small_copy: Path) -> None:
 def test_verify_cli_fails_on_a_mismatch_and_names_it(small_copy: Path, capsys, monkeypatch) -> None:
     code, out, _ = run_cli(["data", "verify", "macro", "bls_projections", "--data-dir", str(small_copy)],
                            capsys, monkeypatch)
-    assert code == 0 and "3 of 3 files verified" in out
+    assert code == 0 and "3 of 3 files verified (0 from the package)" in out
     rel = "macro/us_unemployment_rate_monthly_1948_2018.csv"
     (small_copy / rel).write_text((small_copy / rel).read_text().replace("3.4", "3.5", 1))
     code, out, err = run_cli(["data", "verify", "--data-dir", str(small_copy), "macro"], capsys, monkeypatch)
@@ -161,8 +197,13 @@ def test_verify_treats_missing_user_supplied_files_as_information(tmp_path: Path
     code, out, _ = run_cli(["data", "verify", "aioe", "--data-dir", str(tmp_path), "--json"], capsys, monkeypatch)
     report = json.loads(out)
     assert code == 0 and report["counts"] == {"missing_user_supplied": 6}
-    code, _, err = run_cli(["data", "verify", "macro", "--data-dir", str(tmp_path)], capsys, monkeypatch)
-    assert code == 2 and "2 required files are missing" in err
+    code, out, _ = run_cli(["data", "verify", "nesta_mcc", "evaluation", "macro", "--data-dir", str(tmp_path), "--json"],
+                           capsys, monkeypatch)
+    report = json.loads(out)  # optional sources are information; packaged files are found in the package
+    assert code == 0 and report["counts"] == {"missing_optional": 18, "ok": 2}
+    code, _, err = run_cli(["data", "verify", "gpts_are_gpts", "--data-dir", str(tmp_path)], capsys, monkeypatch)
+    assert code == 2 and "3 required files are missing" in err
+    assert "`workshift data pull gpts_are_gpts --data-dir" in err
 
 
 def test_sources_json_lists_every_source_with_its_files(capsys, monkeypatch) -> None:

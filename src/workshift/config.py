@@ -42,6 +42,18 @@ def user_cache_data_dir() -> Path:
     return Path(platformdirs.user_cache_dir("workshift")) / "data"
 
 
+def pull_dir(explicit: str | Path | None = None) -> Path:
+    """Where ``workshift data pull`` writes: ``explicit``, else the root --data-dir or $WORKSHIFT_DATA_DIR,
+    else the user cache. Unlike :func:`data_dir` it never falls back to ``../shared/data`` (a reference copy,
+    not a cache)."""
+    if explicit is not None:
+        return Path(explicit).expanduser().resolve()
+    if "data_dir" in _overrides:
+        return _overrides["data_dir"]
+    env = os.environ.get("WORKSHIFT_DATA_DIR")
+    return Path(env).expanduser().resolve() if env else user_cache_data_dir()
+
+
 def data_dir(explicit: str | Path | None = None) -> Path:
     """The raw-data directory, resolved by the order in the module docstring."""
     if explicit is not None:

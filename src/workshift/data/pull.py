@@ -4,149 +4,55 @@ Each registry file has a rule (see ``sources.toml``):
 
 * ``copy``: its ``url`` serves the laid-out bytes;
 * ``extract``: its ``url`` serves a zip or wheel; the file is the archive's ``member``;
-* ``derive``: built here by a function of :data:`DERIVATIONS` from other registry files (``inputs``);
+* ``derive``: built by a function of :mod:`workshift.data.derived` from other registry files (``inputs``);
 * ``convert``: converted by hand from the publisher's file; only a mirror (``base_url``) can serve it.
+
+Files marked ``packaged`` ship inside the package: pull checks the shipped copy and writes nothing. An
+optional file that no address serves (a hand conversion without a mirror, or one the mirror lacks) is
+skipped, not failed. User-supplied sources (licence unclear) are downloaded only for the ids named in
+``accept_licence``.
 
 Every download is streamed into a temporary file, hashed, checked against the publisher's sha256 when the
 registry knows it, built, checked against the laid-out sha256 and only then moved into place: a failed,
-truncated or corrupt download leaves nothing behind. User-supplied sources are never downloaded.
+truncated or corrupt download leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import hashlib
 import http.client
-import io
 import shutil
 import tempfile
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from workshift import __version__, config
+from workshift.data.derived import derive
 from workshift.data.registry import (
     UNKNOWN,
     Source,
     SourceFile,
     get_source,
     gunzip_sha256,
+    is_optional,
     load_registry,
+    packaged_copy,
     registry_file,
     source_of,
     user_supplied_hint,
 )
-from workshift.errors import ChecksumError, DataError, WorkshiftError
+from workshift.errors import ChecksumError, DataError, InputError, WorkshiftError
 from workshift.files import atomic_path, sha256_file
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
 CHUNK = 1 << 16
-
-
-# --- derivations: laid-out files built from other registry files (each reproduces the laid-out bytes) ---
-
-
-def _onet_wide(scale: str) -> Callable[[list[Path]], bytes]:
-    def build(inputs: list[Path]) -> bytes:
-        import pandas as pd
-
-        table = pd.read_csv(inputs[0], sep="\t", dtype={"O*NET-SOC Code": str})
-        rows = table[table["Scale ID"] == scale]
-        wide = rows.pivot_table(index="O*NET-SOC Code", columns="Element Name", values="Data Value")
-        wide.columns.name = None
-        return wide.to_csv(lineterminator="\n").encode()
-
-    return build
-
-
-def _onet_activity_share(column: str) -> Callable[[list[Path]], bytes]:
-    """Share of an occupation's task-DWA rows that fall in each GWA (by title) or IWA (by id)."""
-
-    def build(inputs: list[Path]) -> bytes:
-        import csv
-
-        import pandas as pd
-
-        task_dwas = pd.read_csv(inputs[0], sep="\t", dtype=str, usecols=["O*NET-SOC Code", "DWA ID"])
-        reference = pd.read_csv(inputs[1], sep="\t", dtype=str, usecols=["DWA ID", column])
-        rows = task_dwas.merge(reference, on="DWA ID", how="left")
-        counts = rows.groupby(["O*NET-SOC Code", column]).size().unstack(fill_value=0)
-        share = counts.div(counts.sum(axis=1), axis=0).astype(float)
-        out = io.StringIO()  # csv writes floats by repr, as pandas does, and 5x faster for this wide table
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["O*NET-SOC Code", *share.columns])
-        writer.writerows([code, *values] for code, values in zip(share.index, share.to_numpy().tolist(), strict=True))
-        return out.getvalue().encode()
-
-    return build
-
-
-def _soc2018_isco08_chain(inputs: list[Path]) -> bytes:
-    """SOC 2018 -> ISCO-08 through SOC 2010; a (SOC 2018, ISCO-08) pair reached twice keeps its first row."""
-    import pandas as pd
-
-    soc = pd.read_csv(inputs[0], dtype=str, keep_default_na=False)
-    isco = pd.read_csv(inputs[1], dtype=str, keep_default_na=False)
-    chain = soc.merge(isco, on="soc2010_code", how="inner")
-    columns = ["soc2018_code", "soc2018_title", "soc2010_code", "isco08_code", "isco08_title", "part"]
-    chain = chain[columns].drop_duplicates(["soc2018_code", "isco08_code"])
-    return chain.to_csv(index=False, lineterminator="\n").encode()
-
-
-OEWS_COLUMNS = (
-    "TOT_EMP EMP_PRSE H_MEAN A_MEAN MEAN_PRSE H_PCT10 H_PCT25 H_MEDIAN H_PCT75 H_PCT90 "
-    "A_PCT10 A_PCT25 A_MEDIAN A_PCT75 A_PCT90 JOBS_1000 LOC_QUOTIENT"
-).split()
-
-
-def _oews_national_extract(inputs: list[Path]) -> bytes:
-    """The national (area 0000000), cross-industry (000000) row of every occupation in the OEWS SQLite."""
-    import csv
-    import gzip
-    import sqlite3
-
-    with gzip.open(inputs[0], "rb") as handle:
-        database = handle.read()
-    connection = sqlite3.connect(":memory:")
-    try:
-        connection.deserialize(database)
-        values = ",".join(f"c.v{i:02d}" for i in range(1, 18))
-        notes = ",".join(f"c.f{i:02d}" for i in range(1, 18))
-        rows = connection.execute(
-            f"SELECT o.occupation_code, o.occupation_name, o.display_level, {values}, {notes} "
-            "FROM occupation o JOIN cell c ON c.key = 'OEUN0000000000000' || o.occupation_code "
-            "ORDER BY o.occupation_code"
-        ).fetchall()
-    finally:
-        connection.close()
-    out = io.StringIO()
-    writer = csv.writer(out)  # csv's default \r\n line ends, as in the laid-out file
-    writer.writerow(["soc2018_code", "occ_title", "display_level", *OEWS_COLUMNS, *(f"fn_{c}" for c in OEWS_COLUMNS)])
-    for code, *rest in rows:
-        writer.writerow([f"{code[:2]}-{code[2:]}", *rest])
-    return out.getvalue().encode()
-
-
-DERIVATIONS: dict[str, Callable[[list[Path]], bytes]] = {
-    "onet_wide_IM": _onet_wide("IM"),
-    "onet_wide_LV": _onet_wide("LV"),
-    "onet_gwa_share": _onet_activity_share("Element Name"),
-    "onet_iwa_share": _onet_activity_share("IWA ID"),
-    "soc2018_isco08_chain": _soc2018_isco08_chain,
-    "oews_national_extract": _oews_national_extract,
-}
-
-
-def derive(entry: SourceFile, data_dir: str | Path) -> bytes:
-    """Run a derived file's builder on its inputs in ``data_dir`` (inputs must be present)."""
-    root = Path(data_dir)
-    return DERIVATIONS[entry.builder]([root / p for p in entry.inputs])
 
 
 # --- downloads ---
@@ -157,15 +63,7 @@ def pull_target(explicit: str | Path | None = None) -> Path:
 
     Unlike reading, pull never defaults to ``../shared/data``: that is a reference copy, not a cache.
     """
-    if explicit is not None:
-        return Path(explicit).expanduser().resolve()
-    chosen = config._overrides.get("data_dir")
-    if chosen is not None:
-        return chosen
-    import os
-
-    env = os.environ.get("WORKSHIFT_DATA_DIR")
-    return Path(env).expanduser().resolve() if env else config.user_cache_data_dir()
+    return config.pull_dir(explicit)
 
 
 def download_address(entry: SourceFile, base_url: str | None) -> str | None:
@@ -183,6 +81,10 @@ def download_address(entry: SourceFile, base_url: str | None) -> str | None:
     return f"{base}/{parts.netloc}{parts.path}"
 
 
+class NotServed(DataError):
+    """The address serves nothing (HTTP 404/410, or no such file in a file:// mirror)."""
+
+
 def _mismatch(what: str, where: str, found: str, expected: str, hint: str | None = None) -> ChecksumError:
     return ChecksumError(f"{what} sha256 {found} differs from the registry", file=where, expected=expected, hint=hint)
 
@@ -193,11 +95,13 @@ def fetch(url: str, dest: Path, *, label: str, progress: Progress | None = None,
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
-        raise DataError(f"download failed: HTTP {exc.code} {exc.reason}", file=url,
-                        hint="check the address or --base-url; the publisher may have moved the file") from exc
+        kind = NotServed if exc.code in (404, 410) else DataError
+        raise kind(f"download failed: HTTP {exc.code} {exc.reason}", file=url,
+                   hint="check the address or --base-url; the publisher may have moved the file") from exc
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise DataError(f"download failed: {reason}", file=url, hint="check the network or --base-url") from exc
+        kind = NotServed if isinstance(reason, FileNotFoundError) else DataError
+        raise kind(f"download failed: {reason}", file=url, hint="check the network or --base-url") from exc
     digest, size = hashlib.sha256(), 0
     with response:
         length = response.headers.get("Content-Length")
@@ -225,7 +129,7 @@ def fetch(url: str, dest: Path, *, label: str, progress: Progress | None = None,
 class PullResult:
     source: str
     path: str
-    status: str  # pulled | built | present | user_supplied | failed
+    status: str  # pulled | built | present | packaged | skipped | user_supplied | failed
     detail: str = ""
 
 
@@ -270,16 +174,31 @@ class _Puller:
             self.report.add(source.id, entry.path, "present")
         else:
             try:
-                status = self._obtain(source, entry, path)
-                self.report.add(source.id, entry.path, status)
+                status, detail = self._obtain(source, entry, path)
+                self.report.add(source.id, entry.path, status, detail)
+            except NotServed as exc:
+                ok = self._failed(source, entry, exc, skippable=is_optional(source, entry))
             except WorkshiftError as exc:
-                ok = False
-                self.report.add(source.id, entry.path, "failed", exc.message.removeprefix(f"{entry.path}: "))
-                self.report.errors[entry.path] = exc
+                ok = self._failed(source, entry, exc)
         self.settled[entry.path] = ok
         return ok
 
-    def _obtain(self, source: Source, entry: SourceFile, path: Path) -> str:
+    def _failed(self, source: Source, entry: SourceFile, exc: WorkshiftError, skippable: bool = False) -> bool:
+        detail = exc.message.removeprefix(f"{entry.path}: ")
+        if skippable:  # an optional file that no address serves: nothing needs it
+            self.report.add(source.id, entry.path, "skipped", f"optional, not obtained: {detail}")
+            return False
+        self.report.add(source.id, entry.path, "failed", detail)
+        self.report.errors[entry.path] = exc
+        return False
+
+    def _obtain(self, source: Source, entry: SourceFile, path: Path) -> tuple[str, str]:
+        if entry.packaged:
+            shipped = packaged_copy(entry)
+            if shipped is None or not entry.accepts(sha256_file(shipped)):
+                raise DataError("the copy shipped inside the package is missing or altered",
+                                file=shipped or entry.path, hint="reinstall workshift (`make .venv/.installed`)")
+            return "packaged", "shipped with workshift, read from the package"
         if entry.rule == "derive":
             for rel in entry.inputs:
                 if not self.file(source_of(rel), registry_file(rel)):
@@ -287,10 +206,10 @@ class _Puller:
             with atomic_path(path) as tmp:
                 tmp.write_bytes(derive(entry, self.target))
                 self._check_laid_out(entry, tmp, "built file")
-            return "built"
+            return "built", ""
         address = download_address(entry, self.base_url)
         if address is None:
-            raise DataError(
+            raise NotServed(
                 f"no public address serves this file as laid out: it was converted by hand from {entry.url}",
                 file=entry.path, hint="pull it from a mirror holding a data-dir copy: --base-url URL (docs/sources.md)",
             )
@@ -302,7 +221,7 @@ class _Puller:
                 if entry.published_sha256 != UNKNOWN and digest != entry.published_sha256:
                     raise _mismatch("downloaded", f"{entry.path} (from {address})", digest, entry.published_sha256)
             self._check_laid_out(entry, tmp, f"file from {address}")
-        return "pulled"
+        return "pulled", ""
 
     def _archive(self, entry: SourceFile, address: str) -> Path:
         """The archive at ``address``, downloaded and checked once per run (a failure is remembered too)."""
@@ -363,20 +282,26 @@ def pull(
     base_url: str | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    accept_licence: list[str] | tuple[str, ...] = (),
 ) -> PullReport:
     """Download (or build) every file of the named sources into the pull target.
 
     ``source_ids`` holds source ids or data-dir paths of single files (default: every source). Files
-    already present with the registry's sha256 are kept unless ``force``. Returns a report; call
-    :meth:`PullReport.raise_for_failures` to turn failures into an error.
+    already present with the registry's sha256 are kept unless ``force``. A user-supplied source is
+    downloaded only when its id is in ``accept_licence`` (the user accepts its unclear licence). Returns a
+    report; call :meth:`PullReport.raise_for_failures` to turn failures into an error.
     """
+    for source_id in accept_licence:
+        if not get_source(source_id).user_supplied:
+            raise InputError(f"--accept-licence {source_id}: source '{source_id}' is not user-supplied",
+                             hint="only sources whose licence is unclear need it (see `workshift data sources`)")
     target = pull_target(data_dir)
     selection = _selection(source_ids)
     report = PullReport(target)
     with tempfile.TemporaryDirectory(prefix="workshift-pull-") as scratch:
         puller = _Puller(target, base_url, force, progress, Path(scratch), report)
         for source, files in selection:
-            if source.user_supplied:
+            if source.user_supplied and source.id not in accept_licence:
                 report.add(source.id, "", "user_supplied", user_supplied_hint(source, target))
                 continue
             for entry in sorted(files, key=lambda f: f.rule == "derive"):

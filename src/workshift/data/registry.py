@@ -8,6 +8,11 @@ Each file carries two kinds of hash: ``sha256``, the file as laid out in the dat
 ``published_sha256``, what its download address serves (``"unknown"`` where the publisher gives none).
 ``rule`` says how the first is made from the second (copy / extract / derive / convert); see
 ``docs/sources.md`` and :mod:`workshift.data.pull`.
+
+Two flags say what a data dir must hold. ``packaged`` files are small redistributable tables shipped inside
+the package (``workshift/data/packaged/``, with their licences in its README): a reader takes them from there
+when the data dir has no copy. ``optional`` (on a source or a file) marks data that nothing in Workshift
+requires: ``data verify`` reports it missing as information, not as an error.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from workshift import config
 from workshift.errors import DataError, NotFoundError, closest
@@ -26,6 +32,9 @@ from workshift.files import sha256_file
 REGISTRY_FILE = Path(__file__).with_name("sources.toml")
 UNKNOWN = "unknown"
 RULES = ("copy", "extract", "derive", "convert")
+PACKAGED_DIR = Path(__file__).with_name("packaged")
+# How a file reaches a data dir (see obtained_by); "mirror only" files have no public machine-readable copy.
+PATHS = ("publisher", "public copy", "PyPI", "derived", "packaged", "mirror only")
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,8 @@ class SourceFile:
     accept_sha256: tuple[str, ...] = ()  # other laid-out hashes of the same content
     content_sha256: str = ""  # sha256 of a gzip file's decompressed content
     note: str = ""
+    packaged: bool = False  # shipped inside the package (workshift/data/packaged/<path>)
+    optional: bool = False  # nothing in Workshift requires it
 
     def accepts(self, digest: str) -> bool:
         """Whether a laid-out file with this sha256 is this registry file."""
@@ -62,6 +73,7 @@ class Source:
     url: str
     reference: str
     build: str
+    optional: bool = False  # nothing in Workshift reads the source today
     files: tuple[SourceFile, ...] = field(default_factory=tuple)
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -117,33 +129,88 @@ def registry_file(rel_path: str) -> SourceFile:
     raise AssertionError("unreachable")  # source_of found it
 
 
+def is_optional(source: Source, entry: SourceFile) -> bool:
+    """Whether a data dir may lack this file (an optional source or file) without anything failing."""
+    return source.optional or entry.optional
+
+
+def packaged_copy(entry: SourceFile) -> Path | None:
+    """The copy of a packaged file shipped inside the package, or None."""
+    path = PACKAGED_DIR / entry.path
+    return path if entry.packaged and path.is_file() else None
+
+
+def obtained_by(entry: SourceFile) -> str:
+    """How ``workshift data pull`` obtains a file: one of :data:`PATHS`."""
+    if entry.packaged:
+        return "packaged"
+    if entry.rule == "derive":
+        return "derived"
+    if entry.rule == "convert":
+        return "mirror only"
+    host = urlsplit(entry.url).netloc
+    return {"files.pythonhosted.org": "PyPI", "raw.githubusercontent.com": "public copy"}.get(host, "publisher")
+
+
+def pullable(entry: SourceFile) -> bool:
+    """Whether pull can obtain the file without a mirror (a derived file: when all its inputs can be)."""
+    if entry.rule == "derive":
+        return all(pullable(registry_file(rel)) for rel in entry.inputs)
+    return obtained_by(entry) != "mirror only"
+
+
+def _pull_command(source: Source, data_dir: Path, extra: str = "") -> str:
+    where = "" if data_dir == config.pull_dir() else f" --data-dir {data_dir}"
+    return f"`workshift data pull {source.id}{extra}{where}`"
+
+
 def user_supplied_hint(source: Source, data_dir: Path) -> str:
-    """Where a user gets a user-supplied source and where to put its files."""
-    paths = ", ".join(f.path for f in source.files)
-    return (
-        f"source '{source.id}' ({source.licence}) is user-supplied only: download it from {source.url} "
-        f"and place it in {data_dir} as {paths}"
-    )
+    """Why a user-supplied source is not pulled by default, and how to get it."""
+    fetchable = [f for f in source.files if pullable(f)]
+    how = (f"{_pull_command(source, data_dir, f' --accept-licence {source.id}')} fetches "
+           f"{'it' if len(fetchable) == len(source.files) else f'{len(fetchable)} of its {len(source.files)} files'}"
+           f" from its public address once you accept that licence" if fetchable else "pull cannot fetch it")
+    rest = [f.path for f in source.files if not pullable(f)]
+    place = f"; convert the others from {source.url} and place them in {data_dir} as {', '.join(rest)}" if rest else ""
+    return (f"source '{source.id}' is user-supplied: its licence is unclear ({source.licence}), so Workshift "
+            f"never bundles it or downloads it unasked; {how}{place}")
+
+
+def how_to_get(rel_path: str, data_dir: Path) -> str:
+    """One line for a missing file: its source, whether `data pull` can fetch it, and the exact command."""
+    source, entry = source_of(rel_path), registry_file(rel_path)
+    if source.user_supplied:
+        return user_supplied_hint(source, data_dir)
+    if pullable(entry) and entry.rule == "derive":
+        return f"{_pull_command(source, data_dir)} builds it from {', '.join(entry.inputs)}"
+    if pullable(entry):
+        return f"{_pull_command(source, data_dir)} fetches it from {urlsplit(entry.url).netloc} ({obtained_by(entry)})"
+    if entry.packaged:
+        return (f"it ships inside the workshift package, whose copy is missing ({PACKAGED_DIR / rel_path}): "
+                "reinstall workshift (`make .venv/.installed`)")
+    return (f"no public address serves it as laid out (converted by hand from {entry.url}): "
+            f"{_pull_command(source, data_dir, ' --base-url MIRROR')} takes it from a mirror holding a data-dir copy "
+            "(docs/sources.md)" + ("; nothing in Workshift requires it" if is_optional(source, entry) else ""))
 
 
 def source_file(rel_path: str, data_dir: str | Path | None = None, required: bool = True) -> Path | None:
-    """Resolve a registered raw file in the data dir.
+    """Resolve a registered raw file: in the data dir, else (packaged files) in the package.
 
-    Returns None for a missing user-supplied file when ``required`` is False; otherwise a missing file is
-    a :class:`DataError` that says how to get it.
+    Returns None for a missing file when ``required`` is False; otherwise a missing file is a
+    :class:`DataError` that names its source and says how to get it (:func:`how_to_get`).
     """
-    source = source_of(rel_path)
+    source, entry = source_of(rel_path), registry_file(rel_path)
     root = config.data_dir(data_dir)
     path = root / rel_path
     if path.is_file():
         return path
+    shipped = packaged_copy(entry)
+    if shipped is not None:
+        return shipped
     if not required:
         return None
-    if source.user_supplied:
-        hint = user_supplied_hint(source, root)
-    else:
-        hint = f"run `workshift data pull` or point --data-dir / $WORKSHIFT_DATA_DIR at a folder holding {rel_path}"
-    raise DataError("source file is missing", file=path, expected=f"a file of source '{source.id}'", hint=hint)
+    raise DataError("source file is missing", file=path, expected=f"a file of source '{source.id}' ({source.title})",
+                    hint=how_to_get(rel_path, root))
 
 
 def gunzip_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -164,9 +231,10 @@ class FileCheck:
 
     source: str
     path: str
-    status: str  # ok | missing | missing_user_supplied | mismatch
+    status: str  # ok | missing | missing_user_supplied | missing_optional | mismatch
     sha256: str = ""  # found (empty when missing)
     expected: str = ""
+    location: str = ""  # "data dir" or "package" (a packaged file the data dir lacks); empty when missing
 
     @property
     def is_error(self) -> bool:
@@ -174,13 +242,17 @@ class FileCheck:
 
 
 def check_file(entry: SourceFile, path: Path, source: Source) -> FileCheck:
-    """Hash one file and compare it with the registry."""
+    """Hash one file (the data dir's copy, else a packaged one) and compare it with the registry."""
+    location = "data dir"
+    if not path.is_file() and packaged_copy(entry) is not None:
+        path, location = packaged_copy(entry), "package"
     if not path.is_file():
-        status = "missing_user_supplied" if source.user_supplied else "missing"
+        status = ("missing_user_supplied" if source.user_supplied
+                  else "missing_optional" if is_optional(source, entry) else "missing")
         return FileCheck(source.id, entry.path, status, expected=entry.sha256)
     digest = sha256_file(path)
     status = "ok" if entry.accepts(digest) else "mismatch"
-    return FileCheck(source.id, entry.path, status, sha256=digest, expected=entry.sha256)
+    return FileCheck(source.id, entry.path, status, sha256=digest, expected=entry.sha256, location=location)
 
 
 def verify(data_dir: str | Path | None = None, sources: list[str] | None = None) -> list[FileCheck]:
