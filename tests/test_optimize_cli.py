@@ -88,3 +88,18 @@ def test_policy_demo_returns_headline_and_writes_both_reports(us_pack, tmp_path)
                                                         for k in ("en", "zh"))
     assert {"prepare", "optimise", "report"} <= set(stages)
     assert got["plan_id"].startswith("plan-") and got["evaluations"] == 8
+    # the pack has the empirical network: the demo runs on it and says nothing about a fallback
+    assert got["network"] == "empirical" and got["network_fallback"] is None and got["network_note"] is None
+    assert "skills-based mobility network" not in (tmp_path / "policy_report.en.html").read_text(encoding="utf-8")
+
+
+def test_demo_network_falls_back_to_skills_only_when_the_empirical_one_is_absent() -> None:
+    from workshift.optimize.demo import demo_network
+    from workshift.optimize.report import network_note
+
+    assert demo_network("empirical", {"empirical", "skills"}) == ("empirical", False)
+    assert demo_network("empirical", {"skills"}) == ("skills", True)
+    assert demo_network("complete", {"skills"}) == ("complete", False)
+    assert demo_network("empirical", set()) == ("empirical", False)  # nothing to fall back to: the engine says so
+    note = network_note({"wanted": "empirical", "used": "skills"}, "zh")
+    assert "基于技能" in note and "--accept-licence mobility_asec" in note

@@ -25,7 +25,15 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
     from workshift.cli.data import build_with_progress, print_report
     from workshift.data import load_pack
     from workshift.i18n import t
-    from workshift.optimize.demo import DEMO_GENERATIONS, DEMO_POP, run_policy_demo
+    from workshift.optimize.demo import (
+        DEMO_GENERATIONS,
+        DEMO_POP,
+        DEMO_SCENARIO,
+        demo_network,
+        network_note,
+        run_policy_demo,
+    )
+    from workshift.optimize.pipeline import load_policy_scenario
 
     console = Console()
     path = store.pack_path("us")
@@ -37,6 +45,10 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
     print_report("us", lang)
 
     pack = load_pack("us")
+    wanted = load_policy_scenario(DEMO_SCENARIO).engine.market["network"]
+    network, fell_back = demo_network(wanted, pack.networks())
+    if fell_back:  # said before the long optimisation starts, and again at the top of the reports
+        console.print(f"[bold yellow]{network_note({'wanted': wanted, 'used': network}, lang)}[/]", highlight=False)
     labels = {"prepare": "Preparing the GenAI scenario and levers",
               "optimise": "Optimising the policy portfolio (NSGA-II)",
               "report": "Writing the reports (en, zh)"}
@@ -62,7 +74,8 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
                       "-" if rec is None else f"{rec:,.4g}")
     console.print(table)
     console.print(f"{result['evaluations']} portfolios evaluated in {result['seconds']:.1f} s; "
-                  f"hypervolume {result['hypervolume']:.4f}; run {result['run_id']}, plan {result['plan_id']}")
+                  f"hypervolume {result['hypervolume']:.4f}; network '{result['network']}'; run {result['run_id']}, "
+                  f"plan {result['plan_id']}")
     reports = result["reports"]
     for item in reports.values() if isinstance(reports, dict) else reports:
         console.print(f"report: {item}")

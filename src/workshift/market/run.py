@@ -84,7 +84,10 @@ def build(scenario: Scenario, inputs: MarketInputs | None = None) -> Built:
         net = netmod.complete(inputs.nodes)
     else:
         if kind not in inputs.edges:
-            raise netmod.InputError(f"the pack has no '{kind}' network", hint=f"available: {sorted(inputs.edges)}")
+            how = ("; the empirical network is user-supplied (licence unclear): `workshift data pull mobility_asec "
+                   "--accept-licence mobility_asec`, then `workshift data build us`" if kind == "empirical" else "")
+            raise netmod.InputError(f"the pack has no '{kind}' network",
+                                    hint=f"available: {sorted(inputs.edges)} ([market] network = ...){how}")
         net = netmod.from_edges(inputs.edges[kind], inputs.nodes, r, kind)
     skills = netmod.from_edges(inputs.edges["skills"], inputs.nodes, r, "skills") if "skills" in inputs.edges else None
     e0 = inputs.employment.astype(np.float64)

@@ -4,6 +4,11 @@
 headline table (baseline vs recommended per objective), the recommended schedule, the run and plan ids and
 the report paths. ``progress(stage, done, total)`` is called as it works (stage: "prepare", "optimise",
 "report") so the CLI can draw progress bars.
+
+The demo scenario asks for the empirical mobility network, which is user-supplied (licence unclear). When the
+pack was built without it, the demo runs on the pack's redistributable skills-based network instead and says
+so: ``result["network"]`` names the network used, ``result["network_fallback"]`` ({"wanted", "used"} or
+None) records the switch and ``result["network_note"]`` (also at the top of the reports) says why.
 """
 
 from __future__ import annotations
@@ -13,10 +18,19 @@ from pathlib import Path
 from typing import Any
 
 from workshift.config import CHECKOUT_ROOT
+from workshift.optimize.report import economy_wide, network_note, write_reports
 
 DEMO_SCENARIO = CHECKOUT_ROOT / "scenarios" / "genai_policy.toml"
 DEMO_POP = 60
 DEMO_GENERATIONS = 40
+FALLBACK_NETWORK = "skills"  # redistributable: built from O*NET Related Occupations (data/skills_network.py)
+
+
+def demo_network(wanted: str, available: list[str] | set[str]) -> tuple[str, bool]:
+    """The network the demo runs on: ``wanted`` when the pack has it, else the skills network (and True)."""
+    if wanted == "complete" or wanted in available or FALLBACK_NETWORK not in available:
+        return wanted, False
+    return FALLBACK_NETWORK, True
 
 
 def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en", "zh"),
@@ -26,7 +40,6 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
     """Run the GenAI policy optimisation on ``pack`` (a RegionPack or its name) and write the HTML reports."""
     from workshift.market.inputs import from_pack
     from workshift.optimize.pipeline import load_policy_scenario, prepare, search, summarise
-    from workshift.optimize.report import economy_wide, write_reports
     from workshift.optimize.results import save
 
     def tick(stage: str, done: int, total: int) -> None:
@@ -39,11 +52,17 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
         pack = load_pack(pack, home=home)
     tick("prepare", 0, 1)
     sc = load_policy_scenario(scenario, home=home)
-    prepared = prepare(sc, inputs=from_pack(pack, sc.engine.market["region"]))
+    inputs = from_pack(pack, sc.engine.market["region"])
+    wanted = sc.engine.market["network"]
+    network, fell_back = demo_network(wanted, set(inputs.edges))
+    sc.engine.market["network"] = network
+    prepared = prepare(sc, inputs=inputs)
     tick("prepare", 1, 1)
     result = search(prepared, "nsga2", pop, generations, seed,
                     progress=lambda done, total: tick("optimise", done, total))
     summary = summarise(prepared, result)
+    summary["network"] = network
+    summary["network_fallback"] = {"wanted": wanted, "used": network} if fell_back else None
     tick("report", 0, 1)
     run_id, plan_id, p = save(prepared, summary, home=home)
     summary["run_id"], summary["plan_id"] = run_id, plan_id
@@ -56,4 +75,7 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
     return {"headline": headline, "economy_wide": economy_wide(prepared, p, summary),
             "recommended": summary["recommended"], "hypervolume": summary["hypervolume"],
             "evaluations": summary["evaluations"], "seconds": summary["seconds"],
-            "run_id": run_id, "plan_id": plan_id, "reports": reports}
+            "run_id": run_id, "plan_id": plan_id, "reports": reports, "network": network,
+            "network_fallback": summary["network_fallback"],
+            "network_note": network_note(summary["network_fallback"], lang[0] if lang else "en")}
+

@@ -25,7 +25,8 @@ PERCENT = ("employment_rate", "coverage", "insurance_coverage", "unemployment_ra
 STYLE = """body{font-family:system-ui,-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei',sans-serif;
 max-width:1100px;margin:2em auto;padding:0 1em;color:#222}h1{font-size:1.6em}h2{margin-top:2em;
 border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;
-padding:4px 8px;font-size:.9em;vertical-align:top}th{background:#f4f4f4}.note{color:#555;font-size:.9em}"""
+padding:4px 8px;font-size:.9em;vertical-align:top}th{background:#f4f4f4}.note{color:#555;font-size:.9em}
+.warn{background:#fff4e5;border-left:4px solid #e69500;padding:.5em 1em}"""
 
 
 def _fmt(key: str, value: float, currency: str) -> str:
@@ -69,6 +70,13 @@ def economy_wide(prepared: Prepared, p: Paths, result: dict[str, Any]) -> dict[s
             "direct_per100": float(direct_num / direct_den) if direct_den else 0.0}
 
 
+def network_note(fallback: dict[str, str] | None, lang: str = "en") -> str | None:
+    """The plain line saying that a run used the skills network instead of the empirical one; None otherwise."""
+    if not fallback:
+        return None
+    return t("policy.network_fallback", normalise_lang(lang), wanted=fallback["wanted"], used=fallback["used"])
+
+
 def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en") -> str:
     import plotly.graph_objects as go
     from plotly.offline import get_plotlyjs
@@ -85,6 +93,9 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     parts.append("<p class='note'>" + html.escape(t(
         "policy.subtitle", lang, budget=_fmt("cost", spec.budget, cur), years=spec.horizon_years, currency=cur,
         algorithm=result["algorithm"], evaluations=result["evaluations"], seconds=result["seconds"])) + "</p>")
+    note = network_note(result.get("network_fallback"), lang)
+    if note:
+        parts.append(f"<p class='warn'><b>{html.escape(note)}</b></p>")
 
     # headline
     rec = result["recommended"]["objectives"]
