@@ -119,3 +119,40 @@ def test_fused_fast_path_equals_the_step_by_step_engine_path() -> None:
     for key in slow:
         np.testing.assert_allclose(fast[key], slow[key], rtol=1e-10, atol=1e-10, err_msg=key)
     assert np.ptp(fast["employed"][:, -1]) > 0  # the portfolios differ
+
+
+def test_ai_displacement_is_zero_without_a_shock_and_policy_effect_is_measured_against_no_policy() -> None:
+    """Without an AI shock every portfolio's ai_displacement is 0; policy_effect is 0 for no new policy."""
+    raw = _scenario()
+    raw["shock"] = {"index": "none"}
+    prep = prepare(load_policy_scenario(raw), ["employment_to_population", "ai_displacement", "cost"],
+                   inputs=synthetic(40, seed=3))
+    ev = prep.evaluator
+    rng = np.random.default_rng(5)
+    x = ev.space.xl + rng.random((6, ev.space.n_vars)) * (ev.space.xu - ev.space.xl)
+    values = ev(x)
+    assert np.all(np.abs(values["ai_displacement"]) < 1000) and np.all(values["ai_displacement"] == 0)
+    assert prep.baseline["policy_effect"] == 0.0 and prep.baseline["ai_displacement"] == 0.0
+    # under the shock: the no-policy ai_displacement is the job-years the shock costs, measured on two runs
+    shocked = _prepared()
+    assert shocked.baseline["ai_displacement"] > 1000 and shocked.baseline["policy_effect"] == 0.0
+
+
+def test_objectives_read_what_they_say() -> None:
+    """employment_rate counts trainees in the labour force but not as employed; employment_to_population
+    divides by the constant working-age population; coverage is a share of people, never above one."""
+    prep = _prepared()
+    ev = prep.evaluator
+    x = ev.space.xu[None]  # every lever at its maximum
+    s = ev.simulate(x)["series"]
+    values = ev.metrics(x, s)
+    work = s["employed"] + s["flexible"]
+    lf = work + s["unemployed"] + s["trainees"]
+    np.testing.assert_allclose(values["employment_rate"], (work / lf).mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(values["employment_to_population"], (work / ev.population).mean(axis=1))
+    assert s["trainees"].max() > 0
+    state = ev.start
+    assert ev.population == pytest.approx(float((state.e + state.u + state.g + state.f + state.tr + state.x).sum()))
+    assert 0 < values["coverage"][0] < 1
+    for key in ("insurance_coverage", "earnings_stability", "low_long_term_unemployment"):
+        assert 0 < values[key][0] < 1 and key in prep.baseline

@@ -9,7 +9,7 @@ import pytest
 
 from workshift.policy.calibration import Rates, calibrate, calibrate_all, employment_paths, window_effects
 from workshift.policy.catalogue import packaged_levers
-from workshift.policy.mapping import MAPPINGS, Context, augmented_target, combine
+from workshift.policy.mapping import MAPPINGS, Context, combine
 
 # engine-like rates: monthly steps (the optimiser's default) and the paper's 6.75-week steps
 RATES = [Rates(0.17, 0.0105, 1.0), Rates(0.25, 0.016, (52 / 12) / 6.75)]
@@ -52,10 +52,11 @@ DIRECT = {
     "training": [("training_multiplier", +1), ("matching_efficiency", +1)],
     "job_matching": [("matching_efficiency", +1), ("search_precision", +1)],
     "hiring_subsidy": [("vacancy_multiplier", +1), ("matching_efficiency", +1)],
-    "flexible_support": [("flexible_multiplier", +1)],
+    "flexible_support": [("flexible_multiplier", +1), ("flexible_income", +1)],
     "flexible_insurance": [("flexible_coverage", +1)],
     "entrepreneurship": [("flexible_multiplier", +1), ("vacancy_multiplier", +1)],
-    "working_time": [("separation_multiplier", -1), ("work_sharing", +1)],
+    "working_time": [("work_sharing", +1)],
+    "ai_augmentation": [("demand_kept", +1)],
 }
 
 
@@ -73,18 +74,36 @@ def test_more_of_a_lever_never_lowers_its_direct_effect(lever: str) -> None:
         assert np.any(steps > 0), (lever, name)
     # zero intensity is exactly no effect
     for name, arr in zero.items():
-        default = 0.0 if name in ("search_precision", "work_sharing") else 1.0
+        default = 0.0 if name in ("search_precision", "work_sharing", "demand_kept") else 1.0
         if name == "flexible_coverage":
             assert np.all(np.isnan(arr)) or np.allclose(arr, ctx.coverage_flexible)
         else:
             assert np.allclose(arr, default), (lever, name)
 
 
-def test_augmentation_keeps_part_of_the_lost_demand() -> None:
-    lever = packaged_levers()["ai_augmentation"]
-    shocked = np.array([[80.0, 120.0, 100.0]])
-    unshocked = np.array([[100.0, 100.0, 100.0]])
-    out = augmented_target(np.repeat(shocked, 3, 0), unshocked, np.array([0.0, 0.5, 1.0]), lever)
-    share = lever.effect("augmentation_share")
-    assert np.allclose(out[:, 0], [80, 80 + 10 * share, 80 + 20 * share])
-    assert np.allclose(out[:, 1:], shocked[:, 1:])  # growing and untouched occupations unchanged
+def test_working_time_never_touches_routine_churn() -> None:
+    """Short-time work acts through work sharing (demand-driven separations only), not on all separations."""
+    hooks = combine([MAPPINGS["working_time"](np.array([0.0, 0.5]), _ctx())], 2, 6)
+    assert np.all(hooks["separation_multiplier"] == 1.0) and np.all(hooks["exit_multiplier"] == 1.0)
+    assert np.allclose(hooks["work_sharing"][:, 0], [0.0, 0.5])
+
+
+def test_every_lever_file_has_one_mapping_and_no_unknown_hook() -> None:
+    assert set(MAPPINGS) == set(packaged_levers())
+    with pytest.raises(KeyError, match="unknown hook"):
+        combine([{"vacancy_multiplyer": np.ones((1, 1))}], 1, 6)
+
+
+def test_reach_probability_matches_a_simulation_of_spells() -> None:
+    """P(a spell is reached at least once) for geometric spells, against a direct simulation (5 seeds)."""
+    from workshift.policy.objectives import reach_probability
+
+    assert reach_probability(np.array([0.0]), 0.2)[0] == 0.0
+    assert reach_probability(np.array([1.0]), 0.2)[0] == pytest.approx(1.0)
+    r, q = 0.03, 0.15
+    exact = reach_probability(np.array([r]), q)[0]
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        d = rng.geometric(q, 200_000)
+        sim = 1.0 - np.mean((1.0 - r) ** d)
+        assert abs(sim - exact) < 0.004, seed

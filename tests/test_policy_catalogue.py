@@ -50,9 +50,12 @@ def test_training_cost_is_converted_with_documented_rate() -> None:
         convert(1, "EUX", 2010)
 
 
-def test_working_time_is_a_regulation_with_nonzero_admin_cost() -> None:
+def test_short_time_work_is_priced_as_the_wage_subsidy_it_is() -> None:
+    """Short-time work pays a benefit on the hours lost: a share of annual earnings per absorbed separation,
+    never a few dollars of administration (issue 13)."""
     lever = cat.packaged_levers()["working_time"]
-    assert lever.kind == "regulation" and lever.cost.per_unit("USD") > 0
+    assert lever.target_group == "demand_separations" and lever.cost.is_share_of_earnings
+    assert lever.cost.per_unit("USD", earnings=60_000) == pytest.approx(36_000)
 
 
 def test_share_of_earnings_cost_needs_earnings() -> None:

@@ -89,7 +89,7 @@ def test_policy_section_validation() -> None:
 
 def test_objective_resolution_and_formulas() -> None:
     objs = resolve_objectives(None, ["insurance", "income"], has_shock=True)
-    assert [o.key for o in objs] == ["employment_rate", "job_quality", "income", "cost"]
+    assert [o.key for o in objs] == ["employment_to_population", "job_quality", "income", "cost"]
     with pytest.raises(InputError) as err:
         resolve_objectives("employment_rate,incme", ["income"], True)
     assert "did you mean 'income'" in str(err.value)
@@ -97,19 +97,26 @@ def test_objective_resolution_and_formulas() -> None:
         resolve_objectives(["coverage"], [], has_shock=False)
     with pytest.raises(InputError, match="insurance"):
         resolve_objectives(["job_quality"], ["income"], has_shock=True)
+    assert resolve_objectives(["ai_displacement"], [], has_shock=False)  # 0 without a shock, not refused
 
     t = 4
-    out = {"employed": np.full((1, t), 90.0), "flexible": np.full((1, t), 5.0),
-           "unemployed": np.full((1, t), 5.0), "ltu": np.full((1, t), 1.0),
-           "labour_force": np.full((1, t), 100.0), "insured": np.full((1, t), 85.5),
-           "unstable": np.full((1, t), 1.9), "income": np.full((1, t), 5e6),
-           "u_ref": np.full(t, 4.0)}
-    m = simulated_metrics(out, dt_years=0.25)
-    assert m["employment_rate"][0] == pytest.approx(0.95)
+    out = {"employed": np.full((1, t), 88.0), "flexible": np.full((1, t), 5.0),
+           "unemployed": np.full((1, t), 5.0), "trainees": np.full((1, t), 2.0), "ltu": np.full((1, t), 1.0),
+           "labour_force": np.full((1, t), 100.0), "insured": np.full((1, t), 90.0),
+           "shortfall": np.full((1, t), 2.0), "income": np.full((1, t), 5e6),
+           "work_no_ai": np.full((1, t), 97.0)}
+    m = simulated_metrics(out, dt_years=0.25, population=125.0, work_base=np.full(t, 92.0))
+    assert m["employment_rate"][0] == pytest.approx(0.93)  # trainees in the labour force, not employed
+    assert m["employment_to_population"][0] == pytest.approx(93 / 125)
     assert m["insurance_coverage"][0] == pytest.approx(0.9)
     assert m["earnings_stability"][0] == pytest.approx(0.98)
-    assert m["job_quality"][0] == pytest.approx((0.9 + 0.98 + 0.99) / 3)
+    assert m["job_quality"][0] == pytest.approx((0.9 + 0.98 + 0.99) / 3)  # no baseline: raw components
+    base = {"insurance_coverage": 0.8, "earnings_stability": 0.96, "low_long_term_unemployment": 0.98}
+    m0 = simulated_metrics(out, 0.25, 125.0, None, base)  # each component's shortfall closed, averaged
+    assert m0["job_quality"][0] == pytest.approx((0.1 / 0.2 + 0.02 / 0.04 + 0.01 / 0.02) / 3)
     assert m["income"][0] == pytest.approx(5e4)
-    assert m["ai_displacement"][0] == pytest.approx(1.0)  # 1 extra unemployed over 4 quarters
-    reached = np.array([[50.0, 0.0], [50.0, 50.0], [500.0, 0.0]])
-    assert coverage(reached, 100.0).tolist() == pytest.approx([0.5, 0.75, 1.0])
+    assert m["ai_displacement"][0] == pytest.approx(4.0)  # 4 fewer at work over 4 quarters
+    assert m["policy_effect"][0] == pytest.approx(1.0)  # 1 more at work than without new policy
+    # two spells, reached each step with probability 1/4 (or never), ending with probability 1/4
+    got = coverage(np.array([[0.25, 0.0], [0.0, 0.0]]), np.array([10.0, 10.0]), 0.25, np.array([0.0, 20.0]), 40.0)
+    assert got.tolist() == pytest.approx([10 * 0.25 / (0.5 - 0.0625) / 40, 0.5])

@@ -68,8 +68,9 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
     summary["run_id"], summary["plan_id"] = run_id, plan_id
     reports = write_reports(prepared, summary, p, out_dir, lang)
     tick("report", 1, 1)
-    keys = summary["objectives"] + [k for k in ("ai_displacement", "coverage", "insurance_coverage")
-                                    if k not in summary["objectives"]]
+    keys = summary["objectives"] + [k for k in ("employment_rate", "policy_effect", "ai_displacement", "coverage",
+                                                "insurance_coverage", "earnings_stability",
+                                                "low_long_term_unemployment") if k not in summary["objectives"]]
     headline = [{"objective": k, "baseline": summary["baseline"].get(k),
                  "recommended": summary["recommended"]["objectives"].get(k)} for k in keys]
     return {"headline": headline, "economy_wide": economy_wide(prepared, p, summary),

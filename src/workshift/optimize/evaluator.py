@@ -2,15 +2,13 @@
 
 :meth:`PolicyEvaluator.build` prepares, once per scenario (from the engine's :class:`Built` model): the state
 at the policy start (the no-policy run up to the shock's ``start_step``), the no-policy baseline over the
-horizon (its flows give the engine's rates for the participant calibration and the target-group sizes that
-price the portfolios), the same economy without the AI shock (the reference of ``ai_displacement``), and the
-calibration of every programme lever. Each call then runs the whole population as one batch: every scenario
-starts from the same state; year by year the levers are mapped onto hooks (:mod:`workshift.policy.mapping`);
-the engine's own income and insurance accountants (extensions ``income``, ``insurance``) record each step.
-
-Per step t: income_t = total income (wages, flexible income, benefits) x 52 / step_weeks (annual rate);
-insurance_coverage_t = the engine's insured share of the labour force; earnings instability = the
-standard deviation of flexible income / (wage + flexible income).
+horizon (its flows give the engine's rates for the participant calibration, the target-group sizes that
+price the portfolios and the unemployment spells that coverage counts), and the calibration of every
+programme lever. Each call then runs the whole population as one batch: every scenario starts from the same
+state; year by year the levers are mapped onto hooks (:mod:`workshift.policy.mapping`). Under an AI shock
+every portfolio also runs once more with target demand held at its pre-shock path (the same policy, no AI):
+``ai_displacement`` is the difference. The series come from the sums over occupations through the one
+accounting module, :mod:`workshift.policy.accounts`, on either path.
 """
 
 from __future__ import annotations
@@ -20,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from workshift.market.extensions import income as income_ext
-from workshift.market.extensions import insurance as insurance_ext
+from workshift.market.extensions.accounts import Accounting, series_from_sums, state_sums
 from workshift.market.hooks import PolicyHooks
 from workshift.market.meanfield import Stepper
 from workshift.market.meanfield import run as run_meanfield
@@ -31,86 +28,11 @@ from workshift.market.step import step as reference_step
 from workshift.policy.calibration import Rates, calibrate_all
 from workshift.policy.catalogue import Lever, packaged_levers
 from workshift.policy.mapping import MAPPINGS, Context, combine
-from workshift.policy.objectives import coverage, simulated_metrics
+from workshift.policy.objectives import QUALITY, coverage, simulated_metrics
 from workshift.policy.portfolio import CostModel, PortfolioSpace
 
-REACH_LEVERS = ("training", "job_matching", "hiring_subsidy", "entrepreneurship", "ai_augmentation")
-
-
-@dataclass
-class Accounting:
-    """Engine parameters of the income and insurance accountants (scenario values or documented defaults)."""
-
-    wages: np.ndarray
-    step_weeks: float
-    income: bool
-    insurance: bool
-    replacement: float
-    recipiency: float
-    ui_steps: int
-    flexible_ratio: float
-    flexible_cv: float
-    coverage_employed: float
-    coverage_flexible: float
-
-    @classmethod
-    def from_scenario(cls, scenario, wages: np.ndarray, params) -> Accounting:
-        par = scenario.parameter
-        return cls(np.asarray(wages, float), params.step_weeks, params.on("income"), params.on("insurance"),
-                   par("ui_replacement_ratio"), par("ui_recipiency"), int(par("ui_duration_steps")),
-                   par("flexible_income_ratio"), par("flexible_income_cv"), par("coverage_employed"),
-                   par("coverage_flexible"))
-
-    def eligible_bins(self, tau: int) -> int:
-        """Spell bins whose unemployed draw benefits (as the engine's accountants count them)."""
-        return max(0, min(self.ui_steps - 1, tau - 1))
-
-    def accountants(self, flex_coverage: np.ndarray, flex_income: np.ndarray) -> list:
-        out = []
-        if self.income:
-            out.append(income_ext.accountant(self.wages, self.step_weeks, self.replacement, self.recipiency,
-                                             self.ui_steps, self.flexible_ratio * flex_income[:, None],
-                                             self.flexible_cv))
-        if self.insurance:
-            out.append(insurance_ext.accountant(self.coverage_employed, flex_coverage[:, None], self.recipiency,
-                                                self.ui_steps))
-        return out
-
-
-def series_from_sums(sums: np.ndarray, flex_cov: np.ndarray, flex_income: np.ndarray, acc: Accounting,
-                     per_year: float) -> dict[str, np.ndarray]:
-    """The series of :func:`observe` from the fused kernel's sums over nodes (steps, 9, B) (see
-    ``workshift.market.fused.AGGREGATES``); flex_cov and flex_income are (B, steps)."""
-    e, f, unemployed, ltu, trainees, wage, flex_earn, elig_wage, elig = (sums[:, k].T for k in range(9))
-    out = {"employed": e, "flexible": f, "unemployed": unemployed, "ltu": ltu,
-           "labour_force": e + f + unemployed + trainees, "unstable": np.zeros_like(e)}
-    if acc.income:
-        flexible = acc.flexible_ratio * flex_income * flex_earn
-        out["income"] = (wage + flexible + acc.replacement * acc.recipiency * elig_wage) * per_year
-        out["unstable"] = acc.flexible_cv * flexible / np.maximum(wage + flexible, 1e-12) * (e + f)
-    if acc.insurance:
-        covered = acc.coverage_employed * e + flex_cov * f + acc.recipiency * elig + acc.recipiency * trainees
-        lf = e + f + unemployed + trainees
-        out["insured"] = np.where(lf > 0, covered / np.where(lf > 0, lf, 1.0), 0.0) * (e + f)
-    return {k: np.ascontiguousarray(v) for k, v in out.items()}
-
-
-def observe(state: MarketState, accountants: list, out: dict[str, np.ndarray], t: int, per_year: float) -> None:
-    """One step's aggregates (persons; income as an annual rate) into the (B, T) series ``out``."""
-    e, f, unemployed = state.e.sum(axis=1), state.f.sum(axis=1), (state.u + state.g).sum(axis=1)
-    out["employed"][:, t] = e
-    out["flexible"][:, t] = f
-    out["unemployed"][:, t] = unemployed
-    out["ltu"][:, t] = (state.hist[:, -1] + state.ghist[:, -1]).sum(axis=1)
-    out["labour_force"][:, t] = e + f + unemployed + state.tr.sum(axis=1)
-    for account in accountants:
-        got = account(state)
-        if "total_income" in got:
-            out["income"][:, t] = got["total_income"] * per_year
-            earned = got["wage_income"] + got["flexible_income"]
-            out["unstable"][:, t] = got["flexible_income_sd"] / np.maximum(earned, 1e-12) * (e + f)
-        if "insured" in got:
-            out["insured"][:, t] = got["insurance_coverage_rate"] * (e + f)
+SERIES = ("employed", "flexible", "unemployed", "ltu", "trainees", "labour_force", "shortfall", "income",
+          "insured", "work_no_ai")
 
 
 @dataclass
@@ -125,10 +47,15 @@ class PolicyEvaluator:
     start: MarketState  # B = 1, at the policy start
     start_step: int
     horizon_steps: int
-    u_ref: np.ndarray  # (T,) unemployed without shock and policy
-    lost: np.ndarray  # (T, n) target demand the shock removes from each node, max(0, unshocked - shocked)
-    pool: float  # displaced and at-risk workers (coverage denominator)
+    shift: np.ndarray  # (T, n) target demand without AI minus with AI (signed: the shock's reallocation)
+    spells: np.ndarray  # (Y,) unemployment spells open in each policy year, no-policy run
+    exit_rate: float  # per-step probability that an unemployment spell ends (no-policy run)
+    at_risk: float  # jobs at risk from the shock (peak of the demand it removes)
+    population: float  # working-age population (constant in the engine)
     reference: dict[str, np.ndarray] = field(default_factory=dict)  # no-shock path: unemployment_rate, u_nodes
+    work_base: np.ndarray | None = None  # (T,) E + F under AI without new policy
+    quality_base: dict[str, float] = field(default_factory=dict)  # no-policy job-quality components
+    starts_base: np.ndarray | None = None  # (T,) course starts per step without new policy
 
     @property
     def dt_years(self) -> float:
@@ -138,74 +65,79 @@ class PolicyEvaluator:
     def levers(self) -> tuple[Lever, ...]:
         return self.space.levers
 
-    def _series_keys(self) -> list[str]:
-        keys = ["employed", "flexible", "unemployed", "ltu", "labour_force"]
-        if self.accounting.income:
-            keys += ["income"]
-        if self.accounting.insurance:
-            keys += ["insured", "unstable"]
-        return keys
+    @property
+    def has_shock(self) -> bool:
+        return bool(np.any(self.shift != 0))
 
     def simulate(self, x: np.ndarray, record_nodes: bool = False) -> dict[str, Any]:
         """Run a population over the horizon: aggregate series (P, T) and, optionally, node paths (T, P, n).
         Without node paths the fused kernel runs (:mod:`workshift.market.fused`): the whole horizon in one
-        call, sums over nodes only; with them, the engine's stepper and accountants step by step (same numbers)."""
+        call, sums over nodes only; with them, the engine's stepper step by step (same numbers). Under a shock
+        every portfolio runs twice, with and without AI (``work_no_ai``)."""
         x = np.atleast_2d(np.asarray(x, dtype=float))
-        if not record_nodes and self.model.demand.d0.shape[0] == 1:
-            return {"series": self._simulate_fused(x)}
-        batch, n, T = len(x), self.ctx.n, self.horizon_steps
+        P = len(x)
         yearly = self.space.yearly(x)
-        series = {k: np.zeros((batch, T)) for k in self._series_keys()}
-        series.setdefault("unstable", np.zeros((batch, T)))
-        nodes = {k: np.zeros((T, batch, n)) for k in ("e", "u", "f")} if record_nodes else None
+        twin = self.has_shock
+        if twin:
+            yearly = np.concatenate([yearly, yearly])
+        fused = not record_nodes and self.model.demand.d0.shape[0] == 1
+        sums, flex_cov, flex_income, nodes = (self._run_fused(yearly) if fused
+                                              else self._run_steps(yearly, record_nodes))
+        series = series_from_sums(sums, flex_cov, flex_income, self.accounting)
+        if twin:
+            series = {k: v[:P] for k, v in series.items()} | {"work_no_ai": series["employed"][P:]
+                                                                + series["flexible"][P:]}
+        out: dict[str, Any] = {"series": series}
+        if record_nodes:
+            out["nodes"] = {k: v[:, :P] for k, v in nodes.items()}
+        return out
+
+    def _demand_kept(self, kept: np.ndarray, twin: bool) -> np.ndarray:
+        """(Y, B) share of the shock's reallocation undone; the second half of a twin batch has no AI (1)."""
+        if twin:
+            kept = kept.copy()
+            kept[:, kept.shape[1] // 2:] = 1.0
+        return kept
+
+    def _run_steps(self, yearly: np.ndarray, record_nodes: bool) -> tuple:
+        batch, n, T = yearly.shape[0], self.ctx.n, self.horizon_steps
+        acc = self.accounting
+        bins = acc.eligible_bins(self.model.params.ltu_steps)
+        wage_step = acc.wage_step
+        sums = np.zeros((T, 9, batch))
+        flex_cov, flex_income = np.zeros((batch, T)), np.ones((batch, T))
+        nodes = {k: np.zeros((T, batch, n)) for k in ("e", "u", "f")} if record_nodes else {}
         state = self.start.take(np.zeros(batch, dtype=int)).copy()
-        per_year = 52.0 / self.accounting.step_weeks
-        year, stepper, accountants, kept = -1, None, [], np.zeros(batch)
+        year, stepper, kept = -1, None, np.zeros(batch)
         for k in range(T):
             y = min(int(k / self.ctx.steps_per_year), self.space.horizon_years - 1)
             if y != year:
                 year = y
-                hooks, flex_cov, flex_income, kept = self._year_hooks(yearly, y, batch)
-                accountants = self.accounting.accountants(flex_cov, flex_income)
+                hooks, cov, inc, kept = self._hooks_by_year(yearly, np.array([y]))
+                hooks = {name: v[0] for name, v in hooks.items()}
+                cov, inc, kept = cov[0], inc[0], self._demand_kept(kept, self.has_shock)[0]
                 stepper = Stepper(self.model, PolicyHooks(**hooks).broadcast(batch, n))
-            # = augmented_target(target, unshocked, x), with the loss precomputed
-            target = self.model.demand.at(self.start_step + k + 1) + kept[:, None] * self.lost[k][None, :]
+            target = self.model.demand.at(self.start_step + k + 1) + kept[:, None] * self.shift[k][None, :]
             state = stepper(state, target)
-            observe(state, accountants, series, k, per_year)
-            if nodes is not None:
+            sums[k] = state_sums(state, wage_step, bins)
+            flex_cov[:, k], flex_income[:, k] = cov, inc
+            if record_nodes:
                 nodes["e"][k], nodes["u"][k], nodes["f"][k] = state.e, state.u + state.g, state.f
-        out: dict[str, Any] = {"series": series}
-        if nodes is not None:
-            out["nodes"] = nodes
-        return out
-
-    def _year_hooks(self, yearly: np.ndarray, y: int, batch: int) -> tuple[dict, np.ndarray, np.ndarray,
-                                                                              np.ndarray]:
-        """Hooks (B, n) or (B, 1) of year y, flexible coverage (B,), flexible income factor (B,) and kept demand
-        (B,)."""
-        hooks, flex_cov, flex_income, kept = self._hooks_by_year(yearly, np.array([y]))
-        return {k: v[0] for k, v in hooks.items()}, flex_cov[0], flex_income[0], kept[0]
+        return sums, flex_cov, flex_income, nodes
 
     def _hooks_by_year(self, yearly: np.ndarray, years: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray,
                                                                                  np.ndarray]:
         """Hooks (Y, B, n) or (Y, B, 1) for each of ``years``, flexible coverage, flexible income factor and
-        kept demand (Y, B): every lever is mapped once for all years (the mappings are element-wise in the
-        intensity, so the years stack along the batch axis)."""
+        the share of the shock's reallocation undone (Y, B): every lever is mapped once for all years (the
+        mappings are element-wise in the intensity, so the years stack along the batch axis)."""
         batch, n_years = yearly.shape[0], len(years)
         flat = yearly[:, :, years].transpose(2, 0, 1).reshape(n_years * batch, -1)  # row = year * B + b
-        ids = [lv.id for lv in self.levers]
         parts = [MAPPINGS[lv.id](flat[:, i], self.ctx) for i, lv in enumerate(self.levers)]
         hooks = combine(parts, len(flat), self.ctx.n)
         cov = hooks.pop("flexible_coverage")[:, 0]
         flex_cov = np.where(np.isnan(cov), self.accounting.coverage_flexible, cov)
-        flex_income = np.ones(len(flat))
-        if "flexible_support" in ids:
-            gain = self.levers[ids.index("flexible_support")].effect("income_gain")
-            flex_income = 1.0 + gain * flat[:, ids.index("flexible_support")]
-        kept = np.zeros(len(flat))
-        if "ai_augmentation" in ids:
-            aug = ids.index("ai_augmentation")
-            kept = self.levers[aug].effect("augmentation_share") * np.clip(flat[:, aug], 0.0, 1.0)
+        flex_income = hooks.pop("flexible_income")[:, 0]
+        kept = hooks.pop("demand_kept")[:, 0]
 
         def by_year(a: np.ndarray) -> np.ndarray:
             return a.reshape(n_years, batch, *a.shape[1:])
@@ -213,44 +145,77 @@ class PolicyEvaluator:
         return ({k: by_year(v) for k, v in hooks.items()}, by_year(flex_cov), by_year(flex_income),
                 by_year(kept))
 
-    def _simulate_fused(self, x: np.ndarray) -> dict[str, np.ndarray]:
-        """The aggregate series of a population: the whole horizon, a hook set per year, in one fused call."""
+    def _run_fused(self, yearly: np.ndarray) -> tuple:
+        """The whole horizon of a population, a hook set per year, in one fused call."""
         from workshift.market.fused import FusedRunner, NodeMajorState
 
-        batch, T = len(x), self.horizon_steps
+        batch, T = yearly.shape[0], self.horizon_steps
         acc = self.accounting
         if getattr(self, "_fused", None) is None:
-            wage_step = acc.wages * acc.step_weeks / 52.0
-            self._fused = FusedRunner(self.model, wage_step, acc.eligible_bins(self.model.params.ltu_steps))
+            self._fused = FusedRunner(self.model, acc.wage_step, acc.eligible_bins(self.model.params.ltu_steps))
             self._targets = np.stack([self.model.demand.at(self.start_step + k + 1)[0] for k in range(T)])
             self._start_nodes = NodeMajorState(self.start)
         year_of = np.minimum((np.arange(T) / self.ctx.steps_per_year).astype(int), self.space.horizon_years - 1)
         years, starts, segment = np.unique(year_of, return_index=True, return_inverse=True)
-        hooks, flex_cov, flex_income, kept = self._hooks_by_year(self.space.yearly(x), years)
+        hooks, flex_cov, flex_income, kept = self._hooks_by_year(yearly, years)
         # combine() returns arrays already clipped to the engine's bounds: no second check needed
         schedule = [PolicyHooks(**{k: v[j] for k, v in hooks.items()}) for j in range(len(years))]
         sums = self._fused.run_schedule(self._start_nodes.repeat(batch), schedule, starts, self._targets,
-                                        self.lost[:T], kept)
-        return series_from_sums(sums, flex_cov[segment].T, flex_income[segment].T, acc, 52.0 / acc.step_weeks)
+                                        self.shift[:T], self._demand_kept(kept, self.has_shock))
+        return sums, flex_cov[segment].T, flex_income[segment].T, {}
+
+    def starts(self, trainees: np.ndarray) -> np.ndarray:
+        """(P, T) course starts per step from the trainee stock: tr_t - tr_(t-1) (1 - 1 / duration)."""
+        before = np.concatenate([np.full((len(trainees), 1), float(self.start.tr.sum())), trainees[:, :-1]], axis=1)
+        return trainees - before * (1.0 - 1.0 / self.model.params.training_steps)
+
+    def participants(self, x: np.ndarray, series: dict[str, np.ndarray]) -> np.ndarray:
+        """(P, n_levers, years) participants served: places planned, except for levers charged on the course
+        starts the run made (above the no-policy run's starts)."""
+        part = self.costs.participants(x)
+        charged = [i for i, lv in enumerate(self.levers) if lv.cost.charged_on == "trainee_starts"]
+        if charged and self.starts_base is not None:
+            extra = self.starts(series["trainees"]) - self.starts_base[None]
+            year_of = np.minimum((np.arange(self.horizon_steps) / self.ctx.steps_per_year).astype(int),
+                                 self.space.horizon_years - 1)
+            per_year = np.stack([extra[:, year_of == y].sum(axis=1) for y in range(self.space.horizon_years)], 1)
+            for i in charged:  # one trainee stock: the lever's share of the planned places
+                planned = part[:, charged].sum(axis=1)
+                share = np.where(planned > 0, part[:, i] / np.where(planned > 0, planned, 1.0), 0.0)
+                part[:, i] = np.maximum(per_year, 0.0) * share
+        return part
+
+    def schedule(self, x: np.ndarray, start_year: int):
+        """The implementation schedule of one portfolio (spending per lever per year) with the participants
+        the run actually served (:meth:`participants`), so it sums to the portfolio's cost."""
+        x = np.atleast_2d(x)
+        return self.costs.schedule(x, start_year, self.participants(x, self.simulate(x)["series"]))
 
     def metrics(self, x: np.ndarray, series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        data = {k: v for k, v in series.items() if k in self._series_keys()}
-        data["u_ref"] = self.u_ref
-        values = simulated_metrics(data, self.dt_years)
-        values["cost"] = self.costs.cost(x)
-        values["coverage"] = coverage(self.reached(x), self.pool)
+        data = {k: v for k, v in series.items() if k in SERIES}
+        values = simulated_metrics(data, self.dt_years, self.population, self.work_base, self.quality_base)
+        values["cost"] = self.costs.cost(x, self.participants(x, series))
+        values["coverage"] = self.coverage(x)
         return values
 
     def __call__(self, x: np.ndarray) -> dict[str, np.ndarray]:
         x = np.atleast_2d(np.asarray(x, dtype=float))
         return self.metrics(x, self.simulate(x)["series"])
 
-    def reached(self, x: np.ndarray) -> np.ndarray:
-        """(P, K) people reached by each programme over the horizon (ai_augmentation: covered jobs, peak)."""
-        part = self.costs.participants(np.atleast_2d(x))
-        cols = [part[:, i].max(axis=1) if lv.id == "ai_augmentation" else part[:, i].sum(axis=1)
-                for i, lv in enumerate(self.levers) if lv.id in REACH_LEVERS]
-        return np.column_stack(cols) if cols else np.zeros((len(part), 1))
+    def coverage(self, x: np.ndarray) -> np.ndarray:
+        """Share of people displaced or at risk reached at least once (``objectives.coverage``): programmes
+        for the unemployed reach spells, measures for at-risk jobs reach those jobs; the lever's
+        ``target_group`` decides which (levers for other groups do not count)."""
+        yearly = self.space.yearly(np.atleast_2d(x))
+        miss = np.ones((len(yearly), self.space.horizon_years))
+        at_risk = np.zeros(len(yearly))
+        for i, lv in enumerate(self.levers):
+            if lv.target_group == "unemployed":
+                miss *= np.exp(-yearly[:, i] / self.ctx.steps_per_year)  # x starts per person-year
+            elif lv.target_group == "at_risk":
+                at_risk = np.maximum(at_risk, np.clip(yearly[:, i], 0, 1).max(axis=1) * self.at_risk)
+        return coverage(1.0 - miss, self.spells, self.exit_rate, at_risk,
+                        float(self.spells.sum() + self.at_risk))
 
     @classmethod
     def build(cls, built, space: PortfolioSpace, discount_rate: float = 0.0) -> PolicyEvaluator:
@@ -284,20 +249,32 @@ class PolicyEvaluator:
             calibration=calibrate_all(levers, rates), engine_multiplier={"training": max(graduate, 1.0)},
         )
         year_of_step = np.minimum((np.arange(T) / steps_per_year).astype(int), space.horizon_years - 1)
-        at_risk = np.maximum(unshocked - shocked, 0.0).sum(axis=1)
+        lost = np.maximum(unshocked - shocked, 0.0).sum(axis=1)
         groups = {"unemployed": base["unemployed"], "flexible": base["flexible"], "employed": base["employed"],
-                  "at_risk": at_risk}
+                  "at_risk": lost, "demand_separations": base["demand_separations"] * steps_per_year}
         sizes = np.array([[groups[lv.target_group][year_of_step == y].mean() for y in range(space.horizon_years)]
                           for lv in space.levers])
-        earnings = float(np.average(accounting.wages, weights=np.maximum(model.e0, 1e-9))
-                         * accounting.flexible_ratio)
-        unit = np.array([lv.cost.per_unit("USD", earnings=earnings) for lv in space.levers])
+        wage = float(np.average(accounting.wages, weights=np.maximum(model.e0, 1e-9)))
+        # a cost quoted as a share of earnings is a share of the target group's earnings
+        unit = np.array([lv.cost.per_unit("USD", earnings=wage * (accounting.flexible_ratio
+                                                                   if lv.target_group == "flexible" else 1.0))
+                         for lv in space.levers])
         costs = CostModel(space, unit, sizes, discount_rate)
-        pool = float(at_risk[-1] + base["unemployed"].mean())
+        spells = np.array([base["inflow"][year_of_step == y].sum() for y in range(space.horizon_years)])
+        spells[0] += float((start.u + start.g).sum())
+        lf0 = float(start.labour_force().sum())
+        accounting.unemployment_start = float((start.u + start.g).sum()) / lf0
         reference = {"unemployment_rate": ref["unemployed_all"] / ref["labour_force"], "u_nodes": ref["u_nodes"],
                      "baseline_u_nodes": base["u_nodes"]}
-        return cls(model, space, costs, ctx, accounting, start, start_step, T, ref["unemployed_all"],
-                   np.maximum(unshocked - shocked, 0.0), pool, reference)
+        population = lf0 + float(start.x.sum())
+        ev = cls(model, space, costs, ctx, accounting, start, start_step, T, unshocked - shocked, spells,
+                 float((base["hires_u"].sum() + base["exits_u"].sum()) / base["unemployed"].sum()),
+                 float(lost.max()), population, reference)
+        zero = ev.simulate(space.zero()[None])["series"]
+        ev.work_base = zero["employed"][0] + zero["flexible"][0]
+        ev.starts_base = ev.starts(zero["trainees"])[0]
+        ev.quality_base = {k: float(v[0]) for k, v in simulated_metrics(zero, ev.dt_years).items() if k in QUALITY}
+        return ev
 
 
 def baseline_flows(model: Model, start: MarketState, start_step: int, steps: int) -> dict[str, np.ndarray]:
@@ -305,7 +282,7 @@ def baseline_flows(model: Model, start: MarketState, start_step: int, steps: int
     hooks = PolicyHooks().broadcast(1, model.n)
     state = start.copy()
     keys = ("employed", "unemployed", "flexible", "graduates", "hires_u", "hires_g", "separations",
-            "flexible_entry", "unemployed_all", "labour_force")
+            "flexible_entry", "unemployed_all", "labour_force", "inflow", "exits_u", "demand_separations")
     out = {k: np.zeros(steps) for k in keys}
     out["openings"] = np.zeros((steps, model.n))
     out["u_nodes"] = np.zeros(model.n)
@@ -320,6 +297,9 @@ def baseline_flows(model: Model, start: MarketState, start_step: int, steps: int
         out["hires_g"][k] = flows.g_hired.sum()
         out["separations"][k] = flows.separations.sum()
         out["flexible_entry"][k] = (flows.e_to_f + flows.u_to_f).sum()
+        out["inflow"][k] = (flows.separations + flows.f_to_u + flows.reentries).sum()
+        out["exits_u"][k] = (flows.u_to_f + flows.to_training + flows.to_inactive).sum()
+        out["demand_separations"][k] = max(0.0, float(flows.separations.sum() - model.params.delta_u * prev.e.sum()))
         out["openings"][k] = flows.openings[0]
         out["unemployed_all"][k] = (state.u + state.g).sum()
         out["labour_force"][k] = state.labour_force().sum()

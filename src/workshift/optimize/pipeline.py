@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from workshift.optimize.evaluator import PolicyEvaluator
 from workshift.optimize.front import EXACT_MAX_OBJECTIVES, REF_BENEFIT, REF_COST
 from workshift.optimize.search import SearchResult, optimise
 from workshift.policy.catalogue import Lever, load_catalogue
-from workshift.policy.objectives import Objective, resolve_objectives
+from workshift.policy.objectives import METRICS, Objective, resolve_objectives
 from workshift.policy.portfolio import PortfolioSpace
 from workshift.policy.spec import POLICY_KEYS, PolicySpec, parse_policy
 
@@ -99,7 +99,7 @@ def prepare(scenario: PolicyScenario, objectives: str | list[str] | None = None,
     bounds = spec.bounds(scenario.catalogue)
     space = PortfolioSpace.build([scenario.catalogue[i] for i in ids], {i: bounds[i] for i in ids},
                                  spec.horizon_years, spec.phases)
-    built = build(scenario.engine, inputs)
+    built = build(_with_training_edges(scenario.engine, scenario.catalogue, ids), inputs)
     evaluator = PolicyEvaluator.build(built, space, spec.discount_rate)
     floor = float(evaluator.costs.cost(space.zero())[0])
     if floor > spec.budget:
@@ -109,6 +109,18 @@ def prepare(scenario: PolicyScenario, objectives: str | list[str] | None = None,
     values = evaluator.metrics(space.zero()[None], run["series"])
     baseline = {k: float(v[0]) for k, v in values.items()}
     return Prepared(scenario, built, evaluator, chosen, baseline, {k: v[0] for k, v in run["series"].items()})
+
+
+def _with_training_edges(engine: Any, catalogue: dict[str, Lever], ids: list[str]) -> Any:
+    """The engine scenario with the training lever's ``edge_weight`` (share s of a graduate's search along the
+    new edges) as the engine's ``training_edge_weight`` w relative to a row of A (s = w / (1 + w)), unless the
+    scenario sets it; without the training lever in play, unchanged."""
+    params = engine.sections.get("parameters", {})
+    if "training" not in ids or params.get("training_edge_weight") is not None:
+        return engine
+    share = catalogue["training"].effect("edge_weight")
+    sections = {**engine.sections, "parameters": {**params, "training_edge_weight": share / (1.0 - share)}}
+    return replace(engine, sections=sections)
 
 
 def search(prepared: Prepared, algorithm: str = "nsga2", pop: int = 100, generations: int = 100, seed: int = 1,
@@ -140,13 +152,12 @@ def summarise(prepared: Prepared, result: SearchResult) -> dict[str, Any]:
     ev = prepared.evaluator
     space = ev.space
     keys = [o.key for o in prepared.objectives]
-    extra = [k for k in ("insurance_coverage", "earnings_stability", "unemployment_rate",
-                         "long_term_unemployment_rate", "ai_displacement", "coverage") if k in result.values]
+    extra = [k for k in (*METRICS, "coverage") if k in result.values and k not in keys]
     pareto = [{"portfolio": space.as_dict(result.x[i]), "objectives": _objectives_of(result.values, i, keys),
                "cost": float(result.values["cost"][i])} for i in result.pareto]
     rec = result.recommended
     x_rec = result.x[rec]
-    schedule = ev.costs.schedule(x_rec[None], prepared.scenario.policy.start_year)
+    schedule = ev.schedule(x_rec[None], prepared.scenario.policy.start_year)
     spec = prepared.scenario.policy
     return {
         "scenario": prepared.scenario.path,

@@ -20,8 +20,8 @@ from workshift.i18n import normalise_lang, t
 from workshift.optimize.pipeline import Prepared
 from workshift.optimize.plan import Paths
 
-PERCENT = ("employment_rate", "coverage", "insurance_coverage", "unemployment_rate",
-           "long_term_unemployment_rate", "earnings_stability")
+PERCENT = ("employment_rate", "employment_to_population", "coverage", "insurance_coverage", "unemployment_rate",
+           "long_term_unemployment_rate", "earnings_stability", "low_long_term_unemployment")
 STYLE = """body{font-family:system-ui,-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei',sans-serif;
 max-width:1100px;margin:2em auto;padding:0 1em;color:#222}h1{font-size:1.6em}h2{margin-top:2em;
 border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;
@@ -102,7 +102,8 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     rows = "".join(
         f"<tr><td>{html.escape(t('policy.' + k, lang))}</td><td>{_fmt(k, result['baseline'][k], cur)}</td>"
         f"<td>{_fmt(k, rec[k], cur)}</td></tr>"
-        for k in [*keys, *[k for k in ("insurance_coverage", "ai_displacement", "coverage") if k not in keys]]
+        for k in [*keys, *[k for k in ("policy_effect", "ai_displacement", "insurance_coverage", "earnings_stability",
+                                       "low_long_term_unemployment", "coverage") if k not in keys]]
         if k in rec and k in result["baseline"])
     parts.append(f"<h2>{html.escape(t('policy.headline', lang))}</h2><table><tr><th>"
                  f"{t('policy.objective', lang)}</th><th>{t('policy.baseline', lang)}</th><th>"

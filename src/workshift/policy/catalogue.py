@@ -29,8 +29,9 @@ LEVER_IDS = (
     "flexible_insurance", "entrepreneurship", "working_time", "ai_augmentation",
 )
 KINDS = ("programme", "insurance", "regulation", "incentive")
-TARGET_GROUPS = ("unemployed", "flexible", "employed", "at_risk")
+TARGET_GROUPS = ("unemployed", "flexible", "employed", "at_risk", "demand_separations")
 UPDATES_TABLE = "lever_updates"
+CHARGED_ON = ("places", "trainee_starts")
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Cost:
     low: float | None = None
     high: float | None = None
     provenance: dict[str, Any] | None = None
+    charged_on: str = "places"  # "places": intensity x target group; "trainee_starts": starts simulated
 
     @property
     def is_share_of_earnings(self) -> bool:
@@ -145,8 +147,10 @@ def parse_lever(raw: dict, path: Path) -> Lever:
     cost = Cost(
         value=float(cost_raw["value"]), currency=str(cost_raw["currency"]),
         price_year=int(cost_raw["price_year"]), per=str(cost_raw["per"]), source=str(cost_raw["source"]),
-        low=cost_raw.get("low"), high=cost_raw.get("high"),
+        low=cost_raw.get("low"), high=cost_raw.get("high"), charged_on=str(cost_raw.get("charged_on", "places")),
     )
+    if cost.charged_on not in CHARGED_ON:
+        raise DataError(f"unknown cost.charged_on '{cost.charged_on}'", file=path, expected=" | ".join(CHARGED_ON))
     if cost.value <= 0:
         raise DataError("cost per unit must be positive (a regulation has an administrative cost)", file=path)
     effects: dict[str, Effect] = {}

@@ -4,9 +4,11 @@ Every function takes the intensities of one lever for a batch of scenarios, ``x`
 (a share of its target group per year), and a :class:`Context` (quantities of the no-policy run and the
 calibrated participant effects), and returns hook changes: multiplicative factors (``matching_efficiency``,
 ``vacancy_multiplier``, ``separation_multiplier``, ``training_multiplier``, ``exit_multiplier``,
-``flexible_multiplier``) and additive values (``search_precision``, ``work_sharing``,
-``flexible_coverage``), each (B, 1) or (B, n). :func:`combine` multiplies factors and adds increments
-(clipped to the engine's bounds), so levers compose. Every hook is monotone in its lever's intensity, in the
+``flexible_multiplier``) and additive values (``search_precision``, ``work_sharing``), each (B, 1) or
+(B, n), and three accounts outside the engine's hooks: ``flexible_coverage`` (insurance of flexible workers),
+``flexible_income`` (a factor on flexible income) and ``demand_kept`` (the share of the AI shock's
+reallocation of demand undone, within the total). :func:`combine` multiplies factors and adds increments
+(clipped to the engine's bounds), so levers compose; nothing outside this module knows a lever by its id. Every hook is monotone in its lever's intensity, in the
 direction that helps the lever's participants (tested), and x = 0 is exactly "no effect".
 
 Treated share of searchers (programmes that raise participants' job finding): with x starts per year per
@@ -66,6 +68,10 @@ class Context:
         phi = DISADVANTAGE["phi"][0]
         return (1.0 + self.treated_share(x, lever) * phi * max(m - 1.0, 0.0))[:, None]
 
+    @property
+    def job_finding_step(self) -> float:
+        return 1.0 - (1.0 - self.job_finding_month) ** (12.0 / self.steps_per_year)
+
     def per_step(self, x: np.ndarray) -> np.ndarray:
         """A yearly share (starts per year per person) as a per-step probability."""
         return 1.0 - (1.0 - np.clip(x, 0.0, 1.0)) ** (1.0 / self.steps_per_year)
@@ -77,12 +83,16 @@ Hooks = dict[str, np.ndarray]
 def training(x: np.ndarray, ctx: Context) -> Hooks:
     """Retraining places: x trainees per year per unemployed person start on top of current policy.
 
-    training_multiplier = 1 + rho(x) / training_rate, rho = the per-step start probability of x. Trainees
+    training_multiplier = 1 + rho / training_rate with rho = (x / steps per year) / (1 - f), f the per-step
+    job-finding probability: the engine offers training to the unemployed not hired in the step, so this
+    start rate fills the places planned (x per unemployed person per year); the cost is charged on the starts
+    the engine actually makes (``charged_on = "trainee_starts"`` in the lever file). Trainees
     leave search for the course (the engine's ``training`` state) and graduates search along extra mobility
     edges towards growing, skill-similar occupations; their calibrated job-finding gain after the course
     (Card, Kluve & Weber 2018, training) enters as matching efficiency for the treated share.
     """
-    return {"training_multiplier": (1.0 + ctx.per_step(x) / max(ctx.training_rate, 1e-12))[:, None],
+    rho = np.clip(x, 0.0, None) / ctx.steps_per_year / max(1.0 - ctx.job_finding_step, 1e-9)
+    return {"training_multiplier": (1.0 + rho / max(ctx.training_rate, 1e-12))[:, None],
             "matching_efficiency": ctx.participant_gain(x, "training")}
 
 
@@ -120,7 +130,8 @@ def flexible_support(x: np.ndarray, ctx: Context) -> Hooks:
     """Support for flexible workers: entry into flexible work rises by entry_gain * x (x = share of flexible
     workers supported); flexible income rises by income_gain * x (applied in the income accounting)."""
     lever = ctx.levers["flexible_support"]
-    return {"flexible_multiplier": (1.0 + lever.effect("entry_gain") * x)[:, None]}
+    return {"flexible_multiplier": (1.0 + lever.effect("entry_gain") * x)[:, None],
+            "flexible_income": (1.0 + lever.effect("income_gain") * x)[:, None]}
 
 
 def flexible_insurance(x: np.ndarray, ctx: Context) -> Hooks:
@@ -145,25 +156,19 @@ def entrepreneurship(x: np.ndarray, ctx: Context) -> Hooks:
 
 
 def working_time(x: np.ndarray, ctx: Context) -> Hooks:
-    """Working-time flexibility (a regulation covering a share x of employees): separations fall by
-    separation_cut * x, exits from the labour force by exit_cut * x, and hours_share * x of demand-driven
-    separations become shorter hours (the engine's work_sharing)."""
-    lever = ctx.levers["working_time"]
-    return {"separation_multiplier": (1.0 - lever.effect("separation_cut") * x)[:, None],
-            "exit_multiplier": (1.0 - lever.effect("exit_cut") * x)[:, None],
-            "work_sharing": (lever.effect("hours_share") * x)[:, None]}
+    """Short-time work (a subsidy for hours cut instead of jobs): a share x of the demand-driven
+    separations becomes shorter hours (the engine's work_sharing, which acts on demand-driven separations
+    only, never on routine churn). Priced as the subsidy it is: each absorbed separation is paid the
+    benefit on the hours lost (lever file)."""
+    return {"work_sharing": np.clip(x, 0.0, 1.0)[:, None]}
 
 
 def ai_augmentation(x: np.ndarray, ctx: Context) -> Hooks:
-    """AI augmentation incentives act on target demand, not on a hook: a share augmentation_share * x of
-    the demand the shock removes from each exposed occupation is kept (see :func:`augmented_target`)."""
-    return {}
-
-
-def augmented_target(shocked: np.ndarray, unshocked: np.ndarray, x: np.ndarray, lever: Lever) -> np.ndarray:
-    """Target demand (B, n) when a share x of at-risk jobs is covered by augmentation incentives."""
-    loss = np.maximum(unshocked - shocked, 0.0)
-    return shocked + (lever.effect("augmentation_share") * np.clip(x, 0.0, 1.0))[:, None] * loss
+    """AI augmentation incentives: a share augmentation_share * x of the shock's reallocation of demand is
+    undone (exposed occupations keep that share of the demand they lose, and the occupations that gain
+    give up the same share of their gain), so total demand is never above the economy's without AI."""
+    lever = ctx.levers["ai_augmentation"]
+    return {"demand_kept": (lever.effect("augmentation_share") * np.clip(x, 0.0, 1.0))[:, None]}
 
 
 MAPPINGS: dict[str, Callable[[np.ndarray, Context], Hooks]] = {
@@ -177,19 +182,23 @@ def combine(parts: list[Hooks], batch: int, n: int) -> dict[str, np.ndarray]:
     """Compose lever hook changes into hook arrays clipped to the engine's bounds: (B, n) where a lever varies
     by node, (B, 1) otherwise (the engine broadcasts; full arrays for every hook cost the optimiser a tenth of
     its time in memory traffic)."""
-    out = {name: np.ones((batch, 1)) for name in MULTIPLICATIVE}
-    out.update({name: np.zeros((batch, 1)) for name in ADDITIVE})
+    out = {name: np.ones((batch, 1)) for name in (*MULTIPLICATIVE, "flexible_income")}
+    out.update({name: np.zeros((batch, 1)) for name in (*ADDITIVE, "demand_kept")})
     coverage = np.full((batch, 1), np.nan)
     for part in parts:
         for name, value in part.items():
-            if name in MULTIPLICATIVE:
+            if name in (*MULTIPLICATIVE, "flexible_income"):
                 out[name] = out[name] * value
-            elif name in ADDITIVE:
+            elif name in (*ADDITIVE, "demand_kept"):
                 out[name] = out[name] + value
             elif name == "flexible_coverage":
                 coverage = np.array(np.broadcast_to(value, (batch, np.shape(value)[-1])), dtype=float)
+            else:
+                raise KeyError(f"a lever mapping returned an unknown hook '{name}'")
     for name in (*MULTIPLICATIVE, *ADDITIVE):
         _, low, high, _ = HOOKS[name]
         out[name] = np.clip(out[name], low, high)
     out["flexible_coverage"] = coverage
+    out["flexible_income"] = np.maximum(out["flexible_income"], 0.0)
+    out["demand_kept"] = np.clip(out["demand_kept"], 0.0, 1.0)
     return out

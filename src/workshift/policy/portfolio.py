@@ -145,13 +145,15 @@ class CostModel:
         """(P, n_levers, years): participants (or covered workers) per year."""
         return self.space.yearly(x) * self.target_size[None]
 
-    def spending(self, x: np.ndarray) -> np.ndarray:
-        """(P, n_levers, years): undiscounted spending per lever per year, pack currency."""
-        return self.participants(x) * self.unit_cost[None, :, None]
+    def spending(self, x: np.ndarray, participants: np.ndarray | None = None) -> np.ndarray:
+        """(P, n_levers, years): undiscounted spending per lever per year, pack currency (``participants``:
+        the participants actually served, when a simulation measured them; default: the places planned)."""
+        part = self.participants(x) if participants is None else participants
+        return part * self.unit_cost[None, :, None]
 
-    def cost(self, x: np.ndarray) -> np.ndarray:
+    def cost(self, x: np.ndarray, participants: np.ndarray | None = None) -> np.ndarray:
         """(P,): total over the horizon, discounted at ``discount_rate`` (0: undiscounted)."""
-        return np.einsum("plt,t->p", self.spending(x), self.discount)
+        return np.einsum("plt,t->p", self.spending(x, participants), self.discount)
 
     def repair(self, x: np.ndarray, budget: float) -> np.ndarray:
         """Scale each portfolio towards the lower bounds until it fits the budget (cost is linear)."""
@@ -166,10 +168,10 @@ class CostModel:
             x[over] = lo + (x[over] - lo) * (scale * (1 - 1e-12))[:, None]
         return x
 
-    def schedule(self, x: np.ndarray, start_year: int) -> pd.DataFrame:
+    def schedule(self, x: np.ndarray, start_year: int, participants: np.ndarray | None = None) -> pd.DataFrame:
         """The implementation schedule of one portfolio: spending per lever per year (long format)."""
-        spend = self.spending(x)[0]
-        part = self.participants(x)[0]
+        part = (self.participants(x) if participants is None else participants)[0]
+        spend = self.spending(x, participants)[0]
         inten = self.space.yearly(x)[0]
         rows = []
         for i, lid in enumerate(self.space.ids):

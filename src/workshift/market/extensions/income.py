@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from workshift.market.extensions.accounts import eligible
 from workshift.market.state import MarketState
 
 
@@ -22,11 +23,10 @@ def accountant(wage: np.ndarray, step_weeks: float, replacement: float, recipien
     per_step = np.asarray(wage, dtype=np.float64) * step_weeks / 52.0
 
     def account(state: MarketState) -> dict[str, np.ndarray]:
-        eligible_bins = max(0, min(int(duration_steps) - 1, state.hist.shape[1] - 1))
-        eligible = state.hist[:, :eligible_bins].sum(axis=1) + state.ghist[:, :eligible_bins].sum(axis=1)
+        elig = eligible(state, max(0, min(int(duration_steps) - 1, state.hist.shape[1] - 1)))
         wages = ((state.e - state.hc) * per_step).sum(axis=1)
         flexible = (flexible_ratio * state.f * per_step).sum(axis=1)
-        benefits = (replacement * recipiency * benefit_multiplier * eligible * per_step).sum(axis=1)
+        benefits = (replacement * recipiency * benefit_multiplier * elig * per_step).sum(axis=1)
         return {"wage_income": wages, "flexible_income": flexible, "benefit_income": benefits,
                 "flexible_income_sd": flexible_cv * flexible, "total_income": wages + flexible + benefits,
                 "hours_lost_income": (state.hc * per_step).sum(axis=1)}

@@ -10,16 +10,16 @@ from collections.abc import Callable
 
 import numpy as np
 
+from workshift.market.extensions.accounts import eligible, insured
 from workshift.market.state import MarketState
 
 
 def accountant(coverage_employed: float, coverage_flexible: float | np.ndarray, recipiency: float,
                duration_steps: int) -> Callable[[MarketState], dict[str, np.ndarray]]:
     def account(state: MarketState) -> dict[str, np.ndarray]:
-        eligible_bins = max(0, min(int(duration_steps) - 1, state.hist.shape[1] - 1))
-        eligible = state.hist[:, :eligible_bins].sum(axis=1) + state.ghist[:, :eligible_bins].sum(axis=1)
-        covered = (coverage_employed * state.e + coverage_flexible * state.f
-                   + recipiency * eligible + recipiency * state.tr).sum(axis=1)
+        bins = max(0, min(int(duration_steps) - 1, state.hist.shape[1] - 1))
+        covered = insured(coverage_employed, coverage_flexible, recipiency, state.e, state.f,
+                          eligible(state, bins), state.tr).sum(axis=1)
         lf = (state.e + state.f + state.u + state.g + state.tr).sum(axis=1)
         flex = state.f.sum(axis=1)
         return {"insured": covered, "insurance_coverage_rate": np.where(lf > 0, covered / lf, 0.0),
