@@ -137,3 +137,21 @@ def test_missing_csco_file(tmp_path: Path) -> None:
     assert xw.cached_crosswalk(tmp_path, home=tmp_path) is None
     with pytest.raises(DataError, match="user-supplied"):
         xw.build_crosswalk(tmp_path, home=tmp_path, codes=["2-05-08-01"], descriptions=False)
+
+
+def test_a_chinese_title_without_csco_names_the_missing_classification(tmp_path: Path, data_dir: Path,
+                                                                       us_pack) -> None:
+    from test_data_errors import make_farm
+
+    from workshift.services.lookup import resolve_occupation
+
+    farm = make_farm(tmp_path, data_dir, {"classifications/csco/csco22.csv": None})
+    with pytest.raises(DataError) as missing:
+        resolve_occupation("数据录入员", us_pack, data_dir=farm, home=tmp_path / "home")
+    text = str(missing.value)
+    assert "CSCO 2022 classification, which is missing" in text and "职业分类大典" in text
+    assert "`workshift data pull csco --accept-licence csco" in text
+    assert "best confidence" not in text
+    # English titles need no CSCO
+    assert resolve_occupation("registered nurses", us_pack, data_dir=farm, home=tmp_path / "home").known
+

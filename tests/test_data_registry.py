@@ -141,7 +141,7 @@ def test_source_file_says_how_to_get_a_missing_file(tmp_path: Path) -> None:
 def test_packaged_tables_are_shipped_and_match_the_registry() -> None:
     packaged = [(s, f) for s, f in ALL_FILES if f.packaged]
     assert {f.path.split("/")[0] for _, f in packaged} == {"projections", "flexible_work", "crosswalks", "exposure",
-                                                           "macro"}
+                                                           "macro", "international"}
     notes = (registry.PACKAGED_DIR / "README.md").read_text(encoding="utf-8")
     for source_id, entry in packaged:
         copy = registry.packaged_copy(entry)

@@ -50,6 +50,11 @@ def pull_dir(explicit: str | Path | None = None) -> Path:
         return Path(explicit).expanduser().resolve()
     if "data_dir" in _overrides:
         return _overrides["data_dir"]
+    return default_pull_dir()
+
+
+def default_pull_dir() -> Path:
+    """Where a plain ``workshift data pull`` (no --data-dir) writes: $WORKSHIFT_DATA_DIR, else the user cache."""
     env = os.environ.get("WORKSHIFT_DATA_DIR")
     return Path(env).expanduser().resolve() if env else user_cache_data_dir()
 

@@ -60,7 +60,9 @@ def _crosswalk_notice(texts: list[str]) -> None:
         from workshift.services.crosswalk_csco import cached_crosswalk
     except ImportError:
         return
-    if cached_crosswalk() is None:
+    from workshift.data.csco import csco_available
+
+    if csco_available() and cached_crosswalk() is None:  # without CSCO the lookup says what is missing instead
         _console(stderr=True).print("Building the CSCO->SOC crosswalk on first use (a few minutes; cached after).",
                                     style="yellow")
 

@@ -160,7 +160,7 @@ def pullable(entry: SourceFile) -> bool:
 
 
 def _pull_command(source: Source, data_dir: Path, extra: str = "") -> str:
-    where = "" if data_dir == config.pull_dir() else f" --data-dir {data_dir}"
+    where = "" if data_dir == config.default_pull_dir() else f" --data-dir {data_dir}"
     return f"`workshift data pull {source.id}{extra}{where}`"
 
 

@@ -30,7 +30,8 @@ import pandas as pd
 from workshift import config
 from workshift.data import registry
 from workshift.data.codes import SYSTEM_LABELS, OccupationCode, looks_like_code, parse_code, soc_level
-from workshift.errors import InputError, NotFoundError, closest
+from workshift.data.csco import CSCO_FILE, csco_available, csco_missing_hint
+from workshift.errors import DataError, InputError, NotFoundError, closest
 
 MIN_CONFIDENCE = 0.5
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -192,6 +193,12 @@ def _title_candidates(query: str, ctx: _Context, top: int) -> tuple[str, list[di
     """(system, candidates, suggestions) for a free-text title."""
     from workshift.services.search import get_index
 
+    if is_chinese(query) and not csco_available(ctx.data_dir):  # Chinese titles are read through CSCO only
+        raise DataError(
+            f"'{query}' is a Chinese job title, and Chinese titles are resolved through the CSCO 2022 "
+            "classification, which is missing (缺少《中华人民共和国职业分类大典》CSCO 2022 职业分类文件)",
+            file=config.data_dir(ctx.data_dir) / CSCO_FILE, hint=csco_missing_hint(ctx.data_dir),
+        )
     index = get_index(ctx.data_dir, ctx.pack, ctx.home)
     if not is_chinese(query):
         hits = index.search(query, top=top, system="soc")
