@@ -83,7 +83,8 @@ def test_policy_demo_returns_headline_and_writes_both_reports(us_pack, tmp_path)
     stages = []
     got = run_policy_demo(us_pack, tmp_path, pop=4, generations=2,
                           progress=lambda stage, done, total: stages.append(stage))
-    assert [row["objective"] for row in got["headline"]][:4] == ["employment_rate", "job_quality", "income", "cost"]
+    assert [row["objective"] for row in got["headline"]][:4] == ["employment_to_population", "job_quality", "income",
+                                                                 "cost"]
     assert set(got["reports"]) == {"en", "zh"} and all((tmp_path / f"policy_report.{k}.html").exists()
                                                         for k in ("en", "zh"))
     assert {"prepare", "optimise", "report"} <= set(stages)
@@ -103,3 +104,29 @@ def test_demo_network_falls_back_to_skills_only_when_the_empirical_one_is_absent
     assert demo_network("empirical", set()) == ("empirical", False)  # nothing to fall back to: the engine says so
     note = network_note({"wanted": "empirical", "used": "skills"}, "zh")
     assert "基于技能" in note and "--accept-licence mobility_asec" in note
+
+
+def test_policy_evaluate_a_reform_on_the_us_pack(us_pack, tmp_path, capsys) -> None:
+    """`workshift policy evaluate REFORM.toml --json`: status quo (cost 0), reform (with cost), difference."""
+    path = _write(tmp_path, {"reform": {"job_matching": 0.3, "working_time": 0.1}})
+    with pytest.raises(SystemExit) as exit_:
+        main(["policy", "evaluate", str(path), "--json"])
+    assert exit_.value.code == 0
+    got = json.loads(capsys.readouterr().out)
+    assert {"status_quo", "reform", "difference"} <= set(got)
+    assert got["status_quo"]["cost"] == 0.0 and got["reform"]["cost"] > 0
+    assert got["status_quo"]["policy_effect"] == 0.0
+    assert got["difference"]["policy_effect"] == pytest.approx(got["reform"]["policy_effect"])
+
+
+@pytest.mark.parametrize(("command", "policy", "message"), [
+    ("evaluate", {}, "no [policy.reform]"),
+    ("evaluate", {"reform": {"trainin": 0.1}}, "did you mean 'training'"),
+    ("audit", {"levers": {"trainin": {"max": 0.1}}}, "did you mean 'training'"),
+])
+def test_policy_commands_bad_input_exit_2(tmp_path, fresh_home, capsys, command, policy, message) -> None:
+    path = _write(tmp_path, policy)
+    with pytest.raises(SystemExit) as exit_:
+        main(["policy", command, str(path), "--json"])
+    assert exit_.value.code == 2
+    assert message in re.sub(r"\s+", " ", capsys.readouterr().err)

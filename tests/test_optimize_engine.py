@@ -156,3 +156,43 @@ def test_objectives_read_what_they_say() -> None:
     assert 0 < values["coverage"][0] < 1
     for key in ("insurance_coverage", "earnings_stability", "low_long_term_unemployment"):
         assert 0 < values[key][0] < 1 and key in prep.baseline
+
+
+def test_reform_is_evaluated_against_no_new_policy_at_cost_zero() -> None:
+    """A hand-picked reform against the status quo: every lever at its dated default, cost 0; the
+    difference is reform minus status quo, and the reform's policy_effect is measured against it."""
+    from workshift.optimize.reform import evaluate_reform
+
+    raw = _scenario(reform={"job_matching": [0.2, 0.4, 0.6], "working_time": 0.2})
+    out = evaluate_reform(load_policy_scenario(raw, path="reform.toml"), inputs=synthetic(40, seed=3)).to_dict()
+    assert out["status_quo"]["cost"] == 0.0 and out["status_quo"]["policy_effect"] == 0.0
+    assert out["reform"]["cost"] > 0 and out["portfolio"]["job_matching"] == [0.2, 0.4, 0.6]
+    for key, value in out["difference"].items():
+        assert value == pytest.approx(out["reform"][key] - out["status_quo"][key])
+    assert sum(r["spending"] for r in out["schedule"]) == pytest.approx(out["reform"]["cost"])
+    with pytest.raises(InputError, match="reform"):
+        evaluate_reform(load_policy_scenario(_scenario(), path="none.toml"), inputs=synthetic(40, seed=3))
+    with pytest.raises(InputError, match="intensities must be"):
+        load_policy_scenario(_scenario(reform={"training": -0.1}))
+
+
+def test_audit_reports_every_lever_at_three_levels_against_its_evidence() -> None:
+    from workshift.optimize.audit import LEVELS, audit_levers, job_years_per_participant
+
+    # a participant starting at year 0.5, a 6-month course, 1/7/9 pp over the three windows, 10-year horizon
+    assert job_years_per_participant((1.0, 7.0, 9.0), 0.5, 6.0, 10.0) == pytest.approx(0.17)
+    assert job_years_per_participant((1.0, 7.0, 9.0), 8.0, 6.0, 10.0) == pytest.approx(0.01 + 0.07 * 0.5)
+    out = audit_levers(load_policy_scenario(_scenario(), path="audit.toml"), inputs=synthetic(40, seed=3))
+    data = out.to_dict()
+    keys = {"id", "spend", "participants", "job_years", "cost_per_job_year", "evidence_job_years",
+            "displacement_share", "evidence_cost_per_job_year"}
+    assert len(data["levers"]) == len(LEVELS) * len({r["id"] for r in data["levers"]})
+    for row in data["levers"]:
+        assert keys <= set(row) and len(row["evidence_cost_per_job_year"]) == 2
+        assert row["spend"] > 0 and row["participants"] > 0
+        if row["cost_per_job_year"] is not None:
+            assert row["cost_per_job_year"] == pytest.approx(row["spend"] / row["job_years"])
+        if row["evidence_job_years"]:
+            assert row["displacement_share"] == pytest.approx(1 - row["job_years"] / row["evidence_job_years"])
+    flagged = {r["id"] for r in data["levers"] if r["verdict"] in ("above", "below")}
+    assert set(data["meta"]["outside_evidence"]) == flagged

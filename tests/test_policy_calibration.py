@@ -54,7 +54,7 @@ DIRECT = {
     "hiring_subsidy": [("vacancy_multiplier", +1), ("matching_efficiency", +1)],
     "flexible_support": [("flexible_multiplier", +1), ("flexible_income", +1)],
     "flexible_insurance": [("flexible_coverage", +1)],
-    "entrepreneurship": [("flexible_multiplier", +1), ("vacancy_multiplier", +1)],
+    "entrepreneurship": [("matching_efficiency", +1)],
     "working_time": [("work_sharing", +1)],
     "ai_augmentation": [("demand_kept", +1)],
 }

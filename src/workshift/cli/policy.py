@@ -1,4 +1,6 @@
-"""CLI of the policy stage: ``workshift optimize SCENARIO.toml``."""
+"""CLI of the policy stage: ``workshift optimize SCENARIO.toml``, ``workshift policy evaluate REFORM.toml`` (a
+reform against no new policy) and ``workshift policy audit SCENARIO.toml`` (each lever alone against its
+evidence)."""
 
 from __future__ import annotations
 
@@ -77,6 +79,79 @@ def optimize(
     out_console.print(t("policy.plan_saved", lang, plan_id=plan_id))
 
 
+def _table_row(key: str, values: list[float], currency: str) -> list[str]:
+    from workshift.optimize.report import _fmt
+
+    return [_fmt(key, v, currency) for v in values]
+
+
+def evaluate(
+    reform: Path = typer.Argument(..., help="Scenario TOML with [policy.reform] (lever = intensity or [per phase])."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    lang: str = typer.Option(None, "--lang", help="Language of the table printed: en or zh.", callback=lang_option),
+) -> None:
+    """Evaluate a hand-picked reform against no new policy (every lever at its dated default, cost 0)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from workshift.i18n import normalise_lang, t
+    from workshift.optimize.pipeline import load_policy_scenario
+    from workshift.optimize.reform import evaluate_reform
+
+    lang = normalise_lang(lang)
+    result = evaluate_reform(load_policy_scenario(reform))
+    if as_json:
+        echo_json(result.to_dict(), indent=None)
+        return
+    cur = result.currency
+    table = Table(title=t("policy.reform_title", lang))
+    for head in ("objective", "status_quo", "reform", "difference"):
+        table.add_column(t(f"policy.{head}", lang), justify="left" if head == "objective" else "right")
+    for key in result.reform:
+        table.add_row(t(f"policy.{key}", lang), *_table_row(
+            key, [result.status_quo[key], result.reform[key], result.difference[key]], cur))
+    Console().print(table)
+
+
+def audit(
+    scenario: Path = typer.Argument(..., help="Scenario TOML with a \\[policy] section."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    lang: str = typer.Option(None, "--lang", help="Language of the table printed: en or zh.", callback=lang_option),
+) -> None:
+    """Each lever alone at three spend levels: participants, job-years, cost per job-year, against its evidence."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from workshift.i18n import normalise_lang, t
+    from workshift.optimize.audit import audit_levers
+    from workshift.optimize.pipeline import load_policy_scenario
+
+    lang = normalise_lang(lang)
+    result = audit_levers(load_policy_scenario(scenario))
+    if as_json:
+        echo_json(result.to_dict(), indent=None)
+        return
+    table = Table(title=t("policy.audit_title", lang))
+    for head in ("lever", "spend", "participants", "job_years", "cost_per_job_year", "evidence_job_years",
+                 "displacement_share", "evidence_range", "verdict"):
+        table.add_column(t(f"policy.audit_{head}", lang), justify="left" if head in ("lever", "verdict")
+                         else "right")
+    for row in result.levers:
+        low, high = row.evidence_cost_per_job_year
+        table.add_row(row.id, f"{row.spend / 1e9:,.2f} bn", f"{row.participants:,.0f}", f"{row.job_years:,.0f}",
+                      "-" if row.cost_per_job_year is None else f"{row.cost_per_job_year:,.0f}",
+                      "-" if row.evidence_job_years is None else f"{row.evidence_job_years:,.0f}",
+                      "-" if row.displacement_share is None else f"{100 * row.displacement_share:.0f} %",
+                      "-" if low is None else f"{low:,.0f}-{high:,.0f}",
+                      t(f"policy.audit_verdict_{row.verdict}", lang))
+    Console().print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the main app."""
     app.command("optimize")(optimize)
+    policy = typer.Typer(help="Policy levers: evaluate a reform against no new policy, audit the levers.",
+                         no_args_is_help=True)
+    policy.command("evaluate")(evaluate)
+    policy.command("audit")(audit)
+    app.add_typer(policy, name="policy")

@@ -88,6 +88,9 @@ class Lever:
     cost: Cost
     effects: dict[str, Effect]
     references: tuple[dict[str, str], ...] = field(default_factory=tuple)
+    # [evidence]: the cost per job-year comparable programmes achieved, where the lever's effect on
+    # participants cannot give it (cost_per_job_year = [low, high] in the cost's currency, source)
+    evidence: dict[str, Any] = field(default_factory=dict)
 
     def effect(self, name: str) -> float:
         if name not in self.effects:
@@ -168,8 +171,18 @@ def parse_lever(raw: dict, path: Path) -> Lever:
         requires=tuple(raw.get("requires", [])), label=dict(raw["label"]), description=dict(raw["description"]),
         unit=str(intensity.get("unit", "")), bounds=(low, high),
         values={str(k): float(v) for k, v in intensity.get("values", {}).items()},
-        cost=cost, effects=effects, references=refs,
+        cost=cost, effects=effects, references=refs, evidence=_evidence(raw.get("evidence", {}), path),
     )
+
+
+def _evidence(raw: Any, path: Path) -> dict[str, Any]:
+    if not raw:
+        return {}
+    span = raw.get("cost_per_job_year") if isinstance(raw, dict) else None
+    if (not isinstance(span, list) or len(span) != 2 or not all(isinstance(v, int | float) for v in span)
+            or not 0 < span[0] <= span[1] or "source" not in raw):
+        raise DataError("[evidence] needs cost_per_job_year = [low, high] (0 < low <= high) and source", file=path)
+    return {"cost_per_job_year": (float(span[0]), float(span[1])), "source": str(raw["source"])}
 
 
 @cache

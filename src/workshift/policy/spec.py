@@ -26,7 +26,7 @@ from workshift.errors import InputError, closest
 from workshift.policy.catalogue import Lever
 
 POLICY_KEYS = ("budget", "currency", "horizon_years", "phases", "discount_rate", "start_year", "levers",
-               "objectives", "weights")
+               "objectives", "weights", "reform")
 LEVER_KEYS = ("min", "max")
 
 
@@ -41,6 +41,11 @@ class PolicySpec:
     levers: dict[str, tuple[float, float]] = field(default_factory=dict)  # empty = all, default bounds
     objectives: tuple[str, ...] | None = None
     weights: tuple[float, ...] | None = None
+    reform: dict[str, tuple[float, ...]] = field(default_factory=dict)  # lever -> intensity per phase (or one)
+
+    @property
+    def n_phases(self) -> int:
+        return self.phases if isinstance(self.phases, int) else len(self.phases)
 
     def lever_ids(self, catalogue: dict[str, Lever]) -> list[str]:
         return list(self.levers) if self.levers else list(catalogue)
@@ -116,6 +121,7 @@ def parse_policy(raw: dict[str, Any] | None, catalogue: dict[str, Lever],
         if low > high:
             raise InputError(f"{_where(file)}[policy.levers.{lid}] bounds inverted: min {low:g} > max {high:g}")
         levers[lid] = (low, high)
+    reform = _reform(raw.get("reform") or {}, catalogue, phases if isinstance(phases, int) else len(phases), file)
     objectives = raw.get("objectives")
     weights = raw.get("weights")
     if weights is not None and (objectives is None or len(weights) != len(objectives)):
@@ -124,5 +130,26 @@ def parse_policy(raw: dict[str, Any] | None, catalogue: dict[str, Lever],
         budget=budget, currency=currency.upper(), horizon_years=horizon, phases=phases, discount_rate=rate,
         start_year=int(raw.get("start_year", 2026)), levers=levers,
         objectives=tuple(objectives) if objectives is not None else None,
-        weights=tuple(float(w) for w in weights) if weights is not None else None,
+        weights=tuple(float(w) for w in weights) if weights is not None else None, reform=reform,
     )
+
+
+def _reform(raw: Any, catalogue: dict[str, Lever], n_phases: int,
+            file: str | Path | None) -> dict[str, tuple[float, ...]]:
+    """``[policy.reform]``: lever = intensity (every phase) or a list with one intensity per phase."""
+    if not isinstance(raw, dict):
+        raise InputError(f"{_where(file)}[policy.reform] must be a table: lever = intensity or [per phase]")
+    out = {}
+    for lid, value in raw.items():
+        if lid not in catalogue:
+            raise _unknown(lid, list(catalogue), "lever in [policy.reform]", file)
+        values = value if isinstance(value, list) else [value]
+        if len(values) not in (1, n_phases):
+            raise InputError(f"{_where(file)}[policy.reform] {lid} has {len(values)} values; expected 1 or one per "
+                             f"phase ({n_phases})")
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+                raise InputError(f"{_where(file)}[policy.reform] {lid} = {value!r}: intensities must be finite "
+                                 "numbers >= 0", hint=catalogue[lid].unit)
+        out[lid] = tuple(float(v) for v in values) * (n_phases if len(values) == 1 else 1)
+    return out
