@@ -17,8 +17,7 @@ MONTH = 52 / 12
 
 def _scenario(**policy) -> dict:
     return {
-        "market": {"step_weeks": MONTH, "delta_u": 0.0103, "delta_v": 0.0077, "gamma_u": 0.106, "gamma_v": 0.106,
-                   "ltu_steps": 6, "extensions": ["flexible", "training", "exit", "income", "insurance"]},
+        "market": {"step_weeks": MONTH, "extensions": ["flexible", "training", "exit", "income", "insurance"]},
         "shock": {"index": "gpts_beta", "start_step": 6, "adoption_steps": 36},
         "policy": {"budget": 2e9, "horizon_years": 3, "phases": 3, **policy},
     }

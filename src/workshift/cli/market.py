@@ -75,6 +75,8 @@ def calibrate(
     network: str = typer.Option("empirical", "--network", help="empirical | skills | complete"),
     start: str = typer.Option("2000-12", "--start", help="First month of the fit (YYYY-MM)."),
     end: str = typer.Option("2018-11", "--end", help="Last month of the fit (YYYY-MM)."),
+    step_weeks: float = typer.Option(6.75, "--step-weeks", help="Model step in weeks (rates are fitted per "
+                                     "6.75 weeks and converted to it), e.g. 4.333 for monthly steps."),
     as_json: bool = typer.Option(False, "--json", help="Print the fit as JSON."),
     lang: str = typer.Option(None, "--lang", help="Language of the report: en or zh.", callback=lang_option),
 ) -> None:
@@ -87,7 +89,7 @@ def calibrate(
     from workshift.store import Store
 
     lang = normalise_lang(lang)
-    result = fit(pack=pack, network=network, start=start, end=end)
+    result = fit(pack=pack, network=network, start=start, end=end, step_weeks=step_weeks)
     report = result.to_json()
     run_id = Store().save_run("calibrate", report, {"fit": result.table()})
     if as_json:

@@ -6,7 +6,8 @@ the step, so that each flow's conditional mean equals the mean-field expression:
   applications: each searcher picks a destination j with probability A_ij v_j / sum_k A_ik v_k
                 (multinomial per source row, by conditional binomials)
   hires at j:   Binomial(a_j, P_j) when a_j <= v_j, else Binomial(v_j, a_j P_j / v_j): mean a_j P_j either way,
-                never more than a_j or v_j
+                never more than a_j or v_j; P_j = a mu theta (1 - exp(-1/theta)) with theta = v_j / a_j, where
+                every searcher applies once per rate period and a = applications per searcher and step
   which applications succeed: a uniformly random subset (multivariate hypergeometric over the sources)
   other exits (to flexible work, training, inactivity): multinomial among those not hired.
 """
@@ -148,7 +149,7 @@ def draw_counts(size, L, GL, v, hc, target, hooks, m1, m2, complete, rates, flex
     graduates; ``out`` (20, n) int64 rows: 0 sep, 1 opn, 2 hires_in, 3 hU, 4 hU_long, 5 hF, 6 hG, 7 hG_long,
     8 u2f_s, 9 u2f_l, 10 u2t_s, 11 u2t_l, 12 u2x, 13 f2u, 14 e2f, 15 grads, 16 reent, 17 hired1_src
     (complete network), 18 flexible searchers, 19 applications a_j. Returns the new hours cut (float)."""
-    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0 = rates
+    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0, a_step = rates
     flexible, training, exits = flags
     n = v.shape[0]
     ptr1, idx1, val1, cptr1, cperm1 = m1
@@ -209,7 +210,7 @@ def draw_counts(size, L, GL, v, hc, target, hooks, m1, m2, complete, rates, flex
         out[19, j] = a
         if a == 0 or v[j] <= 0:
             continue
-        P = success(float(a), float(v[j]), hooks[0, j])
+        P = a_step * success(float(a), float(v[j]), hooks[0, j])  # a per-period application, a per step
         h = _binom(a, P) if a <= v[j] else _binom(v[j], min(1.0, a * P / v[j]))
         out[2, j] = h
         total_hired += h

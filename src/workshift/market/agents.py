@@ -190,9 +190,7 @@ def step_population(pop: Population, model: Model, hooks_b: np.ndarray, m1: Sear
     counts = np.zeros((20, n), dtype=np.int64)
     app1, hired1 = np.zeros(m1.idx.size, dtype=np.int64), np.zeros(m1.idx.size, dtype=np.int64)
     app2, hired2 = np.zeros(m2.idx.size, dtype=np.int64), np.zeros(m2.idx.size, dtype=np.int64)
-    rates = (p.delta_u, p.delta_v, p.gamma_u, p.gamma_v, p.flexible_search_intensity, p.flexible_to_unemployment,
-             p.training_rate, float(p.training_steps),
-             p.ltu_exit_rate, p.reentry_rate)
+    rates = p.kernel_rates()
     flags = (p.on("flexible"), p.on("training"), p.on("exit"))
     new_hc = draw_counts(size, pop.hist[:, -1].copy(), pop.ghist[:, -1].copy(), pop.v, pop.hc,
                          np.ascontiguousarray(target / pop.scale), hooks_b, m1.tuple(), m2.tuple(), complete, rates,

@@ -140,7 +140,9 @@ def run(model: Model, steps: int, agents: int, seed: int = 1, device: str | None
         x = torch.where(v > 0, apps / v.clamp(min=1e-300), float("inf"))
         success = torch.where(x > 1e-12, -torch.expm1(-x) / x, 1 - 0.5 * x)
         success = torch.minimum(torch.minimum(success, torch.ones_like(x)), 1 / x).float()
-        hired = reach & (torch.rand(len(seekers), generator=gen, device=device) < success[dest])
+        # a per-period application each, a = applications per step: success a P per step
+        hired = reach & (torch.rand(len(seekers), generator=gen, device=device)
+                         < p.applications_per_step * success[dest])
         aged = (spell[seekers] + 1).clamp_(max=SPELL_CAP)
         ltu = ((aged >= tau - 1) & ~hired).sum() + (len(separated) if tau <= 1 else 0)
         hires, left = count(dest[hired]), count(origin[hired].long())

@@ -6,6 +6,10 @@ a cycle) so that the model's (unemployment rate, vacancy rate) cycle matches the
 Distance: the symmetric nearest-point distance between the model's last full cycle and the data points,
 root-mean-square in percentage points (the paper compares the curves' shapes and positions, not dates).
 Search: the paper's values as the start, Nelder-Mead on bounded (logit-scaled) parameters.
+
+The fitted rates are per 6.75 weeks (the paper's period, ``rate_period_weeks``) whatever the step the model
+runs at (``step_weeks``, e.g. monthly): the engine converts them to the step, and the cycle's period is
+103 x 6.75 weeks in any step, so a fit at monthly steps is directly comparable with the paper's.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from workshift.errors import DataError, InputError
 from workshift.market import network as netmod
 from workshift.market.meanfield import run
 from workshift.market.model import Model
-from workshift.market.params import ModelParams, self_loop_r
+from workshift.market.params import RATE_PERIOD_WEEKS, ModelParams, self_loop_r
 from workshift.market.shock import DemandPath
 
 BOUNDS = {"delta_u": (0.002, 0.08), "delta_v": (0.002, 0.08), "gamma": (0.01, 0.9), "amplitude": (0.0, 0.3)}
@@ -47,11 +51,14 @@ def beveridge_data(macro: pd.DataFrame, start: str = "2000-12", end: str = "2018
 
 
 def model_curve(net: netmod.Network, e0: np.ndarray, values: dict[str, float], period: float = 103.0,
-                burn: int = 100, cycles: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """(u, v) rates over the last full demand cycle after ``burn`` steps and ``cycles`` cycles."""
-    p = ModelParams(delta_u=values["delta_u"], delta_v=values["delta_v"], gamma_u=values["gamma"],
-                    gamma_v=values["gamma"])
-    d0 = e0 * (1.0 + p.delta_u)
+                burn: int = 100, cycles: int = 2, step_weeks: float = RATE_PERIOD_WEEKS
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(u, v) rates over the last full demand cycle after ``burn`` steps and ``cycles`` cycles, from the
+    model's steady state; ``values`` are rates per 6.75 weeks, ``period`` and ``burn`` in steps of
+    ``step_weeks``."""
+    p = ModelParams.per_period(step_weeks, RATE_PERIOD_WEEKS, delta_u=values["delta_u"], delta_v=values["delta_v"],
+                               gamma_u=values["gamma"], gamma_v=values["gamma"])
+    d0 = e0 * (1.0 + values["delta_u"])
     demand = DemandPath(d0, d0, start=10**9, adoption_steps=1.0, cycle_amplitude=values["amplitude"],
                         cycle_period=period, cycle_start=burn)
     steps = burn + int(np.ceil(cycles * period))
@@ -111,8 +118,10 @@ class CalibrationResult:
 
 
 def calibrate(pack: str = "us", network: str = "empirical", start: str = "2000-12", end: str = "2018-11",
-              inputs=None, max_evals: int = 120, period: float = 103.0) -> CalibrationResult:
-    """Fit delta_u, delta_v, gamma and the cycle amplitude to the Beveridge curve of the pack's macro data."""
+              inputs=None, max_evals: int = 120, period: float = 103.0,
+              step_weeks: float = RATE_PERIOD_WEEKS) -> CalibrationResult:
+    """Fit delta_u, delta_v, gamma (per 6.75 weeks) and the cycle amplitude to the Beveridge curve of the
+    pack's macro data, simulating at steps of ``step_weeks``; ``period`` is the cycle in 6.75-week steps."""
     from scipy.optimize import minimize
 
     if inputs is None:
@@ -126,19 +135,25 @@ def calibrate(pack: str = "us", network: str = "empirical", start: str = "2000-1
     data_uv = data[["unemployment_rate", "vacancy_rate"]].to_numpy() * 100
     netmod.check_kind(network)
     net = (netmod.complete(inputs.nodes) if network == "complete" else
-           netmod.from_edges(inputs.edges[network], inputs.nodes, self_loop_r(6.75), network))
+           netmod.from_edges(inputs.edges[network], inputs.nodes, self_loop_r(step_weeks), network))
     e0 = inputs.employment
+    scale = RATE_PERIOD_WEEKS / step_weeks  # steps of step_weeks per 6.75 weeks
+    period_steps, burn = period * scale, int(round(100 * scale))
+
+    def curve(values: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        return model_curve(net, e0, values, period_steps, burn, step_weeks=step_weeks)
 
     def objective(z: np.ndarray) -> float:
-        u, v = model_curve(net, e0, _from_unit(z), period)
+        u, v = curve(_from_unit(z))
         return curve_distance(np.column_stack([u, v]) * 100, data_uv)
 
     paper = objective(_to_unit(START))
     fit = minimize(objective, _to_unit(START), method="Nelder-Mead",
                    options={"maxfev": max_evals, "xatol": 1e-3, "fatol": 1e-5})
     best = _from_unit(fit.x)
-    u, v = model_curve(net, e0, best, period)
-    meta = {"network": network, "period_steps": period, "step_weeks": 6.75, "self_loop_r": net.r,
+    u, v = curve(best)
+    meta = {"network": network, "period_steps": period_steps, "step_weeks": step_weeks,
+            "rate_period_weeks": RATE_PERIOD_WEEKS, "self_loop_r": net.r,
             "data": "BLS LNS14000000 unemployment rate, JOLTS job openings rate (pack.macro)",
             "data_vintage": inputs.vintage, "method": "Nelder-Mead on the symmetric nearest-point distance"}
     return CalibrationResult({k: float(x) for k, x in best.items()}, float(fit.fun), paper, data, u, v,

@@ -100,7 +100,7 @@ def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, ba
     Segment s of the schedule runs steps [starts[s], starts[s + 1]) with hooks[h][s] (B, n) or (B, 1) for h in
     HOOK_ORDER, and target base[k] + kept[s, b] lost[k] at step k; ``net``, ``skills``, ``edges``: (ptr, idx,
     val, tptr, tidx, tval) CSR tuples; ``hook_edges`` = (offsets (S, B + 1) per segment and scenario, source, target, weight);
-    ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps); ``flex_rates`` (2, n); ``flags`` =
+    ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps, a); ``flex_rates`` (2, n); ``flags`` =
     (complete, use_skills, use_edges, flexible, training, exit); ``sums`` (steps, 9, B) receives the
     AGGREGATES of the state after every step. A chunk's state, scratch and hooks are set up once per call,
     so a whole horizon of yearly policies costs one call: with one call per year, set-up and the page faults
@@ -151,7 +151,7 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
     products' inputs.)"""
     nw = n * w
     tau = hist.shape[0]
-    du, dv, gu, gv, sigma_f = rates[0], rates[1], rates[2], rates[3], rates[4]
+    du, dv, gu, gv, sigma_f, a_step = rates[0], rates[1], rates[2], rates[3], rates[4], rates[10]
     complete, use_skills, use_e, flexible, training = flags[0], flags[1], flags[2], flags[3], flags[4]
     tsrc, ttgt, tw = hook_edges
     sig = sigma_f if flexible else 0.0
@@ -213,7 +213,7 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
             ap = v[m] * (tmp[m] + tmp2[m]) if training else v[m] * tmp[m]
             p = _success(ap, v[m], mu[m])
             vP[m] = v[m] * p
-            hires[m] = p * ap
+            hires[m] = a_step * p * ap
         # 4. the hire probability of each origin's searchers, A_lam (v P) / A_lam v (graduates: + E), is
         #    computed block by block in finish_block, with the rest of the update
         forward(net, skills, complete, use_skills, vP, w1, tmp, n, w)
@@ -280,9 +280,7 @@ class FusedRunner:
         self.net = csr_tuple(model.network.A)
         self.skills_csr = csr_tuple(model.skills.csr()) if model.skills is not None else None
         self.edges = csr_tuple(model.training_edges)
-        self.rates = (p.delta_u, p.delta_v, p.gamma_u, p.gamma_v, p.flexible_search_intensity,
-                      p.flexible_to_unemployment, p.training_rate, float(p.training_steps), p.ltu_exit_rate,
-                      p.reentry_rate)
+        self.rates = p.kernel_rates()
         self.flex_rates = np.ascontiguousarray(np.stack([model.e_to_flexible, model.u_to_flexible]),
                                                dtype=np.float64)
         self.on = (p.on("flexible"), p.on("training"), p.on("exit"))

@@ -15,7 +15,7 @@ from numba import njit
 
 @njit(cache=True, error_model="numpy")
 def finish_block(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, flags, eligible_bins):
-    """Rows [i0, i1): the hire probabilities h1 = A_lam(v P) / A_lam v of the unemployed (h2: graduates),
+    """Rows [i0, i1): the hire probabilities h1 = a A_lam(v P) / A_lam v of the unemployed (h2: graduates),
     other exits of those not hired (flexible work, training, inactivity), the new stocks and the aged spell
     histograms; leaves the benefit-eligible unemployed in blk[4]. blk (9, (i1 - i0) w) is block-local scratch
     (indexed j = m - i0 w), so it stays in the L1 cache instead of streaming through memory. The exit rates
@@ -31,6 +31,7 @@ def finish_block(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rate
     pfu = rates[5] if flags[3] else 0.0
     rho0, xi0, eps0 = rates[6], rates[8], rates[9]
     per_duration = 1.0 / rates[7]
+    a_step = rates[10]
     use_skills, flexible, training, exits = flags[1], flags[3], flags[4], flags[5]
     lo = i0 * w
     for r in range(i1 - i0):
@@ -45,8 +46,8 @@ def finish_block(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rate
         a = w1[m]
         if use_skills:
             a += lam[m] * (tmp[m] - a)
-        h1[j] = a * inv_av[m]  # the reciprocals are 0 where A_lam v is not positive
-        h2[j] = (a + tmp2[m]) * inv_av2[m] if training else 0.0
+        h1[j] = a_step * a * inv_av[m]  # the reciprocals are 0 where A_lam v is not positive
+        h2[j] = a_step * (a + tmp2[m]) * inv_av2[m] if training else 0.0
     for j in range(cnt):
         short[j] = 0.0
     for k in range(tau - 1):

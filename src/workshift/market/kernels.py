@@ -89,7 +89,8 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
                    ne, nu, nv, nhist, nf, ntr, ng, nghist, nx, nhc):
     """One mean-field step for all scenarios. ``net``/``skills``/``edges``/``edges_t`` are (ptr, idx, val,
     tptr, tidx, tval) CSR tuples; ``hooks`` is (9, B, n): mu, lam, vac, sep, train, exit, reentry, flex,
-    work_sharing; ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps); ``flex_rates`` (2, n):
+    work_sharing; ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps, a), a = applications per searcher and
+    step; ``flex_rates`` (2, n):
     e -> flexible and u -> flexible rates per node;
     ``flags`` = (complete, use_skills, use_edges, flexible, training, exit). Writes the new state into n*."""
     B, n = e.shape
@@ -99,7 +100,7 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
     eptr, eidx, evals = edges
     etptr, etidx, etvals = edges_t
     toff, tsrc, ttgt, tw = hook_edges
-    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0 = rates
+    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0, a_step = rates
     complete, use_skills, use_e, flexible, training, exits = flags
     for b in prange(B):
         lam = hooks[1, b]
@@ -151,13 +152,13 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
             vP[j] = v[b, j] * success(apps[j], v[b, j], hooks[0, b, j])
         _apply(ptr, idx, val, complete, sptr, sidx, sval, lam, use_skills, vP, tmp)
         for i in range(n):
-            h1[i] = tmp[i] / Av[i] if Av[i] > 0 else 0.0
+            h1[i] = a_step * tmp[i] / Av[i] if Av[i] > 0 else 0.0
         if training:
             _extra(eptr, eidx, evals, use_e, toff, tsrc, ttgt, tw, b, vP, scratch, False)
             for i in range(n):
-                h2[i] = (tmp[i] + scratch[i]) / Av2[i] if Av2[i] > 0 else 0.0
+                h2[i] = a_step * (tmp[i] + scratch[i]) / Av2[i] if Av2[i] > 0 else 0.0
         for i in range(n):
-            hires = vP[i] / v[b, i] * apps[i] if v[b, i] > 0 else 0.0
+            hires = a_step * vP[i] / v[b, i] * apps[i] if v[b, i] > 0 else 0.0
             phi = flex_rates[1, i] * hooks[7, b, i] if flexible else 0.0
             rho = rho0 * hooks[4, b, i] if training else 0.0
             xi = xi0 * hooks[5, b, i] if exits else 0.0

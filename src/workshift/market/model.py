@@ -3,24 +3,63 @@ per-node rates and the initial state. Built by :mod:`workshift.market.run` from 
 
     net = network.from_matrix(M, nodes, r=params.self_loop_r(6.75))
     model = Model(ModelParams(), net, DemandPath(d0, d_final), e0=employment)
-    state = model.initial_state(batch=64)
+    state = model.initial_state(batch=64)   # the model's own steady state (burn-in, see Model.steady_state)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from workshift.errors import InputError
 from workshift.market.hooks import PolicyHooks, TrainingEdges
 from workshift.market.network import Network
 from workshift.market.params import ModelParams, per_step, value
 from workshift.market.shock import DemandPath
 from workshift.market.state import MarketState
+from workshift.market.stepper import Stepper
 
 # u -> flexible: a small uniform rate; the per-node e -> flexible rate is calibrated on top of it.
 U_TO_FLEXIBLE_MONTHLY = 0.01
+
+BURN_IN_TOLERANCE = 1e-7
+"""The burn-in stops once no stock (e, u by spell length, v, f, tr, g, x) changes by more than this share of
+the workers (summed over the nodes, largest over the scenarios) per rate period (6.75 weeks): per step, by more
+than the tolerance times step_weeks / rate_period_weeks. The paper's network keeps a very slow drift of the
+occupational composition (poorly connected occupations lose workers over thousands of steps), so the
+tolerance bounds the drift of a run: 600 steps move the unemployment rate by less than 0.01 pp."""
+BURN_IN_MAX_STEPS = 20_000
+BURN_IN_CHECK = 5  # steps between two convergence checks
+
+
+@dataclass(frozen=True)
+class BurnIn:
+    """How the model's steady state was reached: steps from the paper's start, the tolerance and the last
+    change (share of the workers per rate period), and whether it got below the tolerance."""
+
+    steps: int
+    tolerance: float
+    change: float
+    converged: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"steps": self.steps, "tolerance": self.tolerance, "last_change": self.change,
+                "converged": self.converged,
+                "rule": "from the paper's start under no new policy at target demand D0 until no stock moves "
+                        "by more than the tolerance (share of the workers, summed over nodes) per rate period"}
+
+
+def _change(old: MarketState, new: MarketState, workers: np.ndarray) -> float:
+    """Largest one-step change of any stock, summed over nodes, as a share of the workers."""
+    worst = 0.0
+    for key in ("e", "v", "f", "tr", "g", "x", "hist"):
+        d = np.abs(getattr(new, key) - getattr(old, key))
+        total = d.reshape(d.shape[0], -1).sum(axis=1)
+        worst = max(worst, float(np.max(total / workers)))
+    return worst
 
 
 @dataclass
@@ -72,8 +111,11 @@ class Model:
     e_to_flexible: np.ndarray | None = None
     u_to_flexible: np.ndarray | None = None
     labels: dict[str, object] = field(default_factory=dict)
+    burn_in: BurnIn | None = field(default=None, init=False, repr=False, compare=False)
+    _steady: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self.burn_in, self._steady = None, None
         n = self.network.n
         self.e0 = np.asarray(self.e0, dtype=np.float64)
         self.f0 = np.zeros(n) if self.f0 is None else np.asarray(self.f0, dtype=np.float64)
@@ -92,9 +134,15 @@ class Model:
         use = self.skills is not None and bool(np.any(lam > 0))
         return Search(self, lam if use else None, hooks.training_edges)
 
-    def initial_state(self, batch: int = 1, hooks: PolicyHooks | None = None) -> MarketState:
-        """The paper's initial state (u = du e, v = dv e) with spells at their stationary distribution for the
-        initial hiring rate, flexible workers at their initial stock and inactivity at its steady state."""
+    def initial_state(self, batch: int = 1, hooks: PolicyHooks | None = None, converged: bool = True
+                      ) -> MarketState:
+        """Where a run starts: by default the model's own steady state under no new policy
+        (:meth:`steady_state`; a policy then starts from the economy without it, and a run without a shock
+        is flat). ``converged=False``: the paper's start (u = du e, v = dv e) with spells at their stationary
+        distribution for the initial hiring rate under ``hooks``, flexible workers at their initial stock and
+        inactivity at its steady state, from which the burn-in starts."""
+        if converged:
+            return self.steady_state(batch)
         from workshift.market.step import success_probability
 
         p = self.params
@@ -119,6 +167,50 @@ class Model:
         return MarketState(e=e, u=u, v=v, hist=hist, f=f, tr=z.copy(), g=z.copy(),
                            ghist=np.zeros_like(hist), x=x, hc=z.copy(), t=0)
 
+    def _steady_key(self) -> tuple:
+        return (self.params, self.e_to_flexible.tobytes(), self.u_to_flexible.tobytes(),
+                self.demand.d0.tobytes(), self.e0.tobytes(), id(self.network), id(self.training_edges))
+
+    def steady_state(self, batch: int = 1, start: MarketState | None = None) -> MarketState:
+        """The model's own steady state under no new policy at target demand D0, reached by a burn-in from
+        ``start`` (default the paper's start) until no stock changes by more than :data:`BURN_IN_TOLERANCE`
+        of the workers in one step; recorded in :attr:`burn_in` and cached until the model's rates change.
+        One state per row of D0, repeated to ``batch`` scenarios; its step counter is 0."""
+        key = self._steady_key()
+        if self._steady is None or self._steady[0] != key:
+            self._steady = (key, self._burn_in(start))
+        state = self._steady[1]
+        if batch == state.batch:
+            return state.copy()
+        if state.batch != 1:
+            raise InputError(f"a batch of {batch} scenarios does not fit target demand for {state.batch}")
+        return MarketState(**{k: np.repeat(getattr(state, k), batch, axis=0) for k in
+                              ("e", "u", "v", "hist", "f", "tr", "g", "ghist", "x", "hc")}, t=0)
+
+    def _burn_in(self, start: MarketState | None) -> MarketState:
+        rows = self.demand.d0.shape[0]
+        state = (start.copy() if start is not None and start.batch == rows
+                 else self.initial_state(rows, converged=False))
+        hooks = PolicyHooks().broadcast(rows, self.n)
+        stepper = Stepper(self, hooks)
+        target = np.ascontiguousarray(np.broadcast_to(self.demand.d0, state.e.shape))
+        workers = np.maximum(state.workers(), 1e-300)
+        change, steps = np.inf, 0
+        tolerance = BURN_IN_TOLERANCE * self.params.applications_per_step
+        while steps < BURN_IN_MAX_STEPS:
+            new = stepper(state, target)
+            steps += 1
+            if steps % BURN_IN_CHECK == 0:
+                change = _change(state, new, workers)
+            state = new
+            if change <= tolerance:
+                break
+        self.burn_in = BurnIn(steps, BURN_IN_TOLERANCE, float(change / self.params.applications_per_step),
+                              bool(change <= tolerance))
+        out = state.copy()
+        out.t = 0
+        return out
+
 
 def stationary_spells(u: np.ndarray, hazard: np.ndarray, tau: int) -> np.ndarray:
     """Split u over spell bins 1..tau-1, >=tau as if the hiring hazard had always been ``hazard``."""
@@ -133,4 +225,4 @@ def default_u_to_flexible(step_weeks: float) -> float:
     return per_step(U_TO_FLEXIBLE_MONTHLY, step_weeks)
 
 
-__all__ = ["Model", "Search", "stationary_spells", "default_u_to_flexible", "value"]
+__all__ = ["BurnIn", "Model", "Search", "stationary_spells", "default_u_to_flexible", "value"]

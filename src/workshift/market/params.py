@@ -1,9 +1,13 @@
 """Model parameters, each with unit, period and source.
 
 Every number the engine uses by default lives here as a :class:`Parameter`, so that results can say which
-assumptions produced them (``parameter_table()`` goes into run metadata and ``docs/engine.md``). Rates are
-per model step; the step length is ``step_weeks`` (6.75 weeks in the paper, so that the 27-week long-term
-unemployment threshold is exactly four steps).
+assumptions produced them (``parameter_table()`` goes into run metadata and ``docs/engine.md``).
+
+Time: every rate is given per a stated period (``rate_period_weeks``, 6.75 weeks by default, the paper's step)
+and converted to the model's step of ``step_weeks`` by :func:`per_step_rate`; a searcher sends
+``step_weeks / rate_period_weeks`` applications per step (search effort per unit of time is fixed);
+durations (long-term unemployment threshold, UI duration, training) are given in weeks and turned into steps
+by the step length. So the paper's steady state does not depend on the step (docs/engine.md).
 """
 
 from __future__ import annotations
@@ -27,10 +31,17 @@ class Parameter:
     period: str
     source: str
     note: str = ""
+    low: float | None = None  # the range the source supports (sensitivity, uncertainty), where one is given
+    high: float | None = None
 
 
-def _p(name: str, value: float, unit: str, period: str, source: str, note: str = "") -> Parameter:
-    return Parameter(name, value, unit, period, source, note)
+def _p(name: str, value: float, unit: str, period: str, source: str, note: str = "",
+       low: float | None = None, high: float | None = None) -> Parameter:
+    return Parameter(name, value, unit, period, source, note, low, high)
+
+
+RATE_PERIOD_WEEKS = 6.75
+"""The period of every rate given without one: the paper's step."""
 
 
 PARAMETERS: dict[str, Parameter] = {
@@ -39,13 +50,19 @@ PARAMETERS: dict[str, Parameter] = {
         # --- the paper's model -------------------------------------------------------------------------
         _p("step_weeks", 6.75, "weeks", "-", PAPER + ", Methods",
            "one step; tau = 4 steps = 27 weeks, the BLS long-term unemployment threshold"),
-        _p("delta_u", 0.016, "probability", "per step", PAPER + ", calibrated to the US Beveridge curve",
+        _p("rate_period_weeks", RATE_PERIOD_WEEKS, "weeks", "-", PAPER + " (its step)",
+           "the period the rates delta_u, delta_v, gamma_u, gamma_v and the [parameters] rates are given per; "
+           "each searcher sends one application per period"),
+        _p("ltu_weeks", 27.0, "weeks", "-", "BLS: long-term unemployed = jobless for 27 weeks or more; " + PAPER,
+           "spell length from which an unemployed worker counts as long-term unemployed (ltu_steps = "
+           "ltu_weeks / step_weeks, rounded)"),
+        _p("delta_u", 0.016, "probability", "per 6.75 weeks", PAPER + ", calibrated to the US Beveridge curve",
            "spontaneous separation rate"),
-        _p("delta_v", 0.012, "probability", "per step", PAPER + ", calibrated to the US Beveridge curve",
+        _p("delta_v", 0.012, "probability", "per 6.75 weeks", PAPER + ", calibrated to the US Beveridge curve",
            "spontaneous vacancy-opening rate"),
-        _p("gamma_u", 0.16, "share of the demand gap", "per step", PAPER + " (gamma = 10 delta_u)",
+        _p("gamma_u", 0.16, "share of the demand gap", "per 6.75 weeks", PAPER + " (gamma = 10 delta_u)",
            "speed of demand-driven separations"),
-        _p("gamma_v", 0.16, "share of the demand gap", "per step", PAPER + " (gamma = 10 delta_u)",
+        _p("gamma_v", 0.16, "share of the demand gap", "per 6.75 weeks", PAPER + " (gamma = 10 delta_u)",
            "speed of demand-driven vacancy openings"),
         _p("ltu_steps", 4, "steps", "-", PAPER + "; BLS defines long-term unemployment as 27+ weeks",
            "unemployed for at least this many steps counts as long-term unemployed"),
@@ -75,7 +92,7 @@ PARAMETERS: dict[str, Parameter] = {
            "searchers send far fewer applications than the unemployed; 0.03 moves about 1% of flexible "
            "workers into wage jobs a month",
            "flexible workers apply for wage jobs at this intensity"),
-        _p("flexible_to_unemployment", 0.01, "probability", "per step",
+        _p("flexible_to_unemployment", 0.01, "probability", "per 6.75 weeks",
            "assumption: with the exits to wage jobs, about 15% of flexible workers leave flexible work in a "
            "year (self-employment is persistent in CPS panels); a calibration target to revisit",
            "gig/self-employed work ends and the worker searches"),
@@ -86,31 +103,33 @@ PARAMETERS: dict[str, Parameter] = {
            "assumption; JPMorgan Chase Institute (Farrell & Greig 2016) report platform earnings far more "
            "volatile month to month than payroll income", ""),
         # --- training -----------------------------------------------------------------------------------
-        _p("training_rate", 0.005, "probability", "per step",
+        _p("training_rate", 0.005, "probability", "per 6.75 weeks",
            "assumption of the order of US WIOA training enrolments (a few hundred thousand a year, US DOL "
            "WIOA performance reports) against about 6-8 million unemployed",
            "share of the unemployed who start a training programme"),
-        _p("training_steps", 4, "steps (mean)", "-",
+        _p("training_steps", 4, "rate periods (mean)", "-",
            "assumption: occupational skills training of about six months (US DOL WIOA)",
-           "trainees complete with probability 1/training_steps per step"),
+           "mean duration 4 x 6.75 = 27 weeks; trainees complete with probability 1/duration per step"),
         _p("training_edge_weight", 0.5, "weight relative to a row of A (which sums to 1)", "-",
            "assumption", "extra application weight of graduates toward their target occupations"),
         _p("training_targets", 5, "occupations", "-", "assumption",
            "default targets: the most skill-similar occupations whose demand grows in the scenario"),
         # --- exit to and re-entry from inactivity ------------------------------------------------------
-        _p("ltu_exit_rate", 0.15, "probability", "per step",
+        _p("ltu_exit_rate", 0.15, "probability", "per 6.75 weeks",
            "Krueger, Cramer & Cho (2014, Brookings Papers): about one in ten long-term unemployed leaves "
            "the labour force each month (CPS 2008-2013); 1-(1-0.10)^(6.75/4.33)",
            "discouraged long-term unemployed leave the labour force"),
-        _p("reentry_rate", 0.15, "probability", "per step",
+        _p("reentry_rate", 0.15, "probability", "per 6.75 weeks",
            "calibration target: the marginally attached (BLS CPS, 2015-2019) are about as many as the "
            "long-term unemployed, so re-entry balances exit",
            "inactive former workers re-enter search"),
         # --- income ---------------------------------------------------------------------------------------
         _p("ui_replacement_ratio", 0.40, "ratio to previous wage", "-",
            "US DOL ETA, UI Data Summary: average weekly benefit / average weekly wage, about 0.40 (2015-2019)", ""),
-        _p("ui_duration_steps", 4, "steps", "-", "26 weeks of regular state UI in most US states (US DOL); "
-           "= 4 steps of 6.75 weeks", ""),
+        _p("ui_duration_weeks", 26.0, "weeks", "-", "26 weeks of regular state UI in most US states (US DOL)",
+           "ui_duration_steps = ui_duration_weeks / step_weeks, rounded"),
+        _p("ui_duration_steps", 4, "steps", "-", "derived: ui_duration_weeks / step_weeks (26 weeks = 4 steps "
+           "of 6.75 weeks); set it only to override the weeks", ""),
         _p("ui_recipiency", 0.28, "share of the unemployed", "-",
            "US DOL ETA UI recipiency rate, about 27-28% in 2018-2019", ""),
         # --- social insurance coverage -----------------------------------------------------------------
@@ -144,6 +163,21 @@ def self_loop_r(step_weeks: float, annual_mobility: float | None = None,
     return r
 
 
+def per_step_rate(rate: float, step_weeks: float, period_weeks: float = RATE_PERIOD_WEEKS) -> float:
+    """A rate per period of ``period_weeks`` as a rate per step of ``step_weeks``: rate * step / period.
+
+    The linear (Euler) convention, the same as for the hires (a searcher sends step / period applications per
+    step): then the discrete model at any step length approximates one continuous-time model whose
+    intensities per period are the paper's per-step probabilities, and at step = period nothing changes.
+    """
+    return rate * step_weeks / period_weeks
+
+
+def steps_of(weeks: float, step_weeks: float) -> int:
+    """A duration in weeks as a whole number of steps (at least 1)."""
+    return max(1, int(round(weeks / step_weeks)))
+
+
 def per_step(monthly_probability: float, step_weeks: float) -> float:
     """Turn a monthly transition probability into one per step of ``step_weeks``."""
     return 1.0 - (1.0 - monthly_probability) ** (step_weeks / (52.0 / 12.0))
@@ -153,10 +187,14 @@ def per_step(monthly_probability: float, step_weeks: float) -> float:
 class ModelParams:
     """The scalar parameters of one run (shared by every scenario of a batch).
 
-    Rates are per step of ``step_weeks``. Extension rates are used only when their extension is on.
+    Rates are per step of ``step_weeks`` (:meth:`per_period` converts rates given per a period);
+    ``applications_per_step`` is how many applications a searcher sends per step (1 at the paper's step).
+    Extension rates are used only when their extension is on.
     """
 
     step_weeks: float = 6.75
+    rate_period_weeks: float = RATE_PERIOD_WEEKS
+    applications_per_step: float = 1.0
     delta_u: float = 0.016
     delta_v: float = 0.012
     gamma_u: float = 0.16
@@ -172,7 +210,7 @@ class ModelParams:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            if f.name in ("extensions", "ltu_steps", "step_weeks", "training_steps"):
+            if f.name in ("extensions", "ltu_steps", "step_weeks", "training_steps", "rate_period_weeks"):
                 continue
             x = getattr(self, f.name)
             if not (isinstance(x, int | float) and math.isfinite(x) and 0.0 <= x <= 1.0):
@@ -181,11 +219,52 @@ class ModelParams:
             raise InputError(f"ltu_steps = {self.ltu_steps} must be a whole number of steps >= 1")
         if not self.step_weeks > 0:
             raise InputError(f"step_weeks = {self.step_weeks} must be > 0")
+        if not self.applications_per_step > 0:
+            raise InputError(f"applications_per_step = {self.applications_per_step} must be in (0, 1]",
+                             hint="a step may be at most one rate period long (step_weeks <= rate_period_weeks)")
         if not self.training_steps >= 1:
             raise InputError(f"training_steps = {self.training_steps} must be >= 1")
         unknown = set(self.extensions) - set(EXTENSIONS)
         if unknown:
             raise InputError(f"unknown extension(s) {sorted(unknown)}", hint=f"choose from {list(EXTENSIONS)}")
+
+    @classmethod
+    def per_period(cls, step_weeks: float = RATE_PERIOD_WEEKS, rate_period_weeks: float = RATE_PERIOD_WEEKS,
+                   ltu_weeks: float | None = None, ltu_steps: int | None = None,
+                   training_periods: float | None = None, **rates: Any) -> ModelParams:
+        """Parameters for a step of ``step_weeks`` from rates given per ``rate_period_weeks`` (keyword
+        ``rates``: delta_u, delta_v, gamma_u, gamma_v and the extension rates, each per period; missing ones
+        take their documented defaults, which are per 6.75 weeks). The long-term threshold is ``ltu_steps``
+        if given, else ``ltu_weeks`` (default 27) in steps; training lasts ``training_periods`` periods."""
+        if not step_weeks > 0 or not rate_period_weeks > 0:
+            raise InputError(f"step_weeks = {step_weeks} and rate_period_weeks = {rate_period_weeks} must be > 0")
+        if step_weeks > rate_period_weeks * (1 + 1e-12):
+            raise InputError(f"step_weeks = {step_weeks} is longer than rate_period_weeks = {rate_period_weeks}",
+                             hint="a searcher sends at most one application per step: use a shorter step or "
+                                  "give the rates per a longer period")
+        kwargs: dict[str, Any] = {}
+        for name in ("delta_u", "delta_v", "gamma_u", "gamma_v") + PERIOD_RATES:
+            given = rates.pop(name, None)
+            if given is None:
+                default = getattr(cls, name) if name in ("delta_u", "delta_v", "gamma_u", "gamma_v") else value(name)
+                kwargs[name] = per_step_rate(float(default), step_weeks, RATE_PERIOD_WEEKS)
+            else:
+                kwargs[name] = per_step_rate(float(given), step_weeks, rate_period_weeks)
+        duration = training_periods if training_periods is not None else None
+        kwargs["training_steps"] = (value("training_steps") * RATE_PERIOD_WEEKS if duration is None
+                                    else float(duration) * rate_period_weeks) / step_weeks
+        tau = int(ltu_steps) if ltu_steps is not None else steps_of(
+            value("ltu_weeks") if ltu_weeks is None else float(ltu_weeks), step_weeks)
+        return cls(step_weeks=float(step_weeks), rate_period_weeks=float(rate_period_weeks),
+                   applications_per_step=min(1.0, step_weeks / rate_period_weeks), ltu_steps=tau,
+                   **kwargs, **rates)
+
+    def kernel_rates(self) -> tuple[float, ...]:
+        """The scalar rates in the order the numba kernels read them: (du, dv, gu, gv, sigma_f, phi_fu, rho,
+        training duration, xi, eps, applications per step)."""
+        return (self.delta_u, self.delta_v, self.gamma_u, self.gamma_v, self.flexible_search_intensity,
+                self.flexible_to_unemployment, self.training_rate, float(self.training_steps), self.ltu_exit_rate,
+                self.reentry_rate, self.applications_per_step)
 
     def on(self, extension: str) -> bool:
         return extension in self.extensions
@@ -195,11 +274,14 @@ class ModelParams:
 
 
 EXTENSIONS = ("flexible", "training", "exit", "income", "insurance")
+PERIOD_RATES = ("flexible_to_unemployment", "training_rate", "ltu_exit_rate", "reentry_rate")
+"""Extension rates documented per 6.75 weeks and converted to the step like the market rates."""
 
 
 def parameter_table() -> list[dict[str, Any]]:
     """All documented defaults as plain dicts (for run metadata and docs)."""
     return [
-        {"name": p.name, "value": p.value, "unit": p.unit, "period": p.period, "source": p.source, "note": p.note}
+        {"name": p.name, "value": p.value, "unit": p.unit, "period": p.period, "source": p.source, "note": p.note,
+         "low": p.low, "high": p.high}
         for p in PARAMETERS.values()
     ]

@@ -108,8 +108,7 @@ def build(scenario: Scenario, inputs: MarketInputs | None = None) -> Built:
     model = Model(params, net, demand, e0=e0, f0=f0, skills=skills, training_edges=edges,
                   labels={"nodes": inputs.nodes, "titles": inputs.titles})
     if params.on("flexible"):
-        model.e_to_flexible, model.u_to_flexible = flexmod.calibrate(
-            model, inputs.self_employment_share, burn_in=max(50, int(scenario.shock["start_step"])))
+        model.e_to_flexible, model.u_to_flexible = flexmod.calibrate(model, inputs.self_employment_share)
     return Built(scenario, inputs, model, x, p, rule)
 
 
@@ -149,7 +148,8 @@ def summarise(built: Built, traj: Trajectory, b: int = 0) -> dict[str, Any]:
     rates = {k: v[b] for k, v in traj.rates().items()}
     start = built.model.demand.start
     steps = rates["unemployment_rate"].size - 1
-    lo, hi = max(0, start - 10), max(1, start)
+    hi = max(1, min(start, steps + 1))  # the pre-shock window (the converged start is its steady state)
+    lo = max(0, hi - 10)
     after = slice(min(start, steps), steps + 1)
     d0 = built.model.demand.d0[0]
     reached = float(adoption(steps, start, built.model.demand.adoption_steps))
@@ -202,10 +202,14 @@ def run_meta(built: Built, hooks: PolicyHooks | None = None) -> dict[str, Any]:
         "network": {"kind": m.network.kind, "self_loop_r": m.network.r, "edges": m.network.nnz},
         "data_vintage": built.inputs.vintage,
         "shock_rule": built.rule,
+        "burn_in": m.burn_in.to_json() if m.burn_in is not None else None,
         "mean_automation_probability": float(np.average(built.probability, weights=np.maximum(m.e0, 1e-9))),
         "assumptions": {
-            "parameters": {k: getattr(m.params, k) for k in ("step_weeks", "delta_u", "delta_v", "gamma_u",
-                                                             "gamma_v", "ltu_steps")},
+            "parameters": {k: getattr(m.params, k) for k in ("step_weeks", "rate_period_weeks",
+                                                             "applications_per_step", "delta_u", "delta_v",
+                                                             "gamma_u", "gamma_v", "ltu_steps")},
+            "rates_per": "step (converted from [market] rates per rate_period_weeks)",
+            "start": "the model's own steady state under no new policy (burn_in)",
             "extensions": sorted(m.params.extensions),
             "labour_force": "employed + flexible + unemployed (incl. training graduates) + trainees",
             "vacancy_rate": "v / (e + v) as JOLTS",

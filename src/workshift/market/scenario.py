@@ -1,7 +1,7 @@
 """Scenarios as TOML files: load, validate (closest-key suggestions), and turn into model parameters.
 
 A scenario has the sections ``[market]``, ``[shock]``, ``[cycle]`` (as in the engine issue), plus optional
-``[parameters]`` (overrides of documented extension rates, per step) and ``[policy]`` (scalar policy hooks,
+``[parameters]`` (overrides of documented extension rates, per ``rate_period_weeks`` like the market rates) and ``[policy]`` (scalar policy hooks,
 see :data:`workshift.market.hooks.HOOKS`; the policy stage's portfolio keys such as ``budget`` may sit beside
 them and are left to ``workshift optimize``). When ``market.extensions`` is absent all extensions are on;
 ``extensions = []`` is exactly the paper's model.
@@ -18,18 +18,26 @@ from typing import Any
 from workshift.errors import DataError, InputError, closest
 from workshift.market.hooks import HOOKS, PolicyHooks
 from workshift.market.network import NETWORKS
-from workshift.market.params import EXTENSIONS, PARAMETERS, ModelParams
+from workshift.market.params import (
+    EXTENSIONS,
+    PARAMETERS,
+    PERIOD_RATES,
+    RATE_PERIOD_WEEKS,
+    ModelParams,
+    steps_of,
+)
 
 MODES = ("mean-field", "agents")
-PAPER_STEP_WEEKS = 6.75
 
 # section -> key -> (default, type); None default = required-free optional
 SCHEMA: dict[str, dict[str, tuple[Any, type | tuple[type, ...]]]] = {
     "market": {
         "pack": ("us", str), "region": ("US", str), "network": ("empirical", str), "mode": ("mean-field", str),
         "agents": (1_000_000, int), "seed": (1, int), "step_weeks": (6.75, (int, float)),
+        "rate_period_weeks": (RATE_PERIOD_WEEKS, (int, float)),
         "delta_u": (0.016, (int, float)), "delta_v": (0.012, (int, float)), "gamma_u": (0.16, (int, float)),
-        "gamma_v": (0.16, (int, float)), "ltu_steps": (4, int), "steps": (600, int),
+        "gamma_v": (0.16, (int, float)), "ltu_weeks": (27.0, (int, float)), "ltu_steps": (None, int),
+        "steps": (600, int),
         "extensions": (list(EXTENSIONS), list), "name": ("", str), "description": ("", str),
     },
     "shock": {
@@ -40,12 +48,11 @@ SCHEMA: dict[str, dict[str, tuple[Any, type | tuple[type, ...]]]] = {
     "parameters": {name: (None, (int, float)) for name in (
         "flexible_search_intensity", "flexible_to_unemployment", "training_rate", "training_steps",
         "ltu_exit_rate", "reentry_rate", "training_edge_weight", "training_targets", "ui_replacement_ratio",
-        "ui_duration_steps", "ui_recipiency", "coverage_employed", "coverage_flexible",
+        "ui_duration_steps", "ui_duration_weeks", "ui_recipiency", "coverage_employed", "coverage_flexible",
         "flexible_income_ratio", "flexible_income_cv", "annual_occupational_mobility",
         "reference_unemployment")},
     "policy": {name: (None, (int, float)) for name in HOOKS},
 }
-RATE_PARAMETERS = ("flexible_to_unemployment", "training_rate", "ltu_exit_rate", "reentry_rate")
 
 
 @dataclass
@@ -83,28 +90,25 @@ class Scenario:
         return from_dict(raw, self.path)
 
     def parameter(self, name: str) -> float:
-        """An extension parameter: the scenario's override or the documented default."""
+        """An extension parameter: the scenario's override or the documented default. ``ui_duration_steps``
+        is ``ui_duration_weeks`` in steps of this scenario unless given."""
         given = self.sections["parameters"].get(name)
+        if name == "ui_duration_steps" and given is None:
+            return float(steps_of(self.parameter("ui_duration_weeks"), float(self.market["step_weeks"])))
         return float(PARAMETERS[name].value if given is None else given)
 
     def model_params(self) -> ModelParams:
-        m = self.market
-        step_weeks = float(m["step_weeks"])
-        ext = {}
-        for name in ("flexible_search_intensity", "flexible_to_unemployment", "training_rate", "training_steps",
-                     "ltu_exit_rate", "reentry_rate"):
-            given = self.sections["parameters"].get(name)
-            if given is not None:
-                ext[name] = float(given)
-            elif step_weeks == PAPER_STEP_WEEKS:
-                continue
-            elif name in RATE_PARAMETERS:  # documented per 6.75-week step; rescale to this step length
-                ext[name] = 1.0 - (1.0 - PARAMETERS[name].value) ** (step_weeks / PAPER_STEP_WEEKS)
-            elif name == "training_steps":
-                ext[name] = PARAMETERS[name].value * PAPER_STEP_WEEKS / step_weeks
-        return ModelParams(step_weeks=step_weeks, delta_u=float(m["delta_u"]), delta_v=float(m["delta_v"]),
-                           gamma_u=float(m["gamma_u"]), gamma_v=float(m["gamma_v"]), ltu_steps=int(m["ltu_steps"]),
-                           extensions=frozenset(m["extensions"]), **ext)
+        """The run's parameters: [market] and [parameters] rates are per ``rate_period_weeks`` and converted to
+        the step; the long-term threshold is ``ltu_steps`` if given, else ``ltu_weeks`` in steps."""
+        m, par = self.market, self.sections["parameters"]
+        rates = {k: float(m[k]) for k in ("delta_u", "delta_v", "gamma_u", "gamma_v")}
+        rates.update({k: float(par[k]) for k in PERIOD_RATES if par.get(k) is not None})
+        if par.get("flexible_search_intensity") is not None:
+            rates["flexible_search_intensity"] = float(par["flexible_search_intensity"])
+        return ModelParams.per_period(float(m["step_weeks"]), float(m["rate_period_weeks"]),
+                                      ltu_weeks=float(m["ltu_weeks"]), ltu_steps=m["ltu_steps"],
+                                      training_periods=par.get("training_steps"),
+                                      extensions=frozenset(m["extensions"]), **rates)
 
     def hooks(self) -> PolicyHooks:
         given = {k: v for k, v in self.sections["policy"].items() if v is not None}
@@ -181,8 +185,14 @@ def _check(s: dict[str, dict[str, Any]], path: str | None) -> None:
         raise InputError(f"{where}market.agents = {m['agents']} must be > 0")
     if m["step_weeks"] <= 0:
         raise InputError(f"{where}market.step_weeks = {m['step_weeks']} must be > 0")
-    if m["ltu_steps"] < 1:
+    if m["rate_period_weeks"] <= 0 or m["step_weeks"] > m["rate_period_weeks"] * (1 + 1e-12):
+        raise InputError(f"{where}market.step_weeks = {m['step_weeks']} must be > 0 and at most "
+                         f"market.rate_period_weeks = {m['rate_period_weeks']}",
+                         hint="rates are given per rate_period_weeks; a searcher applies at most once a step")
+    if m["ltu_steps"] is not None and m["ltu_steps"] < 1:
         raise InputError(f"{where}market.ltu_steps = {m['ltu_steps']} must be >= 1")
+    if m["ltu_weeks"] <= 0:
+        raise InputError(f"{where}market.ltu_weeks = {m['ltu_weeks']} must be > 0")
     ds = shock["displacement_share"]
     if ds is not None and not 0.0 <= ds <= 1.0:
         raise InputError(f"{where}shock.displacement_share = {ds} must be in [0, 1]")
@@ -192,7 +202,7 @@ def _check(s: dict[str, dict[str, Any]], path: str | None) -> None:
         raise InputError(f"{where}cycle.amplitude must be in (-1, 1) and cycle.period_steps > 0")
     for key, val in s["parameters"].items():
         if val is not None and (val < 0 or (key not in ("training_steps", "training_targets",
-                                                         "ui_duration_steps") and val > 1)):
+                                                         "ui_duration_steps", "ui_duration_weeks") and val > 1)):
             raise InputError(f"{where}parameters.{key} = {val} is out of range", hint=PARAMETERS[key].note or None)
     for key, val in s["policy"].items():
         if val is not None:

@@ -5,11 +5,17 @@ Per node i, with A the search network and d the target demand (the paper's equat
   separations  w_i = du e_i + (1-du) min(e_i, gu max(0, e_i + v_i - d_i))          (x separation_multiplier)
   openings     n_i = dv e_i + (1-dv) min(e_i, gv max(0, d_i - e_i - v_i))          (x vacancy_multiplier)
   search       searchers of i apply to j with probability A_ij v_j / sum_k A_ik v_k
-  matching     s_j = applications to j, theta_j = v_j / s_j; an application succeeds with probability
-               P_j = mu_j theta_j (1 - exp(-1/theta_j)) (mu = matching_efficiency, capped so hires <= v_j)
-  hires        H_j = P_j s_j; a searcher of i is hired with probability h_i = (A (v P))_i / (A v)_i
+  matching     s_j = applications to j per rate period (one per searcher), theta_j = v_j / s_j; an
+               application succeeds with probability P_j = mu_j theta_j (1 - exp(-1/theta_j))
+               (mu = matching_efficiency, capped so hires <= v_j)
+  hires        H_j = a P_j s_j with a = applications per searcher per step (step_weeks / rate_period_weeks,
+               1 at the paper's 6.75-week step); a searcher of i is hired with probability
+               h_i = a (A (v P))_i / (A v)_i
 
-Everything uses the state at the start of the step; workers separated during the step search from the next
+Search effort per unit of time is fixed: at a step shorter than the rate period a searcher sends a < 1
+applications per step, and the matching function's congestion is that of a rate period's applications,
+so the steady state does not depend on the step length (docs/engine.md). Everything uses the state at the
+start of the step; workers separated during the step search from the next
 one. Extensions (each off unless named in ``params.extensions``): ``flexible`` (e->f at a calibrated rate
 per node, u->f, f->u, flexible workers search at a lower intensity), ``training`` (u->training, graduation
 at rate 1/duration, graduates search on A plus training edges), ``exit`` (long-term unemployed -> inactive,
@@ -77,7 +83,7 @@ def step(state: MarketState, model: Model, hooks: PolicyHooks, target: np.ndarra
     separations = np.minimum(e, (p.delta_u * e + directed_sep) * hooks.separation_multiplier)
     openings = (p.delta_v * e + directed_open) * hooks.vacancy_multiplier
 
-    # 2. search and matching (one application per searcher; flexible workers at a lower intensity)
+    # 2. search and matching (a applications per searcher and step; flexible workers at a lower intensity)
     search = model.search(hooks)
     searchers = u + p.flexible_search_intensity * state.f if flexible else u
     Av = search.apply(v)
@@ -93,9 +99,10 @@ def step(state: MarketState, model: Model, hooks: PolicyHooks, target: np.ndarra
         P = success_probability(applications, v, hooks.matching_efficiency)
         vP = v * P
         AvP = search.apply(vP)
-        h1 = np.where(Av > 0, AvP / Av, 0.0)
-        h2 = np.where(Av2 > 0, (AvP + search.extra(vP)) / Av2, 0.0) if training else zero
-    hires = P * applications
+        a = p.applications_per_step
+        h1 = np.where(Av > 0, a * AvP / Av, 0.0)
+        h2 = np.where(Av2 > 0, a * (AvP + search.extra(vP)) / Av2, 0.0) if training else zero
+    hires = a * P * applications
     u_hired = u * h1
 
     # 3. flows out of unemployment other than hiring (competing, of those not hired), and spells

@@ -23,41 +23,42 @@ def initial_stock(employment: np.ndarray, share: np.ndarray) -> np.ndarray:
     return employment * share / (1.0 - share)
 
 
-def calibrate(model, share: np.ndarray, burn_in: int = 100, rounds: int = 15, tol: float = 2e-3
-              ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-node entry rates into flexible work (e -> f, u -> f) such that the flexible share f / (e + f)
-    averaged over the 10 steps before ``burn_in`` (the steady-state window of a run) equals ``share`` at every
-    node. Returns (e_to_flexible, u_to_flexible).
+def calibrate(model, share: np.ndarray, rounds: int = 15, tol: float = 2e-3) -> tuple[np.ndarray, np.ndarray]:
+    """Per-node entry rates into flexible work (e -> f, u -> f) such that the flexible share f / (e + f) of
+    the model's own steady state (the state every run starts from, :meth:`Model.steady_state`) equals
+    ``share`` at every node. Returns (e_to_flexible, u_to_flexible).
 
     Each node needs an inflow I_i into flexible work; the unemployed supply it first, at most at the uniform
     rate (1% a month of those not hired), wage employment the rest: c_i = rest / (e_i - separations_i).
     Round 1 takes the stationary inflow that keeps f*_i = e_i s_i / (1 - s_i) constant,
     I_i = f*_i (sigma h_i + phi_fu (1 - sigma h_i)); later rounds multiply each node's inflow by the ratio of
-    target to achieved odds s/(1-s) over the window, until every node is within ``tol``.
+    target to achieved odds s/(1-s) in the steady state (each round's burn-in starts from the last one's,
+    with e + f of each node split at the target share), until every node is within ``tol``. A node the
+    network empties (no wage employment left in the steady state) keeps the rates of its last round.
     """
     from dataclasses import replace
 
-    from workshift.market.meanfield import run
-    from workshift.market.shock import DemandPath
     from workshift.market.step import step
 
     p = model.params
     uniform = model.u_to_flexible.copy()
-    flat = DemandPath(model.demand.d0, model.demand.d0, start=10**9, adoption_steps=1.0, cycle_start=10**9)
-    probe = replace(model, demand=flat, e_to_flexible=np.zeros(model.n), u_to_flexible=uniform.copy())
+    probe = replace(model, e_to_flexible=np.zeros(model.n), u_to_flexible=uniform.copy())
     share = np.clip(share, 0.0, 0.99)
     hooks = PolicyHooks().broadcast(1, model.n)
-    lo = max(0, burn_in - 10)
     inflow = None
+    state = None
+    steps = 0
     for _ in range(rounds):
-        traj = run(probe, hooks, steps=burn_in, record_nodes=True)
-        state = traj.final
-        _, flows = step(state, probe, hooks, flat.at(burn_in + 1))
-        e, u = state.e[0], state.u[0]
+        if state is not None:  # start the next burn-in at the target shares, e + f of each node kept
+            both = state.e + state.f
+            state.f, state.e = both * share, both * (1.0 - share)
+        state = probe.steady_state(1, start=state)
+        steps += probe.burn_in.steps
+        _, flows = step(state, probe, hooks, probe.demand.d0)
+        e, u, f = state.e[0], state.u[0], state.f[0]
         with np.errstate(divide="ignore", invalid="ignore"):
-            f_w, e_w = traj.nodes["f"][lo:burn_in, 0].mean(axis=0), traj.nodes["e"][lo:burn_in, 0].mean(axis=0)
-            achieved = np.where(e_w + f_w > 0, f_w / np.where(e_w + f_w > 0, e_w + f_w, 1.0), 0.0)
-            live = e_w + f_w > 0
+            live = e + f > 1.0  # at least one worker
+            achieved = np.where(live, f / np.where(live, e + f, 1.0), 0.0)
             if live.any() and np.max(np.abs(achieved - share)[live]) < tol:
                 break
             h = np.where(u > 0, flows.u_hired[0] / u, 0.0)
@@ -73,4 +74,6 @@ def calibrate(model, share: np.ndarray, burn_in: int = 100, rounds: int = 15, to
             stayers = e - flows.separations[0]
             probe.e_to_flexible = np.where(stayers > 0, np.clip((inflow - from_u) / np.where(stayers > 0, stayers,
                                                                                              1.0), 0.0, 1.0), 0.0)
+    # the calibrated model's steady state, reached by all rounds' burn-ins together
+    model._steady, model.burn_in = probe._steady, replace(probe.burn_in, steps=steps)
     return probe.e_to_flexible, probe.u_to_flexible
