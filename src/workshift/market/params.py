@@ -65,7 +65,8 @@ PARAMETERS: dict[str, Parameter] = {
         _p("gamma_v", 0.16, "share of the demand gap", "per 6.75 weeks", PAPER + " (gamma = 10 delta_u)",
            "speed of demand-driven vacancy openings"),
         _p("ltu_steps", 4, "steps", "-", PAPER + "; BLS defines long-term unemployment as 27+ weeks",
-           "unemployed for at least this many steps counts as long-term unemployed"),
+           "derived: ltu_weeks / step_weeks, rounded (4 at 6.75 weeks, 6 at monthly steps), unless [market] "
+           "ltu_steps is given; unemployed for at least this many steps counts as long-term unemployed"),
         _p("annual_occupational_mobility", 0.19, "share of workers", "per year",
            "Kambourov & Manovskii (2008), Int. Econ. Rev. 49(1); used by " + PAPER,
            "share of workers who change occupation in a year; calibrates the self-loop r"),
