@@ -1,4 +1,4 @@
-"""`workshift evaluate did|event-study|synth`: causal evaluation of a policy from a panel file.
+"""`workshift evaluate did|event-study|synth|programme`: causal evaluation of a policy or programme.
 
 Each run is stored in the Workshift store (kind ``evaluate``) with its data file's sha256, the method, the
 options and the library versions; ``--json`` prints the result, ``--report FILE.html`` writes an HTML
@@ -14,6 +14,7 @@ from typing import Any
 import typer
 
 from workshift.cli.output import echo_json
+from workshift.evidence.evaluated import subject
 from workshift.i18n import lang_option, normalise_lang
 
 evaluate_app = typer.Typer(
@@ -32,7 +33,21 @@ _ASSUMPTIONS = {
         "(plus a constant and lambda-weighted pre-period level for SDID/DID)",
         "no spillovers to the control units; no other shock specific to the treated unit",
     ],
+    "programme": [
+        "unconfoundedness: given the covariate terms, taking part is unrelated to the untreated outcome",
+        "overlap: every participant has comparable non-participants (propensity below 1)",
+        "no spillovers from participants to the comparison group (SUTVA)",
+    ],
 }
+
+# What the run evaluated (recorded with every run; `evaluate feedback` checks it against the lever).
+PROGRAMME_TYPE = typer.Option(None, "--programme-type",
+                              help="Programme type evaluated, from the lever catalogue (e.g. training, "
+                                   "job_search_assistance) or 'other'.")
+POPULATION = typer.Option(None, "--population", help="Who was evaluated, e.g. 'unemployed men 18-55'.")
+OUTCOME_KIND = typer.Option(None, "--outcome-kind",
+                            help="employment_probability | employment_rate_pct | log_employment | earnings | other.")
+HORIZON = typer.Option(None, "--horizon", help="Months after the programme at which the outcome is measured.")
 
 
 def _clean(value: Any) -> Any:
@@ -48,7 +63,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _store(command: str, result: Any, options: dict[str, Any]) -> str:
+def _store(command: str, result: Any, options: dict[str, Any], evaluated: Any = None) -> str:
+    """Save a run (kind ``evaluate``) with what it evaluated (``evaluated``: a Subject) and its tables."""
+    from workshift.evidence.evaluated import Subject
     from workshift.store import Store
 
     prov = result.provenance
@@ -61,8 +78,9 @@ def _store(command: str, result: Any, options: dict[str, Any]) -> str:
         "outcome": result.outcome,
         "outcome_unit": result.outcome_unit,
         "options": options,
-        "assumptions": _ASSUMPTIONS["synth" if command == "synth" else "did"],
+        "assumptions": _ASSUMPTIONS.get(command, _ASSUMPTIONS["did"]),
         "att": {"estimate": result.att, "se": result.se, "ci_low": result.ci_low, "ci_high": result.ci_high},
+        "evaluated": (evaluated or Subject()).to_dict(),
     }
     return Store().save_run("evaluate", _clean(meta), result.tables())
 
@@ -111,6 +129,10 @@ def _did_command(focus: str):
         unbalanced: str = typer.Option("keep", "--unbalanced",
                                        help="Unbalanced panel: keep (R did's allow_unbalanced_panel) | drop units."),
         outcome_unit: str = typer.Option("", "--outcome-unit", help="Unit of the outcome, e.g. 'log employment'."),
+        programme_type: str | None = PROGRAMME_TYPE,
+        population: str | None = POPULATION,
+        outcome_kind: str | None = OUTCOME_KIND,
+        horizon: float | None = HORIZON,
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
         report: Path | None = typer.Option(None, "--report", help="Write an HTML report to this file."),
         lang: str = typer.Option(None, "--lang", help="Report language: en | zh.", callback=lang_option),
@@ -119,11 +141,12 @@ def _did_command(focus: str):
         from workshift.evidence.panel import read_panel
 
         lang = normalise_lang(lang)
+        evaluated = subject(programme_type, population, outcome_kind, horizon)
         panel = read_panel(data, unit=unit, time=time, outcome=outcome, cohort=cohort)
         options = {"control": control, "base_period": base_period, "bootstrap": bootstrap, "seed": seed,
                    "multiplier": multiplier, "alpha": alpha, "cband": cband, "unbalanced": unbalanced}
         result = estimate_did(panel, outcome_unit=outcome_unit, **options)
-        run_id = _store("event-study" if focus == "event-study" else "did", result, options)
+        run_id = _store("event-study" if focus == "event-study" else "did", result, options, evaluated)
         if report is not None:
             from workshift.evidence.report_eval import did_report
 
@@ -179,6 +202,10 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(1, "--seed", help="Seed of the placebo draws."),
         alpha: float = typer.Option(0.05, "--alpha", help="1 - confidence level."),
         outcome_unit: str = typer.Option("", "--outcome-unit", help="Unit of the outcome, e.g. 'packs per capita'."),
+        programme_type: str | None = PROGRAMME_TYPE,
+        population: str | None = POPULATION,
+        outcome_kind: str | None = OUTCOME_KIND,
+        horizon: float | None = HORIZON,
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
         report: Path | None = typer.Option(None, "--report", help="Write an HTML report to this file."),
         lang: str = typer.Option(None, "--lang", help="Report language: en | zh.", callback=lang_option),
@@ -188,12 +215,13 @@ def register(app: typer.Typer) -> None:
         from workshift.evidence.synth import estimate_synth
 
         lang = normalise_lang(lang)
+        evaluated = subject(programme_type, population, outcome_kind, horizon)
         panel = read_panel(data, unit=unit, time=time, outcome=outcome)
         start = _parse_period(treatment_start, panel)
         options = {"method": method, "treated": treated, "treatment_start": start, "replications": replications,
                    "seed": seed, "alpha": alpha}
         result = estimate_synth(panel, outcome_unit=outcome_unit, **options)
-        run_id = _store("synth", result, options)
+        run_id = _store("synth", result, options, evaluated)
         if report is not None:
             from workshift.evidence.report_eval import synth_report
 
@@ -204,8 +232,10 @@ def register(app: typer.Typer) -> None:
         _print_synth(result)
         typer.echo(f"stored run {run_id}" + (f"; report {report}" if report else ""))
 
+    from workshift.cli.evaluate_programme import register as register_programme
     from workshift.cli.feedback import register as register_feedback
 
+    register_programme(evaluate_app)
     register_feedback(evaluate_app)
     app.add_typer(evaluate_app, name="evaluate")
 
