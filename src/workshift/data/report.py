@@ -14,6 +14,10 @@ from workshift.i18n import t
 def info_json(meta: dict) -> dict[str, Any]:
     """The `workshift data info --json` document: the stored quality report plus provenance."""
     report = dict(meta.get("quality", {}))
+    for key in ("code_system", "currency", "builder", "default_network", "wage_basis"):
+        if key in meta:
+            report.setdefault(key, meta[key])
+    report.setdefault("sources", meta.get("sources", []))
     report["built"] = meta.get("built")
     report["data_dir"] = meta.get("data_dir")
     report["absent_files"] = meta.get("absent_files", [])
@@ -41,18 +45,26 @@ def render(meta: dict, lang: str = "en") -> Group:
     overview = Table(title=m("section_overview"), title_justify="left")
     overview.add_column(m("item"))
     overview.add_column(m("value"), justify="right")
+    coverage = q.get("coverage", {})
     rows = [
+        (m("code_system"), str(meta.get("code_system", "SOC 2018"))),
+        (m("currency"), str(meta.get("currency", "USD"))),
         (m("occupations"), _int(q["occupations"])),
-        (m("aggregates"), _int(q["aggregate_occupations"])),
+        (m("aggregates"), _int(q.get("aggregate_occupations"))),
         (m("employment_total"), _int(q["employment_total"])),
         (m("employment_published"), _int(q.get("employment_published_total"))),
         (m("employment_gap"), f"{100 * (q.get('employment_total_vs_published') or 0):+.3f}%"),
-        (m("states"), _int(q["state_employment"]["states"])),
-        (m("skills_coverage"), _int(q["coverage"].get("skills_occupations_observed"))),
-        (m("tasks_coverage"), _int(q["coverage"]["tasks_occupations"])),
-        (m("titles"), _int(q["coverage"]["titles"])),
+        *((m("observed_share", digits=k), _pct(v)) for k, v in q.get("employment_observed_share", {}).items()),
     ]
-    rows += [(m("duplicates", table=k), _int(v)) for k, v in q["duplicates_removed"].items()]
+    if "employment_modelled_share" in q:
+        rows.append((m("modelled_share"), _pct(q["employment_modelled_share"])))
+    if "state_employment" in q:
+        rows.append((m("states"), _int(q["state_employment"]["states"])))
+    if coverage:
+        rows += [(m("skills_coverage"), _int(coverage.get("skills_occupations_observed"))),
+                 (m("tasks_coverage"), _int(coverage.get("tasks_occupations"))),
+                 (m("titles"), _int(coverage.get("titles")))]
+    rows += [(m("duplicates", table=k), _int(v)) for k, v in q.get("duplicates_removed", {}).items()]
     for row in rows:
         overview.add_row(*row)
 
@@ -60,7 +72,7 @@ def render(meta: dict, lang: str = "en") -> Group:
     for key, justify in (("index", "left"), ("covered", "right"), ("employment_share", "right"),
                          ("imputed", "right"), ("mean_value", "right")):
         exposure.add_column(m(key), justify=justify)
-    for name, e in q["exposure"].items():
+    for name, e in q.get("exposure", {}).items():
         mean = e.get("mean_employment_weighted")
         exposure.add_row(name, _int(e["occupations"]), _pct(e["employment_share"]), _int(e["imputed"]),
                          "—" if mean is None else f"{mean:.3f}")
@@ -69,27 +81,37 @@ def render(meta: dict, lang: str = "en") -> Group:
     for key, justify in (("network", "left"), ("nodes", "right"), ("edges", "right"),
                          ("mapped_share", "right"), ("row_sum_error", "right")):
         mobility.add_column(m(key), justify=justify)
+    notes = []
     for net in ("empirical", "skills"):
-        n = q["mobility"][net]
+        n = q.get("mobility", {}).get(net)
+        if not isinstance(n, dict):
+            continue
         err = n.get("max_row_sum_error")
         mobility.add_row(net, _int(n["nodes"]), _int(n["edges"]), _pct(n["employment_share"]),
                          "—" if err is None else f"{err:.1e}")
-    mapping = q["mobility"]["mapping"]
-    notes = [m("naive_rule", share=_pct(mapping["naive_rule_employment_share"]),
-               mapped=_pct(mapping["employment_share"])), m("node_source", source=mapping["node_source"])]
+    mapping = q.get("mobility", {}).get("mapping")
+    if mapping:
+        notes += [m("naive_rule", share=_pct(mapping["naive_rule_employment_share"]),
+                    mapped=_pct(mapping["employment_share"])), m("node_source", source=mapping["node_source"])]
+    networks = q.get("mobility", {}).get("networks")
+    if networks:
+        default = q["mobility"].get("default", networks[0])
+        notes.append(m("network") + ": " + ", ".join(
+            f"{n} ({m('network_default')})" if n == default else n for n in networks))
+    notes += [m("quality_note", note=n) for n in q.get("notes", [])]
     if q.get("exposure_absent"):
         notes.append(m("absent", names=", ".join(q["exposure_absent"])))
 
     imputed = Table(title=m("section_imputed"), title_justify="left")
     imputed.add_column(m("column"))
     imputed.add_column(m("cells"), justify="right")
-    for column, count in q["imputed"].items():
+    for column, count in q.get("imputed", {}).items():
         imputed.add_row(column, _int(count))
 
     sources = Table(title=m("section_sources"), title_justify="left")
     for key in ("source", "version", "licence", "sha256"):
         sources.add_column(m(key))
-    for s in q["sources"]:
+    for s in q.get("sources") or meta.get("sources", []):
         sources.add_row(s["id"], s["version"], s["licence"], s["sha256"][:12])
 
     return Group(title, built, overview, exposure, mobility, *(Text(n) for n in notes), imputed, sources)

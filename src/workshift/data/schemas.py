@@ -183,3 +183,57 @@ SOC2010_STRUCTURE = schema(
     "SOC 2010 structure",
     **{"Broad Group": code(SOC, "SOC 2010 broad group", nullable=True)},
 )
+
+
+def ilostat(name: str, value: str, classif2: bool = False) -> pa.DataFrameSchema:
+    """An ILOSTAT DDF datapoints file: ref_area, sex, classif1 (, classif2), time, the indicator's value."""
+    extra = {"classif2": text("second classification")} if classif2 else {}
+    return schema(name, ref_area=text("ISO 3166 alpha-3 country code"), sex=text("sex_t / sex_m / sex_f"),
+                  classif1=text("classification code"), **extra,
+                  time=number("year", 1900, 2100, nullable=False, integer=True),
+                  **{value: number(f"{name} value", 0, nullable=False)})
+
+
+EU_LFS_MINOR = schema(
+    "EU-LFS employment by ISCO-08 minor group (Nesta)",
+    isco_code=code(r"^\d{3}$", "ISCO-08 minor group"),
+    isco_minor_group=text("minor group title"),
+    **{str(year): pa.Column(str, nullable=True, description="employment, thousands ('x' = masked)")
+       for year in range(2014, 2019)},
+)
+
+NBS_MONTHLY = schema(
+    "NBS monthly urban surveyed unemployment rate",
+    month=code(r"^\d{4}-(0[1-9]|1[0-2])$", "month YYYY-MM"),
+    rate_percent=number("urban surveyed unemployment rate, percent", 0, 100),
+    source_url=text("page the value was read from", nullable=True),
+    youth_16_24_rate_percent=number("urban surveyed unemployment rate aged 16-24, percent", 0, 100),
+)
+
+RTI = schema(
+    "Routine-task intensity (Mihaylov and Tijdens 2019)",
+    isco08_code=code(r"^\d{4}$", "ISCO-08 unit group"),
+    rti=number("routine-task intensity", -10, 10),
+)
+
+ILO_TASKS = schema(
+    "ILO GenAI task scores",
+    ISCO_08=code(ISCO4, "ISCO-08 unit group"),
+    taskID=number("task number", 0, nullable=False, integer=True),
+    Task_ISCO=text("ISCO task statement", nullable=True),
+    score_2025=number("task exposure score 2025", 0, 1),
+)
+
+ESCO_OCCUPATIONS = schema(
+    "ESCO occupations",
+    ISCOGROUPCODE=code(ISCO4, "ISCO-08 unit group"),
+    PREFERREDLABEL=text("preferred label"),
+    ALTLABELS=text("alternative labels (one per line)", nullable=True),
+)
+
+INFORMALITY = schema(
+    "ILOSTAT informal employment rate",
+    **{"ref_area.label": text("country name"), "sex.label": text("sex"),
+       "time": number("year", 1900, 2100, nullable=False, integer=True),
+       "obs_value": number("informal employment rate, percent", 0, 100)},
+)

@@ -70,12 +70,12 @@ def from_pack(pack, region: str = "US") -> MarketInputs:
         occ["wage_mean"] = occ["soc_code"].map(st["wage_mean"]).fillna(occ["wage_mean"])
         region = code
     else:
-        region = "US"
+        region = "US" if pack.name == "us" else pack.name.upper()
     mapping = pack.occupation_nodes[["soc_code", "node", "share"]].merge(occ, on="soc_code", how="left")
     mapping["weight"] = mapping["employment"].fillna(0.0) * mapping["share"]
     nodes = pack.mobility_nodes["node"].tolist()
     employment = mapping.groupby("node")["weight"].sum().reindex(nodes).fillna(0.0).to_numpy()
-    if region == "US":  # the pack's own node employment (same rule, kept for exact agreement with it)
+    if region in ("US", pack.name.upper()):  # the pack's own node employment (same rule, exact agreement)
         employment = pack.mobility_nodes["employment"].to_numpy(dtype=np.float64)
     wage = _weighted_by_node(mapping, "wage_mean", nodes)
     wage = np.where(np.isnan(wage), np.nanmedian(wage), wage)
