@@ -156,3 +156,28 @@ def test_bad_algorithm_and_sizes() -> None:
         _run(toy, 1.0, "nsga2", pop=1)
     with pytest.raises(InputError):
         _run(toy, 1.0, "nsga2", gens=0)
+
+
+def test_search_stores_hypervolume_per_generation_and_stops_on_its_tolerance() -> None:
+    """The archive's hypervolume never falls; with a loose tolerance the search stops early and says so."""
+    from workshift.optimize.algorithms import Convergence
+
+    toy = _toy()
+    n = len(toy.a)
+
+    def run(algorithm: str, gens: int, **kw):
+        return optimise(toy, np.zeros(n), np.ones(n), np.zeros(n), EMP_COST, 1.0, toy.baseline(),
+                        algorithm=algorithm, pop=16, generations=gens, seed=1, repair=toy.repair(1.0), **kw)
+
+    tight = run("nsga2", 6, tolerance=0.0, window=50)
+    h = tight.hypervolume_history
+    assert len(h) == 6 and not tight.converged and all(b >= a - 1e-9 for a, b in zip(h, h[1:], strict=False))
+    loose = run("nsga2", 60, tolerance=100.0, window=2)
+    assert loose.converged and len(loose.hypervolume_history) == 3
+    rand = run("random", 40, tolerance=100.0, window=2)
+    assert rand.converged and rand.evaluations < 16 * 40
+    stop = Convergence(10, lambda: 1.0, tolerance=0.0, window=3)
+    stop.history = [1.0, 2.0, 3.0, 3.0, 3.0]
+    assert not stop.converged  # 3.0 - 2.0 over the last three generations
+    stop.history.append(3.0)
+    assert stop.converged

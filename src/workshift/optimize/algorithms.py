@@ -90,14 +90,54 @@ def make_termination(generations: int) -> Termination:
     return get_termination("n_gen", generations)
 
 
+HV_TOLERANCE = 1e-5
+HV_WINDOW = 10
+
+
+class Convergence(Termination):
+    """Stop at ``generations`` or earlier, once the hypervolume of everything evaluated so far improved by
+    less than ``tolerance`` (relative) over the last ``window`` generations. ``measure()`` gives the
+    hypervolume of the archive; every generation's value is kept in ``history``."""
+
+    def __init__(self, generations: int, measure: Callable[[], float], tolerance: float = HV_TOLERANCE,
+                 window: int = HV_WINDOW) -> None:
+        super().__init__()
+        if generations < 1:
+            raise InputError(f"--generations must be at least 1 (got {generations})")
+        if not (tolerance >= 0 and window >= 1):
+            raise InputError(f"convergence tolerance must be >= 0 and window >= 1 (got {tolerance}, {window})")
+        self.generations, self.measure, self.tolerance, self.window = generations, measure, tolerance, window
+        self.history: list[float] = []
+
+    @property
+    def converged(self) -> bool:
+        h = self.history
+        if len(h) <= self.window:
+            return False
+        before = h[-1 - self.window]
+        return h[-1] - before <= self.tolerance * max(abs(before), 1e-12)
+
+    def _update(self, algorithm: Algorithm) -> float:
+        self.history.append(float(self.measure()))
+        if self.converged:
+            return 1.0
+        return min(1.0, len(self.history) / self.generations)
+
+
 def random_search(problem: Problem, pop_size: int, generations: int, seed: int, zero: np.ndarray,
-                  repair: Callable[[np.ndarray], np.ndarray] | None = None) -> None:
-    """Evaluate ``pop_size * generations`` uniform portfolios (the problem's archive keeps them)."""
+                  repair: Callable[[np.ndarray], np.ndarray] | None = None,
+                  stop: Convergence | None = None) -> None:
+    """Evaluate up to ``pop_size * generations`` uniform portfolios (the problem's archive keeps them),
+    stopping early when ``stop`` says the archive's hypervolume has converged."""
     rng = np.random.default_rng(seed)
     for gen in range(generations):
+        if stop is not None and gen > 0 and stop._update(None) >= 1.0:
+            return
         x = problem.xl + rng.random((pop_size, problem.n_var)) * (problem.xu - problem.xl)
         if gen == 0:
             x[0] = zero
         if repair is not None:
             x = repair(x)
         problem.evaluate(x, return_values_of=["F", "G"])
+    if stop is not None:
+        stop._update(None)

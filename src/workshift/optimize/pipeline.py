@@ -171,6 +171,10 @@ def summarise(prepared: Prepared, result: SearchResult) -> dict[str, Any]:
                         "cost": float(result.values["cost"][rec]),
                         "schedule": schedule.to_dict(orient="records")},
         "hypervolume": result.hypervolume,
+        "convergence": {"hypervolume_per_generation": result.hypervolume_history, "converged": result.converged,
+                        "generations_run": len(result.hypervolume_history),
+                        "rule": f"stop when the hypervolume of everything evaluated improves by less than "
+                                f"{result.tolerance:g} (relative) over {result.window} generations"},
         "hypervolume_reference": {"benefit": REF_BENEFIT, "cost": REF_COST,
                                   "method": "exact" if len(keys) <= EXACT_MAX_OBJECTIVES else "monte-carlo"},
         "evaluations": result.evaluations, "seconds": round(result.seconds, 3),

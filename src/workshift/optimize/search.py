@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from workshift.optimize.algorithms import (
+    HV_TOLERANCE,
+    HV_WINDOW,
     SCALAR,
+    Convergence,
     check_algorithm,
     make_algorithm,
-    make_termination,
     random_search,
 )
 from workshift.optimize.front import hypervolume, non_dominated, normalise, recommend, reference_point
@@ -33,6 +35,10 @@ class SearchResult:
     seconds: float
     algorithm: str
     seed: int
+    hypervolume_history: list[float] = field(default_factory=list)  # per generation, of the archive so far
+    converged: bool = False  # stopped because the hypervolume improved by less than the tolerance
+    tolerance: float = HV_TOLERANCE
+    window: int = HV_WINDOW
 
     @property
     def natural(self) -> np.ndarray:
@@ -54,8 +60,12 @@ def optimise(
     weights: Sequence[float] | None = None,
     repair: Callable[[np.ndarray], np.ndarray] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    tolerance: float = HV_TOLERANCE,
+    window: int = HV_WINDOW,
 ) -> SearchResult:
-    """Search portfolios; ``pareto`` is the non-dominated feasible set of everything evaluated."""
+    """Search portfolios; ``pareto`` is the non-dominated feasible set of everything evaluated. The search
+    stops after ``generations`` or once the hypervolume of the archive improved by less than ``tolerance``
+    (relative) over ``window`` generations, whichever comes first (:class:`Convergence`)."""
     from pymoo.optimize import minimize
 
     check_algorithm(algorithm)
@@ -76,15 +86,32 @@ def optimise(
         return out
 
     problem = PortfolioProblem(xl, xu, counted, objectives, budget, baseline, weights)
+    stop = Convergence(generations, lambda: archive_hypervolume(problem, seed), tolerance, window)
     started = time.perf_counter()
     if algorithm == "random":
-        random_search(problem, pop, generations, seed, zero, repair)
+        random_search(problem, pop, generations, seed, zero, repair, stop)
     else:
         algo = make_algorithm(algorithm, pop, len(objectives), seed, zero,
                               BudgetRepair(repair) if repair is not None else None)
-        minimize(problem, algo, make_termination(generations), seed=seed, verbose=False)
+        minimize(problem, algo, stop, seed=seed, verbose=False, copy_termination=False)
     seconds = time.perf_counter() - started
-    return summarise(problem, algorithm, seed, seconds)
+    result = summarise(problem, algorithm, seed, seconds)
+    result.hypervolume_history, result.converged = list(stop.history), stop.converged
+    result.tolerance, result.window = tolerance, window
+    return result
+
+
+def archive_hypervolume(problem: PortfolioProblem, seed: int) -> float:
+    """Hypervolume (normalised space) of the feasible non-dominated set of everything evaluated so far."""
+    x, values = problem.archive.stacked()
+    if not len(x):
+        return 0.0
+    natural = objective_matrix(values, problem.objectives)
+    feasible = values["cost"] <= problem.budget * (1 + 1e-9) + 1e-9
+    z = normalise(natural, problem.objectives, problem.baseline, problem.budget)[feasible]
+    if not len(z):
+        return 0.0
+    return hypervolume(z[non_dominated(z)], reference_point(problem.objectives), seed=seed)
 
 
 def summarise(problem: PortfolioProblem, algorithm: str, seed: int, seconds: float) -> SearchResult:
