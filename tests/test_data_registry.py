@@ -152,6 +152,14 @@ def test_packaged_tables_are_shipped_and_match_the_registry() -> None:
     assert shipped == {f.path for _, f in packaged}  # nothing shipped that the registry does not list
 
 
+def test_public_git_copies_are_pinned_to_a_commit() -> None:
+    """A branch address can change under the registry; a commit cannot (the DDF ILOSTAT mirror is the one
+    known exception, documented in docs/sources.md)."""
+    pinned = re.compile(r"^https://raw\.githubusercontent\.com/[^/]+/[^/]+/[0-9a-f]{40}/")
+    unpinned = {f.path for s, f in ALL_FILES if registry.obtained_by(f) == "public copy" and not pinned.match(f.url)}
+    assert {p.split("/")[1] for p in unpinned} <= {"ilostat"}
+
+
 def test_every_required_file_is_obtainable_without_a_mirror() -> None:
     for source in registry.load_registry().values():
         for entry in source.files:
