@@ -9,6 +9,7 @@ are built by name (`workshift data build us`); the ``tables`` builder reads a us
 from __future__ import annotations
 
 from workshift.data.builders.base import BuildContext, Builder, Progress, Tables, sources_read
+from workshift.data.builders.cn import CN
 from workshift.data.builders.isco import ISCO_BUILDERS
 from workshift.data.builders.tables import TABLES_BUILDER
 from workshift.data.builders.us import US
@@ -45,6 +46,7 @@ def get_builder(name: str) -> Builder:
 register(US)
 for _builder in ISCO_BUILDERS:
     register(_builder)
+register(CN)
 register(TABLES_BUILDER)
 
 __all__ = ["BUILDERS", "BuildContext", "Builder", "Progress", "Tables", "get_builder", "pack_names", "register",

@@ -225,9 +225,10 @@ def networks(occ: pd.DataFrame, skills: pd.DataFrame, us: Tables, links: pd.Data
     return nodes, pd.concat(parts, ignore_index=True), mapping, facts
 
 
-def isco_pack(context: BuildContext, employment_of, currency: str, ilo_name: str | None) -> tuple[Tables, dict]:
+def isco_pack(context: BuildContext, employment_of, currency: str, ilo_name: str | None,
+              extend=None) -> tuple[Tables, dict]:
     """The tables and meta of an ISCO-08 pack whose employment ``employment_of(context, units, us_prior)``
-    gives (see :class:`Employment`)."""
+    gives (see :class:`Employment`); ``extend(tables, meta, links)`` may add to them (the China pack)."""
     quiet = replace(context, progress=None, steps=())
     context.step()
     us, _ = us_tables(quiet)
@@ -280,6 +281,8 @@ def isco_pack(context: BuildContext, employment_of, currency: str, ilo_name: str
     tables = {"occupations": occ, "exposure": exposure, "exposure_indices": indices, "skills": skills,
               "tasks": tasks, "titles": titles, "mobility_nodes": nodes, "mobility_edges": edges,
               "occupation_nodes": mapping, "state_employment": empty("state_employment"), "macro": empty("macro")}
+    if extend is not None:
+        extend(tables, meta, links)
     return tables, meta
 
 

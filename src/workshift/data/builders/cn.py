@@ -1,0 +1,119 @@
+"""The China pack (`workshift data build cn`): ILO modelled employment by ISCO-08 major group, disaggregated by
+the validated priors, shown in CSCO 2022 medium groups; NBS monthly urban unemployment for monitoring; CNY.
+
+Observed (modelled by the ILO, published) level: 7 major groups (1, 2, 3, 4, 5, 7, 8) and groups 6 and 9
+merged (``ocu_details_96``), latest year. Groups 6 and 9 are split by agriculture's share of employment
+(ILOSTAT employment by activity, latest year): group 6 = that share x total employment (at most the merged
+group), group 9 = the rest — an assumption (agricultural labourers, ISCO 921, sit in group 9 though they work
+in agriculture; the assumption moves them into group 6). Below, 1->2 and 2->3 digits: pooled EU-LFS shares;
+3->4: the US OEWS structure (as for every ISCO pack; no Chinese test of them is possible, no observed
+occupational detail for China is public). Wages: no earnings by occupation are published for China; the US
+relative wage structure is scaled so that the employment-weighted mean is :data:`WAGE_LEVEL`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from workshift.data import international
+from workshift.data.builders.base import BuildContext, Builder, Tables
+from workshift.data.builders.isco import STEPS, Employment, isco_pack
+from workshift.data.contract import CODE
+from workshift.data.csco import CSCO_FILE, read_csco
+from workshift.data.csco_isco import __doc__ as CSCO_ISCO_DOC
+from workshift.data.csco_isco import csco_titles, display_columns, medium_groups, unit_scores
+from workshift.data.disaggregate import aggregate, disaggregate, prior_levels
+
+WAGE_LEVEL = {"value": 120_698.0, "unit": "CNY per year",
+              "source": "NBS (2024-05-17): 2023 average annual wage of employed persons in urban non-private units "
+                        "(全国城镇非私营单位就业人员年平均工资 120698元); urban private units: 68340元 — the level "
+                        "is an upper reference for all workers"}
+NOTE_EN = ("the occupational detail is modelled from 7 observed groups: the ILO modelled estimates publish "
+           "employment by ISCO-08 major group only (groups 6 and 9 merged); no observed employment by occupation "
+           "for China is public")
+
+
+def china_employment(context: BuildContext, units: pd.Index, us: pd.Series) -> Employment:
+    series = international.modelled_major(context.reader, "chn")
+    year = int(series["time"].max())
+    latest = series[series["time"] == year].set_index("group")["employment"]
+    total = float(latest["total"])
+    agri, agri_year = international.agriculture_share(context.reader)
+    merged = float(latest["96"])
+    six = min(agri * total, merged)
+    observed = latest.drop(["total", "96"])
+    observed = pd.concat([observed, pd.Series({"6": six, "9": merged - six})]).sort_index()
+    pooled = pd.concat([international.eu_lfs_minor(context.reader, c)
+                        for c in international.EU_LFS_COUNTRIES]).groupby(level=0).sum()
+    levels = prior_levels("eu_lfs", us, pooled)
+    levels[2] = aggregate(levels[3], 2)
+    employment, informed = disaggregate(observed, units, levels)
+    observed_share = {"1": (total - merged) / total, "2": 0.0, "3": 0.0, "4": 0.0}
+    facts = {"source": "ILO modelled estimates EMP_2EMP_SEX_OCU_NB", "year": year, "level": "ISCO-08 major group",
+             "published_total": total, "observed_groups": 7, "merged_6_9": merged,
+             "split_6_9": {"rule": "group 6 = agriculture's employment share x total (ILOSTAT "
+                                   f"EMP_TEMP_SEX_ECO_NB {agri_year}: {agri:.4f})", "group_6": six,
+                           "group_9": merged - six},
+             "priors": {"1->2": "pooled EU-LFS 2018 shares", "2->3": "pooled EU-LFS 2018 shares",
+                        "3->4": "US OEWS May 2025 via SOC->ISCO"},
+             "observed": {k: float(v) for k, v in observed.items()},
+             "series_years": [int(series["time"].min()), year],
+             "earnings": None, "wage_level": WAGE_LEVEL}
+    return Employment(employment, informed, 1, observed_share, facts)
+
+
+def assemble_cn(context: BuildContext) -> tuple[Tables, dict]:
+    return isco_pack(context, china_employment, "CNY", None, extend=lambda t, m, links: china_extras(
+        context, t, m, links))
+
+
+def china_extras(context: BuildContext, tables: Tables, meta: dict, links: pd.DataFrame) -> None:
+    """Wages in CNY, the monitoring series, the CSCO 2022 display and the quality note."""
+    occ = tables["occupations"]
+    # wages: the US relative structure at the Chinese level (CNY)
+    mean = float((occ["wage_mean"] * occ["employment"]).sum() / occ["employment"].sum())
+    for column in ("wage_mean", "wage_median"):
+        occ[column] = occ[column] * WAGE_LEVEL["value"] / mean
+    meta["currency"] = "CNY"
+    meta["wage_basis"] = (f"US OEWS relative wages of the linked occupations, scaled so that the employment-"
+                          f"weighted mean is {WAGE_LEVEL['value']:,.0f} {WAGE_LEVEL['unit']} ({WAGE_LEVEL['source']})")
+    meta["rules"]["wages"] = meta["wage_basis"]
+    meta["rules"]["employment"] = " ".join((__doc__ or "").split())
+    # monitoring: NBS monthly urban surveyed unemployment and the ILO modelled series by major group
+    series = international.modelled_major(context.reader, "chn")
+    modelled = pd.DataFrame({"series": "ilo_modelled_employment_major_" + series["group"],
+                             "date": pd.to_datetime(series["time"].astype(str) + "-01-01"),
+                             "value": series["employment"]})
+    tables["macro"] = pd.concat([international.nbs_unemployment(context.reader), modelled], ignore_index=True)
+    meta["monitoring_indicator"] = "urban_surveyed_unemployment_rate"
+    # CSCO 2022 display (user-supplied CSCO file: without it the pack stays ISCO-08 only)
+    path = context.reader.path(CSCO_FILE, required=False)
+    quality = meta["quality"]
+    quality["notes"] = [NOTE_EN]
+    quality["note_zh"] = "职业细分数据由7个有观测的大类模型推算：国际劳工组织模型估计只公布ISCO-08大类就业（第6、9类合并），中国没有公开的分职业就业观测数据"
+    if path is not None:
+        csco = read_csco(path)
+        units = pd.Index(occ[CODE])
+        medium = medium_groups(csco)
+        scores = unit_scores(links, units, medium)
+        display = display_columns(scores, csco, units)
+        for column in display.columns:
+            occ[column] = display[column].to_numpy()
+        titles = csco_titles(csco, scores)
+        tables["titles"] = pd.concat([tables["titles"], titles], ignore_index=True)
+        quality["csco"] = {"mapping": " ".join((CSCO_ISCO_DOC or "").split()),
+                           "units_mapped": int(occ["csco_code"].notna().sum()),
+                           **{f"employment_weighted_confidence_{level}": float(
+                               (occ[column].fillna(0) * occ["employment"]).sum() / occ["employment"].sum())
+                              for level, column in (("major", "csco_major_confidence"),
+                                                    ("medium", "csco_confidence"))},
+                           "csco_titles": int(len(titles))}
+        meta["display_code_system"] = "CSCO 2022"
+    else:
+        quality["csco"] = None
+        quality["notes"].append("CSCO 2022 file (user-supplied) absent: occupations shown in ISCO-08 only")
+    tables["occupations"] = occ
+
+
+CN = Builder(name="cn", title="China (ISCO-08 from ILO modelled major groups; shown in CSCO 2022)",
+             code_system="ISCO-08", currency="CNY", steps=STEPS, assemble=assemble_cn)
