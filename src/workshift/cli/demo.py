@@ -24,6 +24,8 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
     from workshift import store
     from workshift.cli.data import build_with_progress, print_report
     from workshift.data import load_pack
+    from workshift.data.registry import pull_everything_hint
+    from workshift.errors import DataError
     from workshift.i18n import t
     from workshift.optimize.demo import (
         DEMO_GENERATIONS,
@@ -39,7 +41,13 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
     path = store.pack_path("us")
     if rebuild or not path.is_file():
         typer.echo(t("data.demo_building", lang))
-        build_with_progress("us", lang=lang)
+        try:
+            build_with_progress("us", lang=lang)
+        except DataError as exc:  # a fresh machine without ../shared: say the one command, not file by file
+            hint = pull_everything_hint()
+            if hint is None:
+                raise
+            raise DataError(exc.message, hint=hint) from exc
     else:
         typer.echo(t("data.demo_ready", lang, path=path))
     print_report("us", lang)

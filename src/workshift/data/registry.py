@@ -213,6 +213,26 @@ def source_file(rel_path: str, data_dir: str | Path | None = None, required: boo
                     hint=how_to_get(rel_path, root))
 
 
+def missing_required(data_dir: str | Path | None = None) -> list[SourceFile]:
+    """Files neither the data dir nor the package holds, of sources a user need not supply (no hashing)."""
+    root = config.data_dir(data_dir)
+    return [f for s in load_registry().values() if not s.user_supplied for f in s.files
+            if not is_optional(s, f) and not (root / f.path).is_file() and packaged_copy(f) is None]
+
+
+def pull_everything_hint(data_dir: str | Path | None = None) -> str | None:
+    """When several required files are missing: the one command that fetches them all; None otherwise."""
+    root = config.data_dir(data_dir)
+    missing = missing_required(root)
+    if len(missing) < 2:
+        return None
+    where = "" if root == config.default_pull_dir() else f" --data-dir {root}"
+    size = sum(f.bytes for f in missing) / 1e6
+    return (f"{len(missing)} required source files are missing from {root}: `workshift data pull{where}` fetches "
+            f"them all (about {size:,.0f} MB as laid out; docs/sources.md), or point --data-dir / "
+            "$WORKSHIFT_DATA_DIR at a data dir that holds them")
+
+
 def gunzip_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
     """sha256 of a gzip file's decompressed content (a corrupt stream is a DataError)."""
     digest = hashlib.sha256()
