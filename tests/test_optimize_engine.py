@@ -195,3 +195,22 @@ def test_audit_reports_every_lever_at_three_levels_against_its_evidence() -> Non
             assert row["displacement_share"] == pytest.approx(1 - row["job_years"] / row["evidence_job_years"])
     flagged = {r["id"] for r in data["levers"] if r["verdict"] in ("above", "below")}
     assert set(data["meta"]["outside_evidence"]) == flagged
+
+
+def test_sensitivity_and_ensemble_are_seeded_and_move_with_their_assumptions() -> None:
+    from workshift.optimize.uncertainty import ensemble, sensitivity
+
+    prep = _prepared()
+    rows = {(r.lever, r.parameter): r for r in sensitivity(prep)}
+    precision = rows[("job_matching", "precision_gain")]
+    assert precision.job_years[0] < precision.job_years[1] < precision.job_years[2]  # more precision, more jobs
+    cost = rows[("job_matching", "cost")]
+    assert cost.job_years[0] == cost.job_years[2] and cost.cost_per_job_year[0] < cost.cost_per_job_year[2]
+    ev = prep.evaluator
+    x = ev.space.from_dict({"job_matching": 0.3})
+    first = ensemble(prep, x, draws=4, structural=2, seed=7)
+    again = ensemble(prep, x, draws=4, structural=2, seed=7)
+    assert first.to_dict() == again.to_dict() and first.draws == 4
+    low, mid, high = first.objectives["policy_effect"]
+    assert low <= mid <= high and 0.0 <= first.p_beats_no_policy <= 1.0
+    assert first.no_policy["policy_effect"] == (0.0, 0.0, 0.0)

@@ -147,6 +147,34 @@ def audit(
     Console().print(table)
 
 
+def sensitivity(
+    scenario: Path = typer.Argument(..., help="Scenario TOML with a \\[policy] section."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Each lever alone at half its maximum: job-years and cost per job-year at every assumption's low and high."""
+    from dataclasses import asdict
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from workshift.optimize.pipeline import load_policy_scenario, prepare
+    from workshift.optimize.uncertainty import sensitivity as run_sensitivity
+
+    sc = load_policy_scenario(scenario)
+    rows = run_sensitivity(prepare(sc))
+    if as_json:
+        echo_json({"rows": [asdict(r) for r in rows]}, indent=None)
+        return
+    table = Table(title="Sensitivity: job-years and cost per job-year at low / value / high")
+    for head in ("lever", "parameter", "low / value / high", "job-years", "cost per job-year"):
+        table.add_column(head)
+    for r in rows:
+        table.add_row(r.lever, r.parameter, " / ".join(f"{v:g}" for v in r.values),
+                      " / ".join(f"{v:,.0f}" for v in r.job_years),
+                      " / ".join("-" if v is None else f"{v:,.0f}" for v in r.cost_per_job_year))
+    Console().print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the main app."""
     app.command("optimize")(optimize)
@@ -154,4 +182,5 @@ def register(app: typer.Typer) -> None:
                          no_args_is_help=True)
     policy.command("evaluate")(evaluate)
     policy.command("audit")(audit)
+    policy.command("sensitivity")(sensitivity)
     app.add_typer(policy, name="policy")

@@ -43,6 +43,8 @@ class Effect:
     source: str
     sd: float | None = None
     provenance: dict[str, Any] | None = None  # set when a recorded update replaced the packaged value
+    low: float | None = None  # explicit range of an assumption (sensitivity, uncertainty ensemble)
+    high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -161,8 +163,13 @@ def parse_lever(raw: dict, path: Path) -> Lever:
         for key in ("value", "unit", "period", "source"):
             if key not in eff:
                 raise DataError(f"effect '{name}' lacks '{key}'", file=path)
+        e_low, e_high = eff.get("low"), eff.get("high")
+        if (e_low is None) != (e_high is None) or (e_low is not None and not e_low <= eff["value"] <= e_high):
+            raise DataError(f"effect '{name}': low and high must come together and bracket the value", file=path)
         effects[name] = Effect(name, float(eff["value"]), str(eff["unit"]), str(eff["period"]),
-                               str(eff["source"]), float(eff["sd"]) if "sd" in eff else None)
+                               str(eff["source"]), float(eff["sd"]) if "sd" in eff else None,
+                               low=None if e_low is None else float(e_low),
+                               high=None if e_high is None else float(e_high))
     refs = tuple(raw.get("references", []))
     if not refs:
         raise DataError("a lever needs at least one reference", file=path)

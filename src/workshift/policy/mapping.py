@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workshift.market.hooks import HOOKS
-from workshift.policy.calibration import DISADVANTAGE, Calibration
+from workshift.policy.calibration import DISADVANTAGE, Calibration, Rates
 from workshift.policy.catalogue import Lever
 
 MULTIPLICATIVE = ("matching_efficiency", "vacancy_multiplier", "separation_multiplier", "training_multiplier",
@@ -53,6 +53,7 @@ class Context:
     # job-finding multiplier participants already get from the engine's own mechanism (training graduates
     # search along extra edges); the matching-efficiency hook adds only the calibrated remainder
     engine_multiplier: dict[str, float] = field(default_factory=dict)
+    rates: Rates | None = None  # the engine's rates the calibration used (to recalibrate drawn effects)
 
     def treated_share(self, x: np.ndarray, lever: str) -> np.ndarray:
         m = self.calibration[lever].mean_multiplier() if lever in self.calibration else 1.0
