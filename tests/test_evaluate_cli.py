@@ -118,10 +118,11 @@ def test_bad_input_non_numeric_outcome(capsys, fresh_home, small, tmp_path) -> N
 
 def test_bad_input_not_utf8(capsys, fresh_home, tmp_path) -> None:
     path = tmp_path / "gbk.csv"
-    path.write_bytes("地区,年份,就业率,首次\n北京,2020,0.9,0\n".encode("gb18030"))
-    code, _, err = run(capsys, "did", "--data", str(path), "--unit", "地区", "--time", "年份", "--cohort", "首次",
-                       "--outcome", "就业率")
-    assert code == 2 and "not UTF-8" in err and "GB18030" in err
+    # GB18030/GBK is read (tests/test_inputs_zh.py); Windows-1252 bytes are neither UTF-8 nor GB18030.
+    path.write_bytes(b"region,year,rate,first\ncaf\xe9,2020,0.9,0\n")
+    code, _, err = run(capsys, "did", "--data", str(path), "--unit", "region", "--time", "year", "--cohort",
+                       "first", "--outcome", "rate")
+    assert code == 2 and "not UTF-8" in err and "GB18030" in err and "Windows-1252" in err
 
 
 def test_bad_input_unknown_column(capsys, fresh_home, mpdta) -> None:

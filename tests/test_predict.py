@@ -168,8 +168,8 @@ def test_bad_inputs_are_clear_errors(tmp_path: Path, fresh_home: Path, capsys) -
     with pytest.raises(DataError, match="target is not numeric") as err:
         predict.fit(words, "就业率")
     assert err.value.row == 5 and err.value.column == "就业率"
-    with pytest.raises(DataError, match="at least 50 rows"):
-        predict.fit(frame.iloc[:30], "就业率")
+    with pytest.raises(DataError, match="at least 10 rows"):  # 10-49 rows: leave-one-out (test_inputs_zh)
+        predict.fit(frame.iloc[:8], "就业率")
     with pytest.raises(DataError, match="duplicated panel rows"):
         panel = common_shock_panel(periods=10)
         predict.fit(pd.concat([panel, panel.iloc[:1].assign(y=9.0)]), "y", time="year", group="region")
@@ -177,7 +177,7 @@ def test_bad_inputs_are_clear_errors(tmp_path: Path, fresh_home: Path, capsys) -
         predict.fit(frame, "就业率", families=["random_forrest"])
 
     gbk = tmp_path / "gbk.csv"
-    gbk.write_bytes(frame.to_csv(index=False).encode("gbk"))
+    gbk.write_bytes(b"x,y\ncaf\xe9,1\n")  # GBK is read (test_inputs_zh); Windows-1252 is refused
     code, _, err_text = run_cli(["fit", str(gbk), "--target", "就业率"], capsys)
     assert code == 2 and "not UTF-8" in err_text and "GB18030" in err_text
 

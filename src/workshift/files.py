@@ -2,11 +2,17 @@
 
 Temporary files and folders are named ``.<target name>.<pid>-<random>.tmp<suffix>`` beside their target, so
 that :func:`clean_stale` can tell one left by a killed process (its pid is gone) from one being written.
+
+Reading (:func:`decode_text`, :func:`read_spreadsheet`): a text table may be UTF-8 (with or without a
+byte-order mark), UTF-16 with a byte-order mark, or GB18030 — the superset of GBK and GB2312 that
+Chinese Excel and WPS save as "CSV"; the encoding used is returned so that callers can report it.
+An ``.xlsx`` workbook is read with openpyxl (first non-empty sheet, first non-empty row as header).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import os
 import re
@@ -15,6 +21,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+import pandas as pd
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
+# Encodings tried in order after the byte-order marks; GB18030 decodes every GBK and GB2312 file.
+TEXT_ENCODINGS = (("utf-8", "UTF-8"), ("gb18030", "GB18030"))
 
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)-[0-9a-f]{8}\.tmp")
 # names of temporary files written by earlier versions (tempfile.mkstemp, no pid): removed once a day old
@@ -99,3 +111,70 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """The text of a file's bytes and the encoding it was read in ('UTF-8', 'UTF-8 with BOM', 'UTF-16',
+    'GB18030').
+
+    Raises :class:`UnicodeDecodeError` (from UTF-8) when no encoding of :data:`TEXT_ENCODINGS` fits.
+    """
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8"), "UTF-8 with BOM"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), "UTF-16"
+    first: UnicodeDecodeError | None = None
+    for encoding, name in TEXT_ENCODINGS:
+        try:
+            return raw.decode(encoding), name
+        except UnicodeDecodeError as exc:
+            first = first or exc
+    assert first is not None
+    raise first
+
+
+def _cell_text(value: object) -> str | None:
+    """A spreadsheet cell as the text a CSV would hold (integral floats without '.0', dates in ISO form)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def read_spreadsheet(path: str | Path) -> pd.DataFrame:
+    """An ``.xlsx`` workbook's first non-empty sheet as text cells (None when empty); header = first row.
+
+    Formulas give their cached values. Raises :class:`ValueError` for a file openpyxl cannot read and
+    for a workbook without any cell (callers turn it into a DataError naming the file).
+    """
+    import openpyxl  # imported here: ~0.3 s, and only spreadsheet readers need it
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile, KeyError and XML errors for a damaged file
+        raise ValueError(f"not a readable .xlsx workbook ({exc.__class__.__name__}: {exc})") from None
+    try:
+        for sheet in book.worksheets:
+            rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            rows = [row for row in rows if any(v is not None for v in row)]
+            if rows:
+                break
+        else:
+            raise ValueError("the workbook has no cells with values")
+    finally:
+        book.close()
+    width = max(len(r) for r in rows)
+    header, body = rows[0], rows[1:]
+    header = [h if h is not None else "" for h in header] + [""] * (width - len(header))
+    frame = pd.DataFrame([r + [None] * (width - len(r)) for r in body], columns=header, dtype=object)
+    frame.attrs["encoding"] = "xlsx"
+    frame.attrs["sheet"] = sheet.title
+    return frame

@@ -114,7 +114,7 @@ def _print_did(result: Any, focus: str) -> None:
 
 def _did_command(focus: str):
     def command(
-        data: Path = typer.Option(..., "--data", help="Panel file: CSV/TSV (delimiter detected) or Parquet."),
+        data: Path = typer.Option(..., "--data", help="Panel file: CSV/TSV (delimiter detected; UTF-8 or GB18030/GBK), Parquet or .xlsx."),
         unit: str = typer.Option(..., "--unit", help="Column identifying the unit (e.g. county)."),
         time: str = typer.Option(..., "--time", help="Column with the (integer) period."),
         cohort: str = typer.Option(..., "--cohort", help="Column with the first treated period; 0 = never treated."),
@@ -190,7 +190,7 @@ def register(app: typer.Typer) -> None:
 
     @evaluate_app.command("synth")
     def synth(
-        data: Path = typer.Option(..., "--data", help="Balanced panel file: CSV/TSV (delimiter detected) or Parquet."),
+        data: Path = typer.Option(..., "--data", help="Balanced panel file: CSV/TSV (delimiter detected; UTF-8 or GB18030/GBK), Parquet or .xlsx."),
         unit: str = typer.Option(..., "--unit", help="Column identifying the unit (e.g. state)."),
         time: str = typer.Option(..., "--time", help="Column with the period."),
         outcome: str = typer.Option(..., "--outcome", help="Column with the outcome."),

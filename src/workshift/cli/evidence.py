@@ -27,7 +27,7 @@ def _split_list(values: list[str] | None) -> list[str] | None:
 
 
 def fit(
-    data: Path = typer.Argument(..., help="CSV, TSV or Parquet file (UTF-8; delimiter detected)."),
+    data: Path = typer.Argument(..., help="CSV/TSV (UTF-8 or GB18030/GBK; delimiter detected), Parquet or .xlsx file."),
     target: str = typer.Option(..., "--target", help="Numeric column to predict."),
     features: list[str] | None = typer.Option(None, "--features", help="Feature columns, comma-separated or "
                                               "repeated (default: all but target, time and group)."),
@@ -63,7 +63,8 @@ def fit(
     if as_json:
         keys = ("cv", "holdout", "baseline", "model", "features", "interval", "importances", "splits", "cleaning",
                 "target", "seed", "data", "versions")
-        _print_json({**{k: meta[k] for k in keys}, "model_file": str(out), "run_id": run_id})
+        extra = {"warning": meta["warning"]} if meta.get("warning") else {}
+        _print_json({**{k: meta[k] for k in keys}, **extra, "model_file": str(out), "run_id": run_id})
         return
     _print_fit(meta, out, report)
 
@@ -104,11 +105,13 @@ def _print_fit(meta: dict[str, Any], out: Path, report: Path | None) -> None:
     console.print(f"permutation importance (holdout MSE rise): {top}")
     console.print(f"model written to {out} (+ {out.with_suffix('.json').name})" +
                   (f"; report {report}" if report else ""))
+    if meta.get("warning"):
+        Console(stderr=True).print(f"[yellow]warning:[/] {meta['warning']}", highlight=False)
 
 
 def predict_cmd(
     model: Path = typer.Argument(..., help="Model file written by `workshift fit`."),
-    data: Path = typer.Argument(..., help="Rows to predict (CSV, TSV or Parquet) with the model's features."),
+    data: Path = typer.Argument(..., help="Rows to predict (CSV/TSV, Parquet or .xlsx) with the model's features."),
     out: Path | None = typer.Option(None, "--out", help="Write predictions (CSV or Parquet by suffix)."),
     as_json: bool = typer.Option(False, "--json", help="Print predictions as JSON."),
 ) -> None:
@@ -142,7 +145,7 @@ def predict_cmd(
 
 @monitor_app.command("ingest")
 def monitor_ingest(
-    file: Path = typer.Argument(..., help="CSV/TSV/Parquet with columns indicator, region, period, value."),
+    file: Path = typer.Argument(..., help="CSV/TSV/Parquet/.xlsx with columns indicator, region, period, value."),
     as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
 ) -> None:
     """Load observed indicator series into the store (idempotent; changed values are logged updates)."""

@@ -43,8 +43,8 @@ def register(app: typer.Typer) -> None:
     @match_app.callback(invoke_without_command=True)
     def match(
         ctx: typer.Context,
-        seekers: Path | None = typer.Option(None, "--seekers", help="Seekers file (CSV/TSV/Parquet)."),
-        vacancies: Path | None = typer.Option(None, "--vacancies", help="Vacancies file (CSV/TSV/Parquet)."),
+        seekers: Path | None = typer.Option(None, "--seekers", help="Seekers file (CSV/TSV/Parquet/.xlsx)."),
+        vacancies: Path | None = typer.Option(None, "--vacancies", help="Vacancies file (CSV/TSV/Parquet/.xlsx)."),
         top: int = typer.Option(10, "--top", help="Vacancies per seeker (and seekers per vacancy in the reverse view)."),
         out: Path | None = typer.Option(None, "--out", help="Seeker view, .csv or .parquet; the reverse view, "
                                         "assignment and metadata are written beside it."),

@@ -12,6 +12,12 @@ rows are cut into three parts that never overlap (docs/predict.md):
 
 With ``time`` given, every split is by period: each training fold ends before its test fold begins,
 and so do training < calibration < holdout. The saved model is refitted on all rows.
+
+**Small tables** (:data:`SMALL_MIN_ROWS` up to the three-way minimum, without ``time``) cannot spare a
+holdout and a calibration split. They are fitted with leave-one-out cross-validation instead: the model is
+chosen by leave-one-out error, the scores reported under ``holdout`` are its leave-one-out predictions
+(``splits.method = 'leave-one-out'``), and the interval is the jackknife one (the conformal rank of the
+absolute leave-one-out residuals). ``meta['warning']`` says what so few rows can support.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from workshift.files import atomic_path, write_text_atomic
 from workshift.provenance import environment
 
 MIN_ROWS = 50
+SMALL_MIN_ROWS = 10
 MIN_PERIODS = 5
 HOLDOUT_SHARE = 0.20
 CALIBRATION_SHARE = 0.25
@@ -140,9 +147,15 @@ def make_splits(n: int, times: np.ndarray | None, seed: int, folds: int, level: 
     """Training / calibration / holdout positions and CV folds (see the module docstring)."""
     need_cal = min_calibration_rows(level)
     minimum = max(MIN_ROWS, math.ceil((need_cal + 1) / (CALIBRATION_SHARE * (1 - HOLDOUT_SHARE))))
+    if times is None and max(SMALL_MIN_ROWS, need_cal + 1) <= n < minimum:
+        every = np.arange(n)  # leave-one-out: each row is once the test fold
+        loo = [(np.delete(every, i), np.array([i])) for i in range(n)]
+        return Splits(every, np.array([], dtype=int), np.array([], dtype=int), loo, by_time=False)
     if n < minimum:
         raise DataError(f"too few rows for cross-validation and a {level:.0%} interval: {n}",
-                        expected=f"at least {minimum} rows after cleaning")
+                        expected=f"at least {max(SMALL_MIN_ROWS, need_cal + 1)} rows after cleaning "
+                                 f"(leave-one-out; {minimum} for a holdout)" if times is None else
+                                 f"at least {minimum} rows after cleaning")
     if times is None:
         order = np.random.default_rng(seed).permutation(n)
         n_hold = math.ceil(HOLDOUT_SHARE * n)
@@ -239,6 +252,8 @@ def _fit(frame: pd.DataFrame, target: str, features: list[str] | None, time: str
     x = design(rows, schema)
     times = _time_key(rows[time], file, time) if time else None
     splits = make_splits(len(rows), times, seed, folds, level)
+    if len(splits.holdout) == 0:
+        return _fit_small(x, y, rows, schema, splits, seed, level, n_iter, families, cleaning)
     tr, cal, hold = splits.train, splits.calibration, splits.holdout
     found = search(x.iloc[tr], y[tr], splits.folds, schema.numeric, schema.categorical, seed, n_iter,
                    tuple(families or FAMILIES))
@@ -266,6 +281,46 @@ def _fit(frame: pd.DataFrame, target: str, features: list[str] | None, time: str
         "importances": importances,
         "splits": _split_summary(splits, times),
         "cleaning": cleaning,
+    }
+    pdp = predict_explain.partial_dependence_curves(final, x, schema, importances)
+    return FitResult(final, schema, meta, splits, pdp)
+
+
+def small_sample_warning(n: int) -> str:
+    """What a fit on ``n`` rows (fewer than the three-way minimum) can and cannot support."""
+    return (f"only {n} rows: the model was chosen and scored by leave-one-out cross-validation, with no "
+            f"untouched holdout; treat its scores and intervals as rough, and its importances as descriptive "
+            f"(at least {MIN_ROWS} rows give an honest holdout)")
+
+
+def _fit_small(x: pd.DataFrame, y: np.ndarray, rows: pd.DataFrame, schema: Schema, splits: Splits, seed: int,
+               level: float, n_iter: int, families, cleaning: dict) -> FitResult:
+    """Leave-one-out choice, scores and jackknife interval for a small table (see the module docstring)."""
+    from workshift.evidence import predict_explain
+    from workshift.evidence.predict_search import FAMILIES
+
+    n = len(y)
+    found = search(x, y, splits.folds, schema.numeric, schema.categorical, seed, n_iter, tuple(families or FAMILIES))
+    loo = np.empty(n)
+    for train, test in splits.folds:
+        pipe = build_pipeline(found.family, schema.numeric, schema.categorical, seed, found.params)
+        loo[test] = pipe.fit(x.iloc[train], y[train]).predict(x.iloc[test])
+    halfwidth = conformal_halfwidth(y - loo, level)
+    cv = {**found.cv, "r2": {"mean": scores(y, loo)["r2"], "std": 0.0}}  # one-row folds have no R² each
+    base = np.array([np.delete(y, i).mean() for i in range(n)])  # the leave-one-out mean
+    final = build_pipeline(found.family, schema.numeric, schema.categorical, seed, found.params).fit(x, y)
+    importances = predict_explain.permutation_importances(final, x, y, seed)
+    meta: dict[str, Any] = {
+        "target": schema.target, "features": schema.features, "numeric": schema.numeric,
+        "categorical": schema.categorical, "time": None, "group": None, "seed": seed,
+        "cv": cv, "holdout": scores(y, loo), "baseline": {"method": "mean", **scores(y, base)},
+        "model": {"name": found.family, "params": found.params, "candidates": found.candidates},
+        "interval": {"method": "jackknife (leave-one-out residuals)", "level": level, "halfwidth": halfwidth,
+                     "calibration_rows": n, "holdout_coverage": float(np.mean(np.abs(y - loo) <= halfwidth))},
+        "importances": importances,
+        "splits": {"by_time": False, "method": "leave-one-out", "train_rows": n, "calibration_rows": 0,
+                   "holdout_rows": 0, "cv_folds": n},
+        "cleaning": cleaning, "warning": small_sample_warning(n),
     }
     pdp = predict_explain.partial_dependence_curves(final, x, schema, importances)
     return FitResult(final, schema, meta, splits, pdp)

@@ -1,10 +1,11 @@
-"""Reading the tables users bring (CSV, TSV, Parquet): encoding check, delimiter detection, cleaning.
+"""Reading the tables users bring (CSV, TSV, Parquet, .xlsx): encoding, delimiter detection, cleaning.
 
 Rules (documented in docs/predict.md):
 
-- Text files must be UTF-8 (a UTF-8 or UTF-16 byte-order mark is accepted). Anything else is a
-  :class:`DataError` naming the first bad row and, when the bytes decode as GB18030 or Windows-1252,
-  saying so and how to convert.
+- Text files may be UTF-8 (a UTF-8 or UTF-16 byte-order mark is accepted) or GB18030/GBK (what Chinese
+  Excel and WPS save as CSV); a file not in UTF-8 is read and its encoding reported in one line on
+  stderr. Anything else is a :class:`DataError` naming the first bad row.
+- ``.xlsx`` workbooks: the first non-empty sheet, its first row the header (openpyxl).
 - The delimiter is whichever of ``, ; TAB |`` splits the first lines into the same number (> 1) of
   fields most consistently; ties go to that order.
 - Column names are stripped and NFC-normalised, so names in any language (``就业率``) work as typed;
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -25,7 +27,9 @@ from pathlib import Path
 import pandas as pd
 
 from workshift.errors import DataError, closest
-from workshift.files import atomic_path
+from workshift.files import SPREADSHEET_SUFFIXES, atomic_path, decode_text, read_spreadsheet
+
+LOG = logging.getLogger("workshift")
 
 DELIMITERS = (",", "\t", ";", "|")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -34,30 +38,28 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
 def _decode(raw: bytes, path: Path) -> str:
-    """UTF-8 text of a file (BOM stripped), or a DataError that names the first undecodable row."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+    """The text of a file (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK; see
+    :func:`workshift.files.decode_text`), or a DataError that names the first undecodable row.
+
+    A file not in UTF-8 is reported on the ``workshift`` logger (one line on stderr) naming the encoding.
+    """
     try:
-        return raw.decode("utf-8")
+        text, encoding = decode_text(raw)
     except UnicodeDecodeError as exc:
         row = raw[: exc.start].count(b"\n") + 1
-        guess = None
-        for encoding, name in (("gb18030", "GB18030/GBK"), ("cp1252", "Windows-1252")):
-            try:
-                raw.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            guess = name
-            break
         hint = "re-save the file as UTF-8"
-        if guess:
-            hint = f"the bytes look like {guess}: re-save as UTF-8 (e.g. `iconv -f {guess.split('/')[0]} -t UTF-8`)"
+        try:
+            raw.decode("cp1252")
+            hint = "the bytes look like Windows-1252: re-save as UTF-8 (e.g. `iconv -f CP1252 -t UTF-8`)"
+        except UnicodeDecodeError:
+            pass
         raise DataError(
-            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-            file=path, row=row, expected="a UTF-8 encoded file", hint=hint,
+            f"not UTF-8 or GB18030 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            file=path, row=row, expected="a UTF-8 or GB18030/GBK encoded file", hint=hint,
         ) from None
+    if encoding not in ("UTF-8", "UTF-8 with BOM"):
+        LOG.warning("%s: read as %s (not UTF-8)", path.name, encoding)
+    return text
 
 
 def detect_delimiter(text: str) -> str:
@@ -90,10 +92,10 @@ def _check_header(names: list[str], path: Path) -> None:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a user CSV/TSV/Parquet file with the rules of the module docstring."""
+    """Read a user CSV/TSV/Parquet/.xlsx file with the rules of the module docstring."""
     path = Path(path)
     if not path.is_file():
-        raise DataError("file not found", file=path, expected="a CSV, TSV or Parquet file")
+        raise DataError("file not found", file=path, expected="a CSV, TSV, Parquet or .xlsx file")
     if path.suffix.lower() in PARQUET_SUFFIXES:
         try:
             frame = pd.read_parquet(path)
@@ -102,6 +104,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
         frame.columns = [_clean_name(c) for c in frame.columns]
         _check_header(list(frame.columns), path)
         return coerce_numeric_columns(frame.dropna(how="all"))
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        try:
+            frame = read_spreadsheet(path)
+        except ValueError as exc:
+            raise DataError(str(exc), file=path, expected="an .xlsx workbook with a header row") from None
+        frame.columns = [_clean_name(c) for c in frame.columns]
+        _check_header(list(frame.columns), path)
+        frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v).dropna(how="all")
+        return coerce_numeric_columns(frame.reset_index(drop=True))
     text = _decode(path.read_bytes(), path)
     if not text.strip():
         raise DataError("the file is empty", file=path, expected="a header row and data rows")

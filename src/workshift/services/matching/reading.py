@@ -1,14 +1,18 @@
 """Reading user tables for matching: every cell as text, fast at a million rows; problems collected by row.
 
 CSV/TSV through pyarrow (delimiter detected as for every user table, :func:`workshift.evidence.tabular.
-detect_delimiter`; a file that is not UTF-8 gets that module's message naming the first bad row), Parquet
+detect_delimiter`; a GB18030/GBK file is decoded and its encoding reported, any other non-UTF-8 file gets
+that module's message naming the first bad row), ``.xlsx`` through openpyxl (:func:`workshift.files.
+read_spreadsheet`), Parquet
 through pyarrow with numbers turned into text (whole floats without '.0'). Cells are stripped and empty ones
 are missing. Rows are numbered as in a spreadsheet: row 1 is the header, row 2 the first data row.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.errors import DataError
+from workshift.files import SPREADSHEET_SUFFIXES, read_spreadsheet
 
 MAX_ROWS_SHOWN = 8
 
@@ -70,18 +75,33 @@ def read_table(path: str | Path) -> pd.DataFrame:
             table = _parquet_as_text(path)
         except Exception as exc:  # pyarrow raises several types for a corrupt file
             raise DataError(f"cannot read Parquet: {exc}", file=path) from None
+    elif path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        try:
+            sheet = read_spreadsheet(path)
+        except ValueError as exc:
+            raise DataError(str(exc), file=path, expected="an .xlsx workbook with a header row") from None
+        table = pa.table({str(c): pa.array(sheet[c].tolist(), pa.string()) for c in sheet.columns})
     else:
         from workshift.evidence.tabular import detect_delimiter
 
         head = path.read_bytes()[: 1 << 16]
         if not head.strip():
             raise DataError("the file is empty", file=path, expected="a header row and data rows")
+        source: Path | io.BytesIO = path
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        except UnicodeDecodeError:
+            from workshift.evidence.tabular import _decode
+
+            # Not UTF-8: GB18030/GBK is decoded (and reported); anything else names the first bad row.
+            source = io.BytesIO(_decode(path.read_bytes(), path).encode("utf-8"))
+            head = source.getvalue()[: 1 << 16]
         text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
         delim = detect_delimiter(text)
         names = next(csv.reader([text.splitlines()[0]], delimiter=delim))
         try:
             table = pcsv.read_csv(
-                path,
+                source,
                 parse_options=pcsv.ParseOptions(delimiter=delim),
                 convert_options=pcsv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True
