@@ -202,6 +202,15 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(1, "--seed", help="Seed of the placebo draws."),
         alpha: float = typer.Option(0.05, "--alpha", help="1 - confidence level."),
         outcome_unit: str = typer.Option("", "--outcome-unit", help="Unit of the outcome, e.g. 'packs per capita'."),
+        predictors: str = typer.Option("", "--predictors",
+                                       help="Covariates averaged over --predictor-periods (Abadie-style SC)."),
+        predictor_periods: str | None = typer.Option(None, "--predictor-periods", help="YYYY, YYYY-YYYY or YYYY,YYYY."),
+        special: list[str] = typer.Option([], "--special", help="COL:PERIODS predictor (repeatable)."),
+        v_periods: str | None = typer.Option(None, "--v-periods",
+                                             help="Pre-periods whose outcome fit chooses V (default: all)."),
+        v_method: str = typer.Option("nested", "--v-method", help="nested | regression | equal | cv."),
+        v_train_periods: str | None = typer.Option(None, "--v-train-periods", help="Training periods (cv)."),
+        v_validate_periods: str | None = typer.Option(None, "--v-validate-periods", help="Validation periods (cv)."),
         programme_type: str | None = PROGRAMME_TYPE,
         population: str | None = POPULATION,
         outcome_kind: str | None = OUTCOME_KIND,
@@ -220,7 +229,12 @@ def register(app: typer.Typer) -> None:
         start = _parse_period(treatment_start, panel)
         options = {"method": method, "treated": treated, "treatment_start": start, "replications": replications,
                    "seed": seed, "alpha": alpha}
-        result = estimate_synth(panel, outcome_unit=outcome_unit, **options)
+        if predictors or special:
+            result = _synth_with_predictors(data, panel, treated, start, method, alpha, outcome_unit, predictors,
+                                            predictor_periods, special, v_periods, v_method, v_train_periods,
+                                            v_validate_periods, options)
+        else:
+            result = estimate_synth(panel, outcome_unit=outcome_unit, **options)
         run_id = _store("synth", result, options, evaluated)
         if report is not None:
             from workshift.evidence.report_eval import synth_report
@@ -238,6 +252,31 @@ def register(app: typer.Typer) -> None:
     register_programme(evaluate_app)
     register_feedback(evaluate_app)
     app.add_typer(evaluate_app, name="evaluate")
+
+
+def _synth_with_predictors(data, panel, treated, start, method, alpha, outcome_unit, predictors, predictor_periods,
+                           special, v_periods, v_method, v_train, v_validate, options) -> Any:
+    """Abadie-style SC on predictors (workshift.evidence.synth_covariates); ``options`` gains its settings."""
+    from workshift.errors import InputError
+    from workshift.evidence import synth_predictors as sp
+    from workshift.evidence.synth_covariates import estimate_synth_predictors, predictor_options
+    from workshift.evidence.tabular import read_table
+
+    if method != "sc" or len(treated) != 1:
+        raise InputError("predictors apply to synthetic control (--method sc) of one treated unit")
+    specs = sp.predictor_specs(panel, [c.strip() for c in predictors.split(",") if c.strip()], predictor_periods,
+                               special)
+    periods = panel.periods
+
+    def span(text, what):
+        return sp.parse_periods(text, periods, what) if text else None
+
+    result = estimate_synth_predictors(
+        panel, read_table(data), treated=treated[0], treatment_start=start, specs=specs, v_method=v_method,
+        v_periods=span(v_periods, "--v-periods"), v_train_periods=span(v_train, "--v-train-periods"),
+        v_validate_periods=span(v_validate, "--v-validate-periods"), alpha=alpha, outcome_unit=outcome_unit)
+    options.update(predictor_options(v_method, result.v_weights and span(v_periods, "--v-periods"), specs))
+    return result
 
 
 def _print_synth(result: Any) -> None:

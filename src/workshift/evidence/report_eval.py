@@ -53,8 +53,8 @@ def _effects_figure(frame: pd.DataFrame, x: str, post: pd.Series, crit_label: st
                      "arrayminus": part["estimate"] - part["ci_low"], "color": colour},
         ))
     fig.add_hline(y=0, line={"color": "#888", "dash": "dot"})
-    fig.update_layout(xaxis_title=x_title, yaxis_title=crit_label, template="plotly_white", height=420,
-                      margin={"t": 30})
+    fig.update_layout(xaxis={"title": x_title, "type": "linear", "tickformat": "d", "dtick": 1},
+                      yaxis_title=crit_label, template="plotly_white", height=420, margin={"t": 30})
     return fig
 
 
@@ -132,9 +132,16 @@ def _group_time_figure(gt: pd.DataFrame, s, label: str) -> go.Figure:
                      "arrayminus": part["estimate"] - part["ci_low"]},
         ))
     fig.add_hline(y=0, line={"color": "#888", "dash": "dot"})
-    fig.update_layout(xaxis_title=s("period"), yaxis_title=label, template="plotly_white", height=420,
-                      margin={"t": 30})
+    fig.update_layout(xaxis={"title": s("period"), "type": "linear", "tickformat": "d", "dtick": 1},
+                      yaxis_title=label, template="plotly_white", height=420, margin={"t": 30})
     return fig
+
+
+def _period_axis(title: str, numeric: bool) -> dict[str, Any]:
+    """A period axis: linear with whole-number ticks ("1989", never "1,989" or "2,004.5") when numeric."""
+    if not numeric:
+        return {"title": title, "type": "category"}
+    return {"title": title, "type": "linear", "tickformat": "d"}
 
 
 def synth_report(result: SynthResult, path: str | Path, lang: str = "en") -> Path:
@@ -147,24 +154,35 @@ def synth_report(result: SynthResult, path: str | Path, lang: str = "en") -> Pat
     start = str(result.treatment_start)
     periods = path_frame["period"].astype(str)
 
+    numeric = pd.api.types.is_numeric_dtype(path_frame["period"])
+    x_axis = _period_axis(s("period"), numeric)
+    periods = path_frame["period"] if numeric else path_frame["period"].astype(str)
+    marker = result.treatment_start if numeric else start
+
     paths = go.Figure()
     paths.add_trace(go.Scatter(x=periods, y=path_frame["actual"], name=s("actual"), line={"color": _POST}))
     paths.add_trace(go.Scatter(x=periods, y=path_frame["synthetic"], name=s("synthetic"),
                                line={"color": _PRE, "dash": "dash"}))
-    paths.add_vline(x=start, line={"color": "#888", "dash": "dot"})
-    paths.update_layout(xaxis_title=s("period"), yaxis_title=label, template="plotly_white", height=420,
-                        xaxis_type="category", margin={"t": 30})
+    paths.add_vline(x=marker, line={"color": "#888", "dash": "dot"}, annotation_text=s("treatment_start_line"),
+                    annotation_position="top right")
+    paths.update_layout(xaxis=x_axis, yaxis_title=label, template="plotly_white", height=420, margin={"t": 30})
 
     gaps = go.Figure()
-    for unit, part in result.placebo_paths.groupby("unit", sort=False):
+    placebo_paths = result.placebo_paths.assign(
+        period=pd.to_numeric(result.placebo_paths["period"]) if numeric else result.placebo_paths["period"])
+    band = placebo_paths.groupby("period", sort=True)["gap"].quantile([0.05, 0.95]).unstack()
+    gaps.add_trace(go.Scatter(x=list(band.index) + list(band.index[::-1]),
+                              y=list(band[0.95]) + list(band[0.05][::-1]), fill="toself", mode="lines",
+                              line={"width": 0}, fillcolor="rgba(120,120,120,0.18)", name=s("placebo_band"),
+                              hoverinfo="skip"))
+    for unit, part in placebo_paths.groupby("unit", sort=False):
         gaps.add_trace(go.Scatter(x=part["period"], y=part["gap"], mode="lines", line={"color": _GREY, "width": 1},
-                                  name=str(unit), legendgroup="placebo", showlegend=False))
+                                  name=str(unit), legendgroup="placebo", showlegend=False, opacity=0.6))
     gaps.add_trace(go.Scatter(x=periods, y=path_frame["gap"], mode="lines", line={"color": _POST, "width": 3},
                               name=", ".join(result.treated)))
-    gaps.add_vline(x=start, line={"color": "#888", "dash": "dot"})
+    gaps.add_vline(x=marker, line={"color": "#888", "dash": "dot"})
     gaps.add_hline(y=0, line={"color": "#888"})
-    gaps.update_layout(xaxis_title=s("period"), yaxis_title=s("gap"), template="plotly_white", height=420,
-                       xaxis_type="category", margin={"t": 30})
+    gaps.update_layout(xaxis=x_axis, yaxis_title=s("gap"), template="plotly_white", height=420, margin={"t": 30})
 
     ratios = result.placebos.sort_values("ratio")
     bars = go.Figure(go.Bar(
@@ -192,6 +210,26 @@ def synth_report(result: SynthResult, path: str | Path, lang: str = "en") -> Pat
          + f"<h3>{esc(s('ratio_title'))}</h3>" + figures.html(bars)),
         (s("weights"), table_html(donors, [s("unit"), s("weight")])),
     ]
+    if result.predictor_balance:
+        rows = [[b["predictor"], _fmt(b["v_weight"], 4), _fmt(b["treated"], 3), _fmt(b["synthetic"], 3),
+                 _fmt(b["donor_mean"], 3)] for b in result.predictor_balance]
+        sections.append((s("predictor_balance"), table_html(
+            rows, [s("predictor"), s("v_weight"), s("treated"), s("synthetic_value"), s("donor_mean")])))
+    robust = result.robustness or {}
+    if robust.get("leave_one_out") or robust.get("in_time"):
+        loo = [[r["dropped"], _fmt(r["estimate"], 3), _fmt(r["pre_rmspe"], 3)] for r in robust.get("leave_one_out", [])]
+        early = [[r["placebo_start"], _fmt(r["estimate"], 3), _fmt(r["pre_rmspe"], 3)]
+                 for r in robust.get("in_time", [])]
+        search = [[r["search"], _fmt(r["v_loss"], 1), _fmt(r["estimate"], 3),
+                   ", ".join(f"{u} {w:.3f}" for u, w in sorted(r["weights"].items(), key=lambda i: -i[1]))]
+                  for r in robust.get("v_search", [])]
+        body = (f"<h3>{esc(s('leave_one_out'))}</h3>" + table_html(loo, [s("dropped"), s("estimate"), s("pre_rmspe")])
+                + f"<h3>{esc(s('in_time'))}</h3>" + table_html(early, [s("placebo_start"), s("estimate"),
+                                                                       s("pre_rmspe")]))
+        if search:
+            body += f"<h3>{esc(s('v_search'))}</h3>" + table_html(search, [s("v_method"), s("v_loss"), s("estimate"),
+                                                                            s("weights")])
+        sections.append((s("robustness"), body))
     if result.method == "sdid":
         lams = [[p, _fmt(w, 4)] for p, w in result.time_weights.items() if w > 0]
         sections.append((s("time_weights"), table_html(lams, [s("period"), s("weight")])))

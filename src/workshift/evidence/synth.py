@@ -64,6 +64,11 @@ class SynthResult:
     regularisation: dict[str, float]
     provenance: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # synthetic control with predictors (workshift.evidence.synth_covariates); empty for outcome-only fits
+    v_weights: dict[str, float] = field(default_factory=dict)
+    predictor_balance: list[dict[str, Any]] = field(default_factory=list)
+    robustness: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    v_method: str | None = None
 
     @property
     def rmspe_ratio(self) -> float:
@@ -91,14 +96,21 @@ class SynthResult:
             "regularisation": self.regularisation,
             "provenance": self.provenance,
             "warnings": self.warnings,
+            "v_method": self.v_method,
+            "v_weights": self.v_weights,
+            "predictor_balance": self.predictor_balance,
+            "robustness": self.robustness,
         }
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Result tables for the store (periods as text so any period type fits one table)."""
         path = self.path.assign(period=self.path["period"].astype(str))
         weights = pd.DataFrame({"unit": list(self.weights), "weight": list(self.weights.values())})
-        return {"synth_path": path, "synth_weights": weights, "synth_placebos": self.placebos.copy(),
-                "synth_placebo_paths": self.placebo_paths.copy()}
+        out = {"synth_path": path, "synth_weights": weights, "synth_placebos": self.placebos.copy(),
+               "synth_placebo_paths": self.placebo_paths.copy()}
+        if self.predictor_balance:
+            out["synth_predictor_balance"] = pd.DataFrame(self.predictor_balance)
+        return out
 
 
 def _rmspe(gap: np.ndarray) -> float:
