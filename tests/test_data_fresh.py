@@ -33,7 +33,8 @@ def _host_path(url: str) -> str:
 
 
 def _wheel(entry: registry.SourceFile, cache: Path) -> Path:
-    """The published wheel of ``entry`` (from the cache, else PyPI), checked against its sha256; skip if unreachable."""
+    """The published wheel or sdist of ``entry`` (from the cache, else PyPI), checked against its sha256; skip if
+    unreachable."""
     path = cache / entry.url.rsplit("/", 1)[-1]
     if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == entry.published_sha256):
         try:
@@ -130,6 +131,18 @@ def test_csco_is_pulled_from_pypi_only_with_its_licence_accepted(tmp_path: Path,
     report = pull(["csco"], tmp_path / "data", mirror.as_uri(), accept_licence=["csco"])
     assert not report.errors and [r.status for r in report.results] == ["pulled"]
     assert {c.status for c in registry.verify(tmp_path / "data", ["csco"])} == {"ok"}
+
+
+def test_a_published_stata_file_is_converted_in_code(tmp_path: Path, wheel_cache: Path, data_dir: Path) -> None:
+    """The NSW files come from the causaldata sdist on PyPI: a tar.gz member (.dta) converted to the laid-out CSV."""
+    sdist = registry.registry_file("evaluation/nsw_dehejia_wahba.csv")
+    mirror = tmp_path / "mirror"
+    (mirror / _host_path(sdist.url)).parent.mkdir(parents=True)
+    shutil.copyfile(_wheel(sdist, wheel_cache), mirror / _host_path(sdist.url))
+    report = pull(["evaluation_nsw"], tmp_path / "data", mirror.as_uri())
+    assert not report.errors and [r.status for r in report.results] == ["pulled", "pulled"]
+    for entry in registry.get_source("evaluation_nsw").files:
+        assert (tmp_path / "data" / entry.path).read_bytes() == (data_dir / entry.path).read_bytes()
 
 
 def test_demo_on_an_empty_data_dir_names_the_one_pull_command(tmp_path: Path, capsys, monkeypatch) -> None:

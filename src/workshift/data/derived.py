@@ -1,8 +1,10 @@
-"""Derived registry files: laid-out files that Workshift builds from other registry files (rule ``derive``).
+"""Files Workshift builds: derived registry files (rule ``derive``) and conversions of published formats.
 
-Each builder takes the paths of its ``inputs`` and returns the laid-out bytes; every one reproduces the
-registered file byte for byte (tests/test_data_registry.py checks each sha256). pandas is imported inside
-the builders so that `workshift data pull` starts fast.
+Each derivation takes the paths of its ``inputs`` and returns the laid-out bytes; each conversion
+(:data:`CONVERSIONS`, named by an ``extract`` file's ``builder``) takes the archive member as published (a
+Stata ``.dta``, say) and returns the laid-out bytes. Every one reproduces the registered file byte for byte
+(tests/test_data_registry.py checks each sha256). pandas is imported inside them so that `workshift data
+pull` starts fast.
 """
 
 from __future__ import annotations
@@ -102,6 +104,19 @@ DERIVATIONS: dict[str, Callable[[list[Path]], bytes]] = {
     "onet_iwa_share": _onet_activity_share("IWA ID"),
     "soc2018_isco08_chain": _soc2018_isco08_chain,
     "oews_national_extract": _oews_national_extract,
+}
+
+
+def _stata_to_csv(member: Path) -> bytes:
+    """A Stata file as CSV: pandas' reading of its types, no index, '\\n' line ends."""
+    import pandas as pd
+
+    return pd.read_stata(member).to_csv(index=False, lineterminator="\n").encode()
+
+
+# Conversions of an extracted archive member into the laid-out file (an ``extract`` entry's ``builder``).
+CONVERSIONS: dict[str, Callable[[Path], bytes]] = {
+    "stata_to_csv": _stata_to_csv,
 }
 
 

