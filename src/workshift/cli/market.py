@@ -64,7 +64,8 @@ def simulate(
     for key in ("steady_state_unemployment_rate", "peak_unemployment_rate", "peak_long_term_unemployment_rate",
                 "final_unemployment_rate"):
         table.add_row(t(f"market.{key}", lang), f"{100 * result.summary[key]:.2f}%")
-    table.add_row(t("market.displaced_workers", lang), f"{result.summary['displaced_workers']:,.0f}")
+    for key in ("displaced_workers", "displaced_workers_gross", "reinstated_demand"):
+        table.add_row(t(f"market.{key}", lang), f"{result.summary[key]:,.0f}")
     console = Console()
     console.print(table)
     console.print(t("market.run_saved", lang, run_id=run_id, path=folder))

@@ -149,8 +149,8 @@ class Model:
         n, tau = self.n, p.ltu_steps
         hooks = (hooks or PolicyHooks()).broadcast(batch, n)
         e = np.broadcast_to(self.e0, (batch, n)).copy()
-        u = p.delta_u * e
-        v = p.delta_v * e
+        u = p.delta_u_period * e
+        v = p.delta_v_period * e
         f = np.broadcast_to(self.f0, (batch, n)).copy() if p.on("flexible") else np.zeros((batch, n))
         search = self.search(hooks)
         Av = search.apply(v)

@@ -79,14 +79,26 @@ PARAMETERS: dict[str, Parameter] = {
            PAPER + ": 2008-2018 taken as three quarters of a business cycle", ""),
         # --- exposure -> automation shock --------------------------------------------------------------
         _p("displacement_share", 0.5, "share of exposed task time", "over the adoption horizon",
-           "assumption (midpoint): Eloundou et al. (2024) rate a task exposed when an LLM halves its time; "
-           "Svanberg et al. (2024, MIT) find 23% of vision-exposed wage bill economically attractive to "
-           "automate (lower bound); see the sensitivity table in docs/engine.md",
-           "share of the exposed task share that turns into lower labour demand"),
-        _p("augmentation", 0.0, "relative demand gain", "over the adoption horizon",
-           "assumption (0 = paper); Brynjolfsson, Li & Raymond (2025, QJE) find +14% productivity for "
-           "exposed customer-support workers; the demand response to it is not identified",
-           "labour-demand gain on the exposed but not displaced task share"),
+           "assumption (midpoint of the range): exposure is not automation - Eloundou et al. (2024, Science) "
+           "rate a task exposed when an LLM could halve its time, not when it replaces the worker; "
+           "Svanberg et al. (2024, MIT) find 23% of the vision-exposed wage bill economically attractive to "
+           "automate (the low end); the high end 0.75 is an assumption (most, not all, exposed time)",
+           "displacement channel: share of the exposed task share whose labour demand AI removes",
+           low=0.23, high=0.75),
+        _p("augmentation", 0.0, "relative demand gain on augmented tasks", "over the adoption horizon",
+           "0 = the augmented tasks are made more productive and their labour demand is kept (the paper, "
+           "Acemoglu & Restrepo 2019's productivity effect left out); the high end 0.14 passes the +14% "
+           "productivity of exposed customer-support workers (Brynjolfsson, Li & Raymond 2025, QJE) one for "
+           "one into labour demand (unit-elastic product demand), an upper bound",
+           "augmentation channel: labour-demand change on the exposed but not displaced task share",
+           low=0.0, high=0.14),
+        _p("reinstatement", 1.0, "share of the displaced demand", "over the adoption horizon",
+           "Acemoglu & Restrepo (2019, J. Econ. Perspect. 33(2)): new tasks reinstated labour about as fast as "
+           "automation displaced it in 1947-1987 (1.0, the paper's assumption that total demand is kept) and "
+           "about half as fast in 1987-2017 (0.5, the low end); net_loss = true sets 0",
+           "reinstatement channel: new labour demand (new tasks) as a share of the gross displaced demand, "
+           "spread over occupations in proportion to their demand after displacement",
+           low=0.5, high=1.0),
         # --- flexible work (灵活就业) -------------------------------------------------------------------
         _p("flexible_search_intensity", 0.03, "applications per searcher, relative to the unemployed",
            "per step", "assumption; Faberman, Mueller, Sahin & Topa (2022, Econometrica 90(4)) find on-the-job "
@@ -259,6 +271,16 @@ class ModelParams:
         return cls(step_weeks=float(step_weeks), rate_period_weeks=float(rate_period_weeks),
                    applications_per_step=min(1.0, step_weeks / rate_period_weeks), ltu_steps=tau,
                    **kwargs, **rates)
+
+    @property
+    def delta_u_period(self) -> float:
+        """delta_u per rate period (the paper's initial u = delta_u e and target demand d = e + u use it, so
+        the economy's size does not depend on the step)."""
+        return self.delta_u / self.applications_per_step
+
+    @property
+    def delta_v_period(self) -> float:
+        return self.delta_v / self.applications_per_step
 
     def kernel_rates(self) -> tuple[float, ...]:
         """The scalar rates in the order the numba kernels read them: (du, dv, gu, gv, sigma_f, phi_fu, rho,

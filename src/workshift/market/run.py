@@ -29,10 +29,10 @@ from workshift.market.shock import (
     INDEX_RULES,
     QUANTILE_REFERENCE,
     DemandPath,
+    ShockChannels,
     adoption,
-    automation_probability,
-    final_demand,
     rescale_exposure,
+    shock_channels,
 )
 
 SERIES = ("unemployment_rate", "long_term_unemployment_rate", "vacancy_rate", "employment_rate",
@@ -47,8 +47,9 @@ class Built:
     inputs: MarketInputs
     model: Model
     exposure_share: np.ndarray  # x_i, the index as a share of tasks (zeros for 'none')
-    probability: np.ndarray  # p_i
+    probability: np.ndarray  # p_i: the node's own net task-level demand loss share, (displaced - augmented) / D0
     rule: str
+    channels: ShockChannels | None = None  # displacement, augmentation, reinstatement per node (persons)
 
 
 def load_inputs(scenario: Scenario) -> MarketInputs:
@@ -57,11 +58,12 @@ def load_inputs(scenario: Scenario) -> MarketInputs:
     return from_pack(load_pack(scenario.market["pack"]), scenario.market["region"])
 
 
-def _shock(scenario: Scenario, inputs: MarketInputs) -> tuple[np.ndarray, np.ndarray, str]:
+def _exposure(scenario: Scenario, inputs: MarketInputs) -> tuple[np.ndarray, float, str]:
+    """Task shares x of the scenario's index, its displacement share and the index's rule."""
     s = scenario.shock
     index = s["index"]
     if index == "none":
-        return np.zeros(inputs.n), np.zeros(inputs.n), "none"
+        return np.zeros(inputs.n), 0.0, "none"
     values, _ = inputs.index_values(index)
     rule, default_ds = INDEX_RULES.get(index, ("quantile", pmod.value("displacement_share")))
     info = inputs.exposure_indices.set_index("index")
@@ -70,7 +72,14 @@ def _shock(scenario: Scenario, inputs: MarketInputs) -> tuple[np.ndarray, np.nda
                  inputs.exposure.columns else None)
     x = rescale_exposure(values, rule, np.maximum(inputs.employment, 1e-9), reference, low, high)
     ds = default_ds if s["displacement_share"] is None else float(s["displacement_share"])
-    return x, automation_probability(x, rule, ds, float(s["augmentation"])), rule
+    return x, ds, rule
+
+
+def reinstatement(scenario: Scenario) -> float:
+    """The scenario's reinstatement share: [shock] reinstatement, else 0 with net_loss and 1 without."""
+    given = scenario.shock["reinstatement"]
+    return float(given) if given is not None else (0.0 if scenario.shock["net_loss"] else
+                                                   pmod.value("reinstatement"))
 
 
 def build(scenario: Scenario, inputs: MarketInputs | None = None) -> Built:
@@ -91,10 +100,12 @@ def build(scenario: Scenario, inputs: MarketInputs | None = None) -> Built:
         net = netmod.from_edges(inputs.edges[kind], inputs.nodes, r, kind)
     skills = netmod.from_edges(inputs.edges["skills"], inputs.nodes, r, "skills") if "skills" in inputs.edges else None
     e0 = inputs.employment.astype(np.float64)
-    d0 = e0 * (1.0 + params.delta_u)  # the paper: d = e + u with u = delta_u e
-    x, p, rule = _shock(scenario, inputs)
+    d0 = e0 * (1.0 + params.delta_u_period)  # the paper: d = e + u with u = delta_u e
+    x, ds, rule = _exposure(scenario, inputs)
+    channels = shock_channels(d0, x, ds, float(scenario.shock["augmentation"]), reinstatement(scenario))
+    p = channels.task_loss_share
     cyc = scenario.cycle
-    demand = DemandPath(d0, final_demand(d0, p, bool(scenario.shock["net_loss"])),
+    demand = DemandPath(d0, d0 + channels.change,
                         start=int(scenario.shock["start_step"]), adoption_steps=float(scenario.shock["adoption_steps"]),
                         cycle_amplitude=float(cyc["amplitude"]), cycle_period=float(cyc["period_steps"]),
                         cycle_start=int(scenario.shock["start_step"] if cyc["start_step"] is None else cyc["start_step"]))
@@ -109,7 +120,7 @@ def build(scenario: Scenario, inputs: MarketInputs | None = None) -> Built:
                   labels={"nodes": inputs.nodes, "titles": inputs.titles})
     if params.on("flexible"):
         model.e_to_flexible, model.u_to_flexible = flexmod.calibrate(model, inputs.self_employment_share)
-    return Built(scenario, inputs, model, x, p, rule)
+    return Built(scenario, inputs, model, x, p, rule, channels)
 
 
 def accountants(built: Built, hooks: PolicyHooks) -> list:
@@ -143,6 +154,13 @@ def _run(built: Built, hooks: PolicyHooks, record_nodes: bool, batch: int | None
                          accountants=accountants(built, hooks_b))
 
 
+def _channel_totals(built: Built) -> dict[str, float]:
+    totals = built.channels.totals() if built.channels is not None else dict.fromkeys(
+        ("net_reallocation", "displaced_gross", "augmented", "reinstated"), 0.0)
+    return {"displaced_workers": totals["net_reallocation"], "displaced_workers_gross": totals["displaced_gross"],
+            "augmented_demand": totals["augmented"], "reinstated_demand": totals["reinstated"]}
+
+
 def summarise(built: Built, traj: Trajectory, b: int = 0) -> dict[str, Any]:
     """The summary of scenario b of a trajectory (rates are shares of the labour force, 0-1)."""
     rates = {k: v[b] for k, v in traj.rates().items()}
@@ -151,7 +169,6 @@ def summarise(built: Built, traj: Trajectory, b: int = 0) -> dict[str, Any]:
     hi = max(1, min(start, steps + 1))  # the pre-shock window (the converged start is its steady state)
     lo = max(0, hi - 10)
     after = slice(min(start, steps), steps + 1)
-    d0 = built.model.demand.d0[0]
     reached = float(adoption(steps, start, built.model.demand.adoption_steps))
     out = {
         "steady_state_unemployment_rate": float(rates["unemployment_rate"][lo:hi].mean()),
@@ -165,7 +182,9 @@ def summarise(built: Built, traj: Trajectory, b: int = 0) -> dict[str, Any]:
         "final_vacancy_rate": float(rates["vacancy_rate"][-1]),
         "final_flexible_share": float(rates["flexible_share"][-1]),
         "final_training_share": float(rates["training_share"][-1]),
-        "displaced_workers": float((d0 * built.probability).sum() * reached),
+        # the shock's channels at the adoption reached by the last step: the net reallocation (labour demand
+        # that must move between occupations) and, separately, the gross task displacement and the new demand
+        **{key: value * reached for key, value in _channel_totals(built).items()},
         "demand_change": float(traj.aggregate["target_demand"][b, -1] - traj.aggregate["target_demand"][b, 0]),
         "labour_force": float(traj.aggregate["labour_force"][b, -1]),
         "inactive": float(traj.aggregate["inactive"][b, -1]),
@@ -189,6 +208,14 @@ class SimulationResult:
         return {"series": self.series, "summary": self.summary, "meta": self.meta}
 
 
+def _exposure_share_used(scenario: Scenario) -> float | None:
+    given = scenario.shock["displacement_share"]
+    if given is not None:
+        return float(given)
+    index = scenario.shock["index"]
+    return None if index == "none" else INDEX_RULES.get(index, ("", pmod.value("displacement_share")))[1]
+
+
 def run_meta(built: Built, hooks: PolicyHooks | None = None) -> dict[str, Any]:
     """Data vintage and assumptions behind a run."""
     s, m = built.scenario, built.model
@@ -204,6 +231,14 @@ def run_meta(built: Built, hooks: PolicyHooks | None = None) -> dict[str, Any]:
         "shock_rule": built.rule,
         "burn_in": m.burn_in.to_json() if m.burn_in is not None else None,
         "mean_automation_probability": float(np.average(built.probability, weights=np.maximum(m.e0, 1e-9))),
+        "shock_channels": {
+            "displacement_share": _exposure_share_used(s),
+            "augmentation": float(s.shock["augmentation"]),
+            "reinstatement": reinstatement(s),
+            "persons_at_full_adoption": built.channels.totals() if built.channels is not None else None,
+            "displaced_workers": "net reallocation: the sum over occupations of the net loss of labour demand",
+            "displaced_workers_gross": "gross task displacement before augmentation and reinstatement",
+        },
         "assumptions": {
             "parameters": {k: getattr(m.params, k) for k in ("step_weeks", "rate_period_weeks",
                                                              "applications_per_step", "delta_u", "delta_v",

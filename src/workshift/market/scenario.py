@@ -42,6 +42,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, type | tuple[type, ...]]]] = {
     },
     "shock": {
         "index": ("none", str), "displacement_share": (None, (int, float)), "augmentation": (0.0, (int, float)),
+        "reinstatement": (None, (int, float)),
         "net_loss": (False, bool), "start_step": (100, int), "adoption_steps": (231, (int, float)),
     },
     "cycle": {"amplitude": (0.0, (int, float)), "period_steps": (103, (int, float)), "start_step": (None, int)},
@@ -196,6 +197,12 @@ def _check(s: dict[str, dict[str, Any]], path: str | None) -> None:
     ds = shock["displacement_share"]
     if ds is not None and not 0.0 <= ds <= 1.0:
         raise InputError(f"{where}shock.displacement_share = {ds} must be in [0, 1]")
+    if not 0.0 <= shock["augmentation"] <= 10.0:
+        raise InputError(f"{where}shock.augmentation = {shock['augmentation']} must be in [0, 10]",
+                         hint=PARAMETERS["augmentation"].note)
+    if shock["reinstatement"] is not None and not 0.0 <= shock["reinstatement"] <= 2.0:
+        raise InputError(f"{where}shock.reinstatement = {shock['reinstatement']} must be in [0, 2]",
+                         hint=PARAMETERS["reinstatement"].note)
     if shock["start_step"] < 0 or shock["adoption_steps"] <= 0:
         raise InputError(f"{where}shock.start_step must be >= 0 and shock.adoption_steps > 0")
     if not -1.0 < cycle["amplitude"] < 1.0 or cycle["period_steps"] <= 0:

@@ -2,12 +2,21 @@
 
 The automation shock moves target demand from D0 to D_final along the paper's logistic path:
 adoption(t) = 1 / (1 + exp(-k (t - start - T/2))) for t >= start, with k chosen so that adoption reaches
-``automation_level`` (0.9999) at start + T. D_final_i = D0_i (1 - p_i), renormalised to keep total demand
-(the paper) or not (``net_loss``). The cycle multiplies target demand by 1 - a sin(2 pi (t - start)/period).
+``automation_level`` (0.9999) at start + T. The cycle multiplies target demand by 1 - a sin(2 pi (t - start)/period).
 
-p_i comes from an exposure index: p_i = displacement_share * x_i - augmentation * (1 - displacement_share) * x_i
-where x_i is the index rescaled to a share of tasks (see :data:`INDEX_RULES`), or p_i = x_i for an index
-that is already an automation probability (Frey-Osborne, the paper's own case).
+D_final comes from an exposure index x_i (rescaled to a share of tasks, see :data:`INDEX_RULES`) through three
+separate channels (Acemoglu & Restrepo 2019), each a documented parameter with a range (docs/engine.md):
+
+  displacement   D0_i * s x_i                 s = displacement_share: exposure is not automation (Eloundou
+                                              et al. 2024), only a share s of the exposed task time is lost
+  augmentation   D0_i * g (1 - s) x_i          the exposed tasks not displaced are made more productive; their
+                                              demand is kept (g = augmentation = 0) or raised by g
+  reinstatement  R * G * w_i                  new tasks: R (reinstatement) times the gross displaced demand
+                                              G = sum_i D0_i s x_i, spread by w_i ~ D0_i (1 - s x_i)
+
+D_final_i = D0_i (1 - s x_i + g (1 - s) x_i) + R G w_i. R = 1 keeps total demand (the paper; with g = 0 this is
+exactly its renormalisation), R = 0 is ``net_loss``. For an index that is already an automation probability
+(Frey-Osborne, the paper's own case) x_i is used as it is, with s = 1 by default.
 """
 
 from __future__ import annotations
@@ -74,23 +83,50 @@ def rescale_exposure(values: np.ndarray, rule: str, weights: np.ndarray, referen
     return np.interp(ranks, ref_q, reference[ref_order])
 
 
-def automation_probability(x: np.ndarray, rule: str, displacement_share: float, augmentation: float) -> np.ndarray:
-    """p_i from a task share x_i: displacement minus augmentation (or x itself for a probability index)."""
+@dataclass(frozen=True)
+class ShockChannels:
+    """The AI shock's three channels per node, in persons of labour demand at full adoption (shape like D0)."""
+
+    displaced: np.ndarray  # D0 s x: gross task displacement
+    augmented: np.ndarray  # D0 g (1 - s) x: demand gained on augmented tasks (0 = demand kept)
+    reinstated: np.ndarray  # R G w: new tasks
+    task_loss_share: np.ndarray  # s x - g (1 - s) x: a node's own net loss of task demand, share of D0
+
+    @property
+    def change(self) -> np.ndarray:
+        """D_final - D0 per node."""
+        return self.reinstated + self.augmented - self.displaced
+
+    def totals(self) -> dict[str, float]:
+        """Sums over nodes (first scenario): gross displacement, augmentation, reinstatement, the net
+        reallocation (demand that must move between occupations: the sum of the net losses) and the net
+        change of total demand."""
+        change = np.atleast_2d(self.change)[0]
+        return {"displaced_gross": float(np.atleast_2d(self.displaced)[0].sum()),
+                "augmented": float(np.atleast_2d(self.augmented)[0].sum()),
+                "reinstated": float(np.atleast_2d(self.reinstated)[0].sum()),
+                "net_reallocation": float(np.maximum(-change, 0.0).sum()),
+                "net_change": float(change.sum())}
+
+
+def shock_channels(d0: np.ndarray, x: np.ndarray, displacement_share: float, augmentation: float,
+                   reinstatement: float) -> ShockChannels:
+    """The three channels of the shock from task shares x (see the module docstring)."""
     if not 0.0 <= displacement_share <= 1.0:
         raise InputError(f"displacement_share = {displacement_share} must be in [0, 1]")
     if not 0.0 <= augmentation <= 10.0:
         raise InputError(f"augmentation = {augmentation} must be in [0, 10]")
-    if rule == "probability":
-        return displacement_share * x
-    return displacement_share * x - augmentation * (1.0 - displacement_share) * x
-
-
-def final_demand(d0: np.ndarray, p: np.ndarray, net_loss: bool) -> np.ndarray:
-    """D_final = D0 (1 - p), renormalised to total D0 unless ``net_loss`` (the paper keeps the total)."""
-    d_final = d0 * (1.0 - p)
-    if not net_loss:
-        d_final = d_final * (d0.sum(axis=-1, keepdims=True) / d_final.sum(axis=-1, keepdims=True))
-    return d_final
+    if not 0.0 <= reinstatement <= 2.0:
+        raise InputError(f"reinstatement = {reinstatement} must be in [0, 2]")
+    d0 = np.asarray(d0, dtype=np.float64)
+    x = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0)
+    displaced_share, augmented_share = displacement_share * x, augmentation * (1.0 - displacement_share) * x
+    displaced, augmented = d0 * displaced_share, d0 * augmented_share
+    remaining = d0 - displaced
+    total = remaining.sum(axis=-1, keepdims=True)
+    weights = np.divide(remaining, total, out=np.zeros_like(remaining), where=total > 0)
+    reinstated = reinstatement * displaced.sum(axis=-1, keepdims=True) * weights
+    return ShockChannels(displaced, augmented, reinstated, displaced_share - augmented_share)
 
 
 @dataclass
