@@ -13,10 +13,11 @@ from workshift.market.step import step
 STOCKS = ("e", "u", "v", "f", "tr", "g", "x", "hc", "hist", "ghist")
 
 
-@pytest.mark.parametrize(("kind", "ltu_steps", "chunks"), [("empirical", 4, 2), ("complete", 4, 3),
-                                                           ("skills", 6, 1), ("empirical", 1, 2)])
-def test_fused_kernel_equals_numpy_reference_with_every_extension(kind, ltu_steps, chunks) -> None:
-    built = _built(ALL, network_kind=kind, ltu_steps=ltu_steps)
+@pytest.mark.parametrize(("kind", "ltu_steps", "chunks", "step_weeks"),
+                         [("empirical", 4, 2, 6.75), ("complete", 4, 3, 6.75), ("skills", 6, 1, 6.75),
+                          ("empirical", 1, 2, 6.75), ("empirical", 6, 2, 52 / 12)])
+def test_fused_kernel_equals_numpy_reference_with_every_extension(kind, ltu_steps, chunks, step_weeks) -> None:
+    built = _built(ALL, network_kind=kind, ltu_steps=ltu_steps, step_weeks=step_weeks)
     model, B, steps = built.model, 5, 30
     hooks = _random_hooks(B, model.n, seed=7).broadcast(B, model.n)
     assert len(hooks.training_edges) and np.all(hooks.search_precision > 0)
