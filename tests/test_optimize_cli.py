@@ -74,6 +74,11 @@ def test_optimize_on_the_us_pack_json_store_plan_and_reports(us_pack, tmp_path, 
     en = (out / "policy_report.en.html").read_text()
     zh = (out / "policy_report.zh.html").read_text()
     assert "Pareto front" in en and "帕累托前沿" in zh
+    # a minister reads the recommendation first; hypervolume and convergence are in the methods at the end
+    assert en.index("<h2>Recommendation</h2>") < en.index("<h2>Pareto front") < en.index("<h2>Methods</h2>")
+    assert zh.index("<h2>政策建议</h2>") < zh.index("<h2>方法说明</h2>") and "job-years" in en
+    assert result["convergence"]["generations_run"] == 2 and "uncertainty" in result
+    assert 0.0 <= result["uncertainty"]["p_beats_no_policy"] <= 1.0
     assert 'src="http' not in en and "plotly" in en  # plotly inlined: the report works offline
 
 

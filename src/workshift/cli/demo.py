@@ -81,6 +81,13 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
         table.add_row(row["objective"], "-" if base is None else f"{base:,.4g}",
                       "-" if rec is None else f"{rec:,.4g}")
     console.print(table)
+    unc, conv = result.get("uncertainty"), result.get("convergence") or {}
+    if unc:
+        low, _, high = unc["objectives"]["policy_effect"]
+        console.print(f"job-years added: {low:,.0f} to {high:,.0f} (5th-95th percentile of {unc['draws']} draws); "
+                      f"P(beats no new policy on employment) = {unc['p_beats_no_policy']:.2f}")
+    console.print(f"search {'converged' if conv.get('converged') else 'did not converge'} after "
+                  f"{conv.get('generations_run', 0)} generations ({conv.get('rule', '')})")
     console.print(f"{result['evaluations']} portfolios evaluated in {result['seconds']:.1f} s; "
                   f"hypervolume {result['hypervolume']:.4f}; network '{result['network']}'; run {result['run_id']}, "
                   f"plan {result['plan_id']}")

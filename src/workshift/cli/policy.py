@@ -27,6 +27,8 @@ def optimize(
     out: Path | None = typer.Option(None, "--out", help="Folder for result.json and the HTML reports "
                                     "(en and zh); default: none written."),
     lang: str = typer.Option(None, "--lang", help="Language of the table printed: en or zh.", callback=lang_option),
+    ensemble: int = typer.Option(16, "--ensemble", help="Uncertainty draws of the recommended portfolio (seeded; "
+                                 "exposure index, displacement share, effects, costs); 0 = none."),
 ) -> None:
     """Optimise a portfolio of policy levers for a scenario: Pareto front, hypervolume, recommended plan."""
     from rich.console import Console
@@ -39,6 +41,7 @@ def optimize(
     from workshift.optimize.pipeline import load_policy_scenario, prepare, search, summarise
     from workshift.optimize.report import write_reports
     from workshift.optimize.results import save
+    from workshift.optimize.uncertainty import attach_uncertainty
 
     lang = normalise_lang(lang)
     check_algorithm(algorithm)
@@ -52,7 +55,7 @@ def optimize(
         task = bar.add_task(t("policy.progress_optimise", lang), total=generations)
         result = search(prepared, algorithm, pop, generations, seed, dask=dask_address or dask,
                         progress=lambda done, total: bar.update(task, completed=min(done, total)))
-    summary = summarise(prepared, result)
+    summary = attach_uncertainty(prepared, summarise(prepared, result), ensemble, seed=seed)
     run_id, plan_id, paths = save(prepared, summary)
     summary["run_id"], summary["plan_id"] = run_id, plan_id
     if out is not None:

@@ -23,6 +23,7 @@ from workshift.optimize.report import economy_wide, network_note, write_reports
 DEMO_SCENARIO = CHECKOUT_ROOT / "scenarios" / "genai_policy.toml"
 DEMO_POP = 60
 DEMO_GENERATIONS = 40
+DEMO_ENSEMBLE = 16  # uncertainty draws of the recommended portfolio (two shocks x eight lever draws)
 FALLBACK_NETWORK = "skills"  # redistributable: built from O*NET Related Occupations (data/skills_network.py)
 
 
@@ -36,11 +37,12 @@ def demo_network(wanted: str, available: list[str] | set[str]) -> tuple[str, boo
 def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en", "zh"),
                     progress: Callable[[str, int, int], None] | None = None, pop: int = DEMO_POP,
                     generations: int = DEMO_GENERATIONS, seed: int = 1, home: str | Path | None = None,
-                    scenario: str | Path = DEMO_SCENARIO) -> dict[str, Any]:
+                    scenario: str | Path = DEMO_SCENARIO, ensemble_draws: int = DEMO_ENSEMBLE) -> dict[str, Any]:
     """Run the GenAI policy optimisation on ``pack`` (a RegionPack or its name) and write the HTML reports."""
     from workshift.market.inputs import from_pack
     from workshift.optimize.pipeline import load_policy_scenario, prepare, search, summarise
     from workshift.optimize.results import save
+    from workshift.optimize.uncertainty import attach_uncertainty
 
     def tick(stage: str, done: int, total: int) -> None:
         if progress is not None:
@@ -60,7 +62,7 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
     tick("prepare", 1, 1)
     result = search(prepared, "nsga2", pop, generations, seed,
                     progress=lambda done, total: tick("optimise", done, total))
-    summary = summarise(prepared, result)
+    summary = attach_uncertainty(prepared, summarise(prepared, result), ensemble_draws, seed=seed)
     summary["network"] = network
     summary["network_fallback"] = {"wanted": wanted, "used": network} if fell_back else None
     tick("report", 0, 1)
@@ -73,7 +75,8 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
                                                 "low_long_term_unemployment") if k not in summary["objectives"]]
     headline = [{"objective": k, "baseline": summary["baseline"].get(k),
                  "recommended": summary["recommended"]["objectives"].get(k)} for k in keys]
-    return {"headline": headline, "economy_wide": economy_wide(prepared, p, summary),
+    return {"headline": headline, "uncertainty": summary.get("uncertainty"),
+            "convergence": summary.get("convergence"), "economy_wide": economy_wide(prepared, p, summary),
             "recommended": summary["recommended"], "hypervolume": summary["hypervolume"],
             "evaluations": summary["evaluations"], "seconds": summary["seconds"],
             "run_id": run_id, "plan_id": plan_id, "reports": reports, "network": network,

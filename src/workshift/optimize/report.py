@@ -17,6 +17,7 @@ import pandas as pd
 from workshift import __version__
 from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t
+from workshift.optimize.brief import methods_html, recommendation_html
 from workshift.optimize.pipeline import Prepared
 from workshift.optimize.plan import Paths
 
@@ -29,15 +30,22 @@ padding:4px 8px;font-size:.9em;vertical-align:top}th{background:#f4f4f4}.note{co
 .warn{background:#fff4e5;border-left:4px solid #e69500;padding:.5em 1em}"""
 
 
-def _fmt(key: str, value: float, currency: str) -> str:
+def _fmt(key: str, value: float, currency: str, lang: str = "en") -> str:
+    """A value with its unit."""
+    if value is None:
+        return "-"
     if key in PERCENT:
         return f"{100 * value:.2f} %"
     if key in ("cost",):
         return f"{value / 1e9:,.1f} bn {currency}"
     if key == "income":
-        return f"{value:,.0f} {currency}"
+        return f"{value:,.0f} {currency} / year"
     if key == "job_quality":
         return f"{value:.4f}"
+    if key == "policy_effect":
+        return f"{value:,.0f} {t('policy.job_years', lang)}"
+    if key == "ai_displacement":
+        return f"{value:,.0f} {t('policy.worker_years', lang)}"
     return f"{value:,.0f}"
 
 
@@ -97,23 +105,32 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     if note:
         parts.append(f"<p class='warn'><b>{html.escape(note)}</b></p>")
 
+    # the plain-language recommendation first
+    assumed = [_label(lv, lang) for lv in ev.space.levers if lv.participant_profile is None and not lv.evidence
+               and result["recommended"]["portfolio"].get(lv.id) and max(result["recommended"]["portfolio"][lv.id]) > 0]
+    parts.append(recommendation_html(result, {lid: _label(lv, lang) for lid, lv in levers.items()}, assumed, lang))
+
     # headline
     rec = result["recommended"]["objectives"]
+    unc = (result.get("uncertainty") or {}).get("objectives", {})
+
+    def interval(k: str) -> str:
+        q = unc.get(k)
+        return "-" if not q else f"{_fmt(k, q[0], cur, lang)} – {_fmt(k, q[2], cur, lang)}"
+
     rows = "".join(
-        f"<tr><td>{html.escape(t('policy.' + k, lang))}</td><td>{_fmt(k, result['baseline'][k], cur)}</td>"
-        f"<td>{_fmt(k, rec[k], cur)}</td></tr>"
+        f"<tr><td>{html.escape(t('policy.' + k, lang))}</td><td>{_fmt(k, result['baseline'][k], cur, lang)}</td>"
+        f"<td>{_fmt(k, rec[k], cur, lang)}</td><td>{html.escape(interval(k))}</td></tr>"
         for k in [*keys, *[k for k in ("policy_effect", "ai_displacement", "insurance_coverage", "earnings_stability",
                                        "low_long_term_unemployment", "coverage") if k not in keys]]
         if k in rec and k in result["baseline"])
     parts.append(f"<h2>{html.escape(t('policy.headline', lang))}</h2><table><tr><th>"
                  f"{t('policy.objective', lang)}</th><th>{t('policy.baseline', lang)}</th><th>"
-                 f"{t('policy.recommended', lang)}</th></tr>{rows}</table>")
+                 f"{t('policy.recommended', lang)}</th><th>{t('policy.interval', lang)}</th></tr>{rows}</table>")
     wide = economy_wide(prepared, p, result)
     parts.append(f"<h3>{html.escape(t('policy.economy_wide', lang))}</h3><p>" + html.escape(t(
         "policy.economy_wide_text", lang, jobs=f"{wide['jobs']:,.0f}", participants=f"{wide['participants']:,.0f}",
         per100=f"{wide['per100']:.1f}", direct=f"{wide['direct_per100']:.1f}")) + "</p>")
-    parts.append("<p class='note'>" + html.escape(t("policy.hypervolume", lang,
-                                                    value=f"{result['hypervolume']:.3f}")) + "</p>")
 
     # Pareto front: cost against the first benefit objective, coloured by the second
     front = pd.DataFrame([{**m["objectives"], "cost": m["cost"]} for m in result["pareto"]])
@@ -206,6 +223,7 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
                  f"{html.escape(t('policy.assumptions_text', lang))}</p><table><tr><th>{t('policy.lever', lang)}</th>"
                  f"<th>{t('policy.unit', lang)}</th><th>{t('policy.cost_per_unit', lang)}</th><th>"
                  f"{t('policy.effects', lang)}</th><th>{t('policy.references', lang)}</th></tr>{''.join(rows)}</table>")
+    parts.append(methods_html(result, lang))
     vintage = ", ".join(f"{k}: {v}" for k, v in (result["meta"].get("data_vintage") or {}).items())
     parts.append(f"<p class='note'>{html.escape(t('policy.data_vintage', lang, vintage=vintage))}<br>"
                  f"{html.escape(t('common.generated_by', lang, version=__version__))}</p>")

@@ -155,3 +155,12 @@ def ensemble(prepared: Prepared, x: np.ndarray, draws: int = 16, structural: int
         draws=len(rec), seed=seed, objectives={k: pct(rec, k) for k in keys}, no_policy={k: pct(base, k) for k in keys},
         cost_per_job_year=cpj_q,  # type: ignore[arg-type]
         p_beats_no_policy=float(np.mean([r["policy_effect"] > 0 for r in rec])), shocks=shocks)
+
+
+def attach_uncertainty(prepared: Prepared, summary: dict[str, Any], draws: int = 16, structural: int = 2,
+                       seed: int = 1) -> dict[str, Any]:
+    """Add ``uncertainty`` (the ensemble of the recommended portfolio) to a result dict; 0 draws: none."""
+    if draws > 0:
+        x = prepared.evaluator.space.from_dict(summary["recommended"]["portfolio"])
+        summary["uncertainty"] = ensemble(prepared, x, draws, structural, seed).to_dict()
+    return summary

@@ -1,0 +1,94 @@
+"""The plain-language recommendation on top of the policy report (en, zh): what to fund, why, the risks and
+the range of outcomes, every figure with its unit. Methods (hypervolume, convergence) go to the end.
+
+Text only, from the result dict of :func:`workshift.optimize.pipeline.summarise` (with ``uncertainty`` from
+:func:`workshift.optimize.uncertainty.ensemble` when it was run).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from workshift.i18n import t
+
+SHARE_NAMED = 0.05  # levers with at least this share of the spend are named in the recommendation
+
+
+def _bn(value: float, currency: str) -> str:
+    return f"{value / 1e9:,.1f} bn {currency}"
+
+
+def _range(values: tuple[float, float, float] | list[float] | None, scale: float = 1.0, digits: int = 0) -> str:
+    if not values or any(v is None for v in (values[0], values[2])):
+        return "-"
+    return f"{values[0] * scale:,.{digits}f} – {values[2] * scale:,.{digits}f}"
+
+
+def funding_lines(result: dict[str, Any], labels: dict[str, str], lang: str) -> list[str]:
+    """'Lever: X bn over the horizon (Y participants)' for the levers with a real share of the spend."""
+    sched = pd.DataFrame(result["recommended"]["schedule"])
+    if sched.empty:
+        return []
+    totals = sched.groupby("lever", sort=False)[["spending", "participants"]].sum()
+    spend = float(totals["spending"].sum())
+    out = []
+    for lid, row in totals.sort_values("spending", ascending=False).iterrows():
+        if spend > 0 and row["spending"] / spend >= SHARE_NAMED:
+            out.append(t("policy.brief_fund", lang, lever=labels.get(lid, lid),
+                         amount=_bn(row["spending"], result["currency"]), share=f"{100 * row['spending'] / spend:.0f}",
+                         participants=f"{row['participants']:,.0f}"))
+    return out
+
+
+def recommendation_html(result: dict[str, Any], labels: dict[str, str], assumed: list[str], lang: str) -> str:
+    """The recommendation section; ``assumed`` lists the labels of funded levers without causal evidence."""
+    rec = result["recommended"]["objectives"]
+    base = result["baseline"]
+    cur = result["currency"]
+    cost = result["recommended"]["cost"]
+    unc = result.get("uncertainty") or {}
+    parts = [f"<h2>{html.escape(t('policy.brief_title', lang))}</h2>"]
+    lines = funding_lines(result, labels, lang)
+    if not lines or cost <= 0:
+        parts.append(f"<p><b>{html.escape(t('policy.brief_nothing', lang))}</b></p>")
+        return "".join(parts)
+    parts.append(f"<p><b>{html.escape(t('policy.brief_fund_intro', lang, years=result['horizon_years'], total=_bn(cost, cur)))}"
+                 "</b></p><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
+    jobs = rec.get("policy_effect", 0.0)
+    per_job = cost / jobs if jobs > 0 else None
+    because = t("policy.brief_because", lang, jobs=f"{jobs:,.0f}",
+                per_job="-" if per_job is None else f"{per_job:,.0f} {cur}",
+                ai=f"{rec.get('ai_displacement', 0.0):,.0f}", ai_base=f"{base.get('ai_displacement', 0.0):,.0f}")
+    parts.append(f"<p>{html.escape(because)}</p>")
+    risks = []
+    if assumed:
+        risks.append(t("policy.brief_risk_assumed", lang, levers=", ".join(assumed)))
+    if "p_beats_no_policy" in unc:
+        risks.append(t("policy.brief_risk_probability", lang, p=f"{100 * unc['p_beats_no_policy']:.0f}",
+                       draws=unc["draws"]))
+    if jobs <= 0:
+        risks.append(t("policy.brief_risk_no_jobs", lang))
+    if risks:
+        parts.append(f"<p><b>{html.escape(t('policy.brief_risks', lang))}</b></p><ul>"
+                     + "".join(f"<li>{html.escape(r)}</li>" for r in risks) + "</ul>")
+    if unc:
+        obj = unc["objectives"]
+        parts.append("<p>" + html.escape(t(
+            "policy.brief_range", lang, draws=unc["draws"], jobs=_range(obj.get("policy_effect")),
+            epop=_range(obj.get("employment_to_population"), 100.0, 2),
+            per_job=_range(unc.get("cost_per_job_year")) + f" {cur}")) + "</p>")
+    return "".join(parts)
+
+
+def methods_html(result: dict[str, Any], lang: str) -> str:
+    """Methods: the hypervolume and whether the search converged (stated rule)."""
+    conv = result.get("convergence") or {}
+    text = [t("policy.hypervolume", lang, value=f"{result['hypervolume']:.3f}")]
+    if conv:
+        key = "policy.converged_yes" if conv.get("converged") else "policy.converged_no"
+        text.append(t(key, lang, generations=conv.get("generations_run", 0), rule=conv.get("rule", "")))
+    return (f"<h2>{html.escape(t('policy.methods_title', lang))}</h2>"
+            + "".join(f"<p class='note'>{html.escape(x)}</p>" for x in text))
