@@ -16,6 +16,7 @@ from workshift.data.registry import source_file
 from workshift.errors import InputError, NotFoundError
 from workshift.evidence import feedback as fb
 from workshift.evidence.did import estimate_did
+from workshift.evidence.evaluated import Subject
 from workshift.evidence.panel import panel_from_frame
 from workshift.policy import catalogue as cat
 from workshift.store import Store
@@ -178,7 +179,8 @@ def test_simulated_panel_end_to_end_through_the_did_api(fresh_home) -> None:
     panel = panel_from_frame(frame, unit="region", time="period", outcome="emp_rate", cohort="first")
     result = estimate_did(panel, bootstrap=0, outcome_unit="employment probability")
     assert result.ci_low <= 0.04 <= result.ci_high
-    update = fb.feedback("job_matching", fb.evidence_from_result(result), home=fresh_home)
+    evaluated = Subject("job_search_assistance", "regions", "employment_probability", 6)
+    update = fb.feedback("job_matching", fb.evidence_from_result(result, evaluated=evaluated), home=fresh_home)
     est, se = 100 * result.att, 100 * result.se
     expected_b = se**2 / (se**2 + PRIOR_VAR)
     assert update.shrinkage_weight == pytest.approx(expected_b)
@@ -191,7 +193,7 @@ def test_cli_from_run_records_provenance_and_refuses_the_same_data_twice(capsys,
     data = tmp_path / "regions.csv"
     simulated_panel(effect=0.04).to_csv(data, index=False)
     args = ["--data", str(data), "--unit", "region", "--time", "period", "--cohort", "first", "--outcome",
-            "emp_rate", "--bootstrap", "200", "--json"]
+            "emp_rate", "--bootstrap", "200", "--json", "--programme-type", "job_search_assistance"]
     code, out, err = cli(capsys, "did", *args)
     assert code == 0, err
     run = json.loads(out)
@@ -224,7 +226,8 @@ def test_cli_from_run_records_provenance_and_refuses_the_same_data_twice(capsys,
 def test_lemp_from_mpdta_is_refused_unless_converted(capsys, fresh_home, data_dir) -> None:
     mpdta = source_file("evaluation/mpdta.csv", data_dir)
     code, out, err = cli(capsys, "did", "--data", str(mpdta), "--unit", "countyreal", "--time", "year", "--cohort",
-                         "first.treat", "--outcome", "lemp", "--bootstrap", "0", "--json")
+                         "first.treat", "--outcome", "lemp", "--bootstrap", "0", "--json", "--programme-type",
+                         "job_search_assistance")
     assert code == 0, err
     run = json.loads(out)
     base = ["feedback", "--lever", "job_matching", "--from-run", run["run_id"]]
@@ -267,3 +270,50 @@ def test_bad_runs_are_refused_and_nothing_written(capsys, fresh_home) -> None:
                        "--outcome-kind", "employment_rate_pct")
     assert code == 2 and "did you mean 'job_matching'" in err
     assert updates_rows(fresh_home) == before
+
+
+def test_mismatched_evidence_is_refused_unless_accepted(capsys, fresh_home, data_dir) -> None:
+    """The issue's case: a minimum-wage DiD on teen employment must not update job matching silently."""
+    mpdta = source_file("evaluation/mpdta.csv", data_dir)
+    code, out, err = cli(capsys, "did", "--data", str(mpdta), "--unit", "countyreal", "--time", "year", "--cohort",
+                         "first.treat", "--outcome", "lemp", "--bootstrap", "0", "--json", "--programme-type",
+                         "other", "--population", "US counties, teen employment", "--outcome-kind",
+                         "log_employment", "--horizon", "12")
+    assert code == 0, err
+    run = json.loads(out)["run_id"]
+    assert Store().run(run).meta["evaluated"]["programme_type"] == "other"
+    base = ["feedback", "--lever", "job_matching", "--from-run", run, "--baseline-rate", "0.6"]
+    code, _, err = cli(capsys, *base)
+    assert code == 2 and "'other' programme" in err and "--accept-mismatch" in err
+    assert updates_rows(fresh_home) == []
+    code, out, err = cli(capsys, *base, "--accept-mismatch", "no local job-matching evaluation exists", "--json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["parameter"] == "effect_1to2y"  # 12 months after: the 1-2 year window
+    assert shown["accepted_mismatch"] == "no local job-matching evaluation exists" and shown["mismatches"]
+    assert shown["weights"]["prior"] + shown["weights"]["evidence"] == pytest.approx(1)
+    prov = cat.load_catalogue()["job_matching"].effects["effect_1to2y"].provenance
+    assert prov["accepted_mismatch"] == "no local job-matching evaluation exists"
+    if shown["weights"]["evidence"] > 0.8:
+        assert any("of the weight" in n for n in shown["notes"])
+
+
+def test_individual_att_on_employment_feeds_the_training_lever(capsys, fresh_home, tmp_path, data_dir) -> None:
+    frame = pd.read_csv(source_file("evaluation/nsw_dehejia_wahba.csv", data_dir))
+    frame["employed78"] = (frame["re78"] > 0).astype(int)
+    data = tmp_path / "nsw.csv"
+    frame.to_csv(data, index=False)
+    code, out, err = cli(capsys, "programme", "--data", str(data), "--treatment", "treat", "--outcome",
+                         "employed78", "--covariates", "age,educ,black,re75", "--programme-type", "training",
+                         "--outcome-kind", "employment_probability", "--horizon", "14", "--json")
+    assert code == 0, err
+    att = json.loads(out)
+    code, out, err = cli(capsys, "feedback", "--lever", "training", "--from-run", att["run_id"], "--json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["parameter"] == "effect_1to2y"
+    assert shown["likelihood"]["mean"] == pytest.approx(100 * att["att"]["estimate"])
+    data_weight = shown["weights"]["evidence"]
+    assert (data_weight > 0.8) == any("of the weight" in n for n in shown["notes"])
+    code, _, err = cli(capsys, "feedback", "--lever", "job_matching", "--from-run", att["run_id"])
+    assert code == 2 and "'training' programme" in err

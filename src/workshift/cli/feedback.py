@@ -20,8 +20,9 @@ def feedback(
     estimate: float | None = typer.Option(None, "--estimate", help="A result typed in by hand: the estimate."),
     se: float | None = typer.Option(None, "--se", help="Standard error of --estimate."),
     source: str = typer.Option("typed in by hand", "--source", help="Where a hand-typed result comes from."),
-    parameter: str = typer.Option("effect_lt1y", "--parameter",
-                                  help="Effect window: effect_lt1y | effect_1to2y | effect_gt2y."),
+    parameter: str | None = typer.Option(None, "--parameter",
+                                         help="Effect window: effect_lt1y | effect_1to2y | effect_gt2y "
+                                              "(default: the run's horizon, else effect_lt1y)."),
     outcome_kind: str | None = typer.Option(
         None, "--outcome-kind",
         help="employment_probability | employment_rate_pct | log_employment (default: the run's declared unit)."),
@@ -29,6 +30,9 @@ def feedback(
         None, "--baseline-rate", help="Employment rate without the programme (0-1), converts log_employment."),
     participant_share: float = typer.Option(
         1.0, "--participant-share", help="Share of the evaluated units' people who took part (effect / share)."),
+    accept_mismatch: str | None = typer.Option(
+        None, "--accept-mismatch", help="Use a run whose programme type, outcome kind or horizon does not fit "
+                                        "the lever; the REASON given is stored with the update."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Compute the update but record nothing."),
     as_json: bool = typer.Option(False, "--json", help="Print the update as JSON."),
     lang: str = typer.Option(None, "--lang", help="Language of the printed summary: en | zh.", callback=lang_option),
@@ -57,7 +61,8 @@ def feedback(
                                   "log_employment (with --baseline-rate)")
         evidence = fb.manual_evidence(estimate, se, source)
     update = fb.feedback(lever, evidence, parameter=parameter, outcome_kind=outcome_kind,
-                         baseline_rate=baseline_rate, participant_share=participant_share, record=not dry_run)
+                         baseline_rate=baseline_rate, participant_share=participant_share, record=not dry_run,
+                         accept_mismatch=accept_mismatch)
     if as_json:
         echo_json(update.to_dict())
         return
@@ -74,11 +79,14 @@ def _print(update: Any, lang: str) -> None:
     c, e = update.conversion, update.evidence
     table = Table(title=t("feedback.title", lang, lever=update.lever, parameter=update.parameter,
                           unit=t("feedback.unit", lang)))
-    for column, justify in (("quantity", "left"), ("mean", "right"), ("sd", "right")):
+    for column, justify in (("quantity", "left"), ("mean", "right"), ("sd", "right"), ("weight", "right")):
         table.add_column(t(f"feedback.{column}", lang), justify=justify)
-    table.add_row(t(f"feedback.prior_{update.prior.kind}", lang), f"{update.prior.mean:.3f}", f"{update.prior.sd:.3f}")
-    table.add_row(t("feedback.likelihood", lang, kind=c.kind), f"{c.estimate_pp:.3f}", f"{c.se_pp:.3f}")
-    table.add_row(t("feedback.posterior", lang), f"{update.posterior_mean:.3f}", f"{update.posterior_sd:.3f}")
+    b = update.shrinkage_weight
+    table.add_row(t(f"feedback.prior_{update.prior.kind}", lang), f"{update.prior.mean:.3f}", f"{update.prior.sd:.3f}",
+                  f"{b:.1%}")
+    table.add_row(t("feedback.likelihood", lang, kind=c.kind), f"{c.estimate_pp:.3f}", f"{c.se_pp:.3f}",
+                  f"{1 - b:.1%}")
+    table.add_row(t("feedback.posterior", lang), f"{update.posterior_mean:.3f}", f"{update.posterior_sd:.3f}", "")
     console.print(table)
     lines = [
         t("feedback.shrinkage", lang, weight=f"{update.shrinkage_weight:.3f}",

@@ -32,10 +32,12 @@ from typing import Any
 import numpy as np
 
 from workshift.errors import DataError, InputError, NotFoundError, closest
+from workshift.evidence.evaluated import EMPLOYMENT_KINDS, Subject, mismatches, parameter_for
 
 PARAMETERS = ("effect_lt1y", "effect_1to2y", "effect_gt2y")
 DEFAULT_PARAMETER = "effect_lt1y"
-OUTCOME_KINDS = ("employment_probability", "employment_rate_pct", "log_employment")
+OUTCOME_KINDS = EMPLOYMENT_KINDS
+DOMINANT_SHARE = 0.8  # warn when one study takes more than this share of the weight
 # Declared outcome units (evaluate --outcome-unit) read as a kind; anything else needs --outcome-kind.
 UNIT_ALIASES = {
     **{k: k for k in OUTCOME_KINDS},
@@ -53,6 +55,10 @@ DEFAULT_TAU: dict[str, tuple[float, str]] = {
                           "employment probability, at the scale of the dispersion of the employment-probability "
                           "estimates in Card, Kluve & Weber (2018, JEEA 16(3): 894-931, Section 5); provisional "
                           "until the lever file carries `tau` (see docs/feedback.md)"),
+    "training": (5.0, "Assumed between-study sd of training-programme effects on participants' employment "
+                      "probability, at the scale of the dispersion of the employment-probability estimates in Card, "
+                      "Kluve & Weber (2018, JEEA 16(3): 894-931, Section 5), where training effects grow from near "
+                      "zero in the short run; provisional until the lever file carries `tau` (see docs/feedback.md)"),
 }
 
 
@@ -80,6 +86,7 @@ class Evidence:
     data_sha256: str | None = None
     data_file: str | None = None
     date: str | None = None
+    evaluated: dict[str, Any] | None = None  # what the run evaluated (workshift.evidence.evaluated.Subject)
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,8 @@ class Update:
     shrinkage_weight: float
     notes: list[str] = field(default_factory=list)
     recorded: dict[str, Any] | None = None
+    mismatches: list[str] = field(default_factory=list)
+    accepted_mismatch: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         c = self.conversion
@@ -115,7 +124,9 @@ class Update:
                            "estimate_raw": self.evidence.estimate, "se_raw": self.evidence.se},
             "posterior": {"mean": self.posterior_mean, "sd": self.posterior_sd},
             "shrinkage_weight": self.shrinkage_weight, "data_weight": 1.0 - self.shrinkage_weight,
+            "weights": {"prior": self.shrinkage_weight, "evidence": 1.0 - self.shrinkage_weight},
             "evidence": asdict(self.evidence), "notes": self.notes, "recorded": self.recorded,
+            "mismatches": self.mismatches, "accepted_mismatch": self.accepted_mismatch,
         }
 
 
@@ -230,11 +241,12 @@ def evidence_from_run(run_id: str, home: str | Path | None = None) -> Evidence:
     return Evidence(float(att["estimate"]), float(att["se"]), str(meta.get("outcome", "")),
                     str(meta.get("outcome_unit") or ""), str(meta.get("method", meta.get("command", ""))),
                     run_id, f"evaluate run {run_id}", run_id, meta.get("data_sha256"), meta.get("data_file"),
-                    run.created)
+                    run.created, meta.get("evaluated") or {})
 
 
-def evidence_from_result(result: Any, run_id: str | None = None) -> Evidence:
-    """Evidence from a did/synth result object (``att``, ``se``, ``outcome``, ``provenance``, ``to_dict()``)."""
+def evidence_from_result(result: Any, run_id: str | None = None, evaluated: Subject | None = None) -> Evidence:
+    """Evidence from a did/synth/programme result object (``att``, ``se``, ``outcome``, ``provenance``,
+    ``to_dict()``) and what it evaluated."""
     summary = result.to_dict()
     method = str(summary["method"])
     ident = run_id or "result:" + hashlib.sha256(json.dumps(
@@ -245,7 +257,8 @@ def evidence_from_result(result: Any, run_id: str | None = None) -> Evidence:
         raise InputError("the result has no positive standard error: it cannot be weighed against the prior")
     return Evidence(float(result.att), float(result.se), result.outcome, result.outcome_unit or "", method,
                     ident, f"{method} result" + (f" (run {run_id})" if run_id else ""), run_id,
-                    prov.get("data_sha256"), prov.get("data_file"), datetime.now(UTC).date().isoformat())
+                    prov.get("data_sha256"), prov.get("data_file"), datetime.now(UTC).date().isoformat(),
+                    (evaluated or Subject()).to_dict())
 
 
 def manual_evidence(estimate: float, se: float, source: str = "typed in by hand", outcome_unit: str = "") -> Evidence:
@@ -375,24 +388,56 @@ def _refuse_double_counting(lever_id: str, parameter: str, evidence: Evidence, h
                              hint="feed back an independent evaluation (new data) instead")
 
 
-def feedback(lever_id: str, evidence: Evidence, *, parameter: str = DEFAULT_PARAMETER,
+def _fit_to_lever(lever_id: str, parameter: str, evidence: Evidence, outcome_kind: str | None,
+                  accept_mismatch: str | None, home: str | Path | None) -> list[str]:
+    """Refuse evidence whose recorded subject does not fit the lever (unless accepted with a reason)."""
+    from workshift.policy.catalogue import get_lever, load_catalogue
+
+    if evidence.evaluated is None:  # typed in by hand for this lever: the user vouches for it
+        return []
+    problems = mismatches(get_lever(lever_id, load_catalogue(home)), parameter,
+                          Subject.from_dict(evidence.evaluated), outcome_kind)
+    if problems and not (accept_mismatch and accept_mismatch.strip()):
+        raise InputError(f"{evidence.source} does not fit lever '{lever_id}' ({parameter}): " + "; ".join(problems),
+                         hint='use evidence on the lever\'s programme, or pass --accept-mismatch "REASON" '
+                              "(the reason is stored with the update)")
+    return problems
+
+
+def feedback(lever_id: str, evidence: Evidence, *, parameter: str | None = None,
              outcome_kind: str | None = None, baseline_rate: float | None = None, participant_share: float = 1.0,
-             record: bool = True, home: str | Path | None = None) -> Update:
+             record: bool = True, home: str | Path | None = None, accept_mismatch: str | None = None) -> Update:
     """Update one lever parameter with one evaluation result; record it unless ``record`` is False.
 
-    Every check runs before the single write, so a refused result leaves the store unchanged.
+    ``parameter`` defaults to the window of the run's recorded horizon, else ``effect_lt1y``. Evidence whose
+    recorded programme type, outcome kind or horizon does not fit the lever is refused unless
+    ``accept_mismatch`` gives the reason (stored). Every check runs before the single write, so a refused
+    result leaves the store unchanged.
     """
     from workshift import __version__
     from workshift.policy.catalogue import record_lever_update
     from workshift.store import Store
 
+    evaluated = Subject.from_dict(evidence.evaluated)
+    parameter = parameter or parameter_for(evaluated.horizon_months) or DEFAULT_PARAMETER
     prior = current_prior(lever_id, parameter, home)
+    asked_kind = outcome_kind
+    if outcome_kind is None and evaluated.outcome_kind in EMPLOYMENT_KINDS:
+        outcome_kind = evaluated.outcome_kind
     kind = resolve_kind(evidence, outcome_kind)
     conversion = to_percentage_points(evidence, kind, baseline_rate, participant_share)
     notes = [n for n in [check_outcome_range(evidence, kind)] if n]
+    problems = _fit_to_lever(lever_id, parameter, evidence, asked_kind, accept_mismatch, home)
     _refuse_double_counting(lever_id, parameter, evidence, home)
     mean, sd, shrink = conjugate_update(prior.mean, prior.sd, conversion.estimate_pp, conversion.se_pp)
-    update = Update(lever_id, parameter, prior, evidence, conversion, mean, sd, shrink, notes)
+    if problems:
+        notes.append(f"accepted despite: {'; '.join(problems)} (reason: {accept_mismatch.strip()})")
+    if 1 - shrink > DOMINANT_SHARE:
+        notes.append(f"warning: this one study takes {1 - shrink:.0%} of the weight (over "
+                     f"{DOMINANT_SHARE:.0%}): the posterior is essentially this study; check that its population "
+                     "and programme are the lever's")
+    update = Update(lever_id, parameter, prior, evidence, conversion, mean, sd, shrink, notes, None, problems,
+                    accept_mismatch.strip() if problems and accept_mismatch else None)
     if not record:
         return update
     provenance = {
@@ -403,6 +448,7 @@ def feedback(lever_id: str, evidence: Evidence, *, parameter: str = DEFAULT_PARA
         "estimate": evidence.estimate, "se": evidence.se,
         "prior": asdict(prior), "posterior": {"mean": mean, "sd": sd}, "shrinkage_weight": shrink,
         "chained": prior.kind == "previous_update", "workshift": __version__,
+        "evaluated": evidence.evaluated, "mismatches": problems, "accepted_mismatch": update.accepted_mismatch,
     }
     record_lever_update(lever_id, parameter, mean, sd, provenance, home=home)
     update.recorded = {"store": str(Store(home).path), "table": "lever_updates", "lever": lever_id,
