@@ -62,8 +62,11 @@ def mirror(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator
         shutil.copyfile(source, root / rel)
 
     # hand-converted files: under their data-dir path
-    for rel in EVALUATION:
-        place(rel, data_dir / rel)
+    for f in registry.get_source("evaluation").files:  # a hand conversion, a public copy, a derived file
+        if f.rule == "convert":
+            place(f.path, data_dir / f.path)
+        elif f.rule == "copy":
+            place(_host_path(f.url), data_dir / f.path)
     # publishers' files: under <host>/<path>; user-supplied AIOE and Frey-Osborne are there too, to show they
     # are fetched only when their licence is accepted
     for source_id in ("gpts_are_gpts", "aioe", "frey_osborne"):
@@ -115,7 +118,7 @@ def test_pull_fetches_verifies_and_writes(mirror, tmp_path: Path, data_dir: Path
     target = tmp_path / "data"
     report = pull(["evaluation", "gpts_are_gpts"], target, base)
     assert not report.errors
-    assert sorted(r.status for r in report.results) == ["pulled"] * 6
+    assert sorted(r.status for r in report.results) == ["built", *["pulled"] * 5]
     for source_id in ("evaluation", "gpts_are_gpts"):
         for f in registry.get_source(source_id).files:
             assert (target / f.path).read_bytes() == (data_dir / f.path).read_bytes()
@@ -125,7 +128,7 @@ def test_pull_fetches_verifies_and_writes(mirror, tmp_path: Path, data_dir: Path
     again = pull(["evaluation", "gpts_are_gpts"], target, base)
     assert {r.status for r in again.results} == {"present"} and len(server.requests) == before
     # --force downloads again
-    assert {r.status for r in pull(["evaluation"], target, base, force=True).results} == {"pulled"}
+    assert {r.status for r in pull(["evaluation"], target, base, force=True).results} == {"pulled", "built"}
 
 
 def test_a_corrupted_download_is_rejected_and_nothing_is_written(mirror, tmp_path: Path) -> None:
@@ -172,6 +175,12 @@ def test_an_optional_file_the_mirror_lacks_is_skipped_not_failed(mirror, tmp_pat
     [result] = report.results
     assert result.status == "skipped" and "HTTP 404" in result.detail
     report.raise_for_failures()  # nothing to raise
+    # a file:// mirror without them: optional copies, hand conversions and what is derived from them are skipped
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    report = pull(["evaluation"], tmp_path / "data", empty.as_uri())
+    assert not report.errors and {r.status for r in report.results} == {"skipped"}
+    assert any("cannot build" in r.detail for r in report.results)
 
 
 def test_packaged_files_are_read_from_the_package_and_never_downloaded(mirror, tmp_path: Path) -> None:
@@ -189,7 +198,7 @@ def test_packaged_files_are_read_from_the_package_and_never_downloaded(mirror, t
 
 def test_user_supplied_sources_are_never_downloaded(mirror, tmp_path: Path) -> None:
     base, server, _ = mirror
-    report = pull(["aioe", "frey_osborne", "evaluation"], tmp_path, base)
+    report = pull(["aioe", "frey_osborne", "macro"], tmp_path, base)
     supplied = [r for r in report.results if r.status == "user_supplied"]
     assert [r.source for r in supplied] == ["aioe", "frey_osborne"]
     assert "github.com/AIOE-Data/AIOE" in supplied[0].detail and "aioe_occupation_scores.csv" in supplied[0].detail
@@ -242,7 +251,7 @@ def test_a_publisher_hash_mismatch_rejects_the_archive(mirror, tmp_path: Path, d
 
 
 def test_pull_without_a_mirror_skips_optional_hand_converted_files(tmp_path: Path) -> None:
-    report = pull(["evaluation"], tmp_path)
+    report = pull(["ilostat_informality"], tmp_path)
     assert not report.errors and {r.status for r in report.results} == {"skipped"}
     assert all("no public address serves this file" in r.detail for r in report.results)
     # a user-supplied hand conversion, accepted but with no mirror: a clear error naming the mirror option
@@ -270,7 +279,7 @@ def test_pull_cli_exit_codes(mirror, tmp_path: Path, capsys, monkeypatch) -> Non
     with pytest.raises(SystemExit) as ok:
         main(argv)
     out = capsys.readouterr().out
-    assert ok.value.code == 0 and "3 downloaded" in out and "2 shipped with workshift" in out
+    assert ok.value.code == 0 and "2 downloaded, 1 built" in out and "2 shipped with workshift" in out
     server.faults[f"/{MIRRORED}"] = "corrupt"
     with pytest.raises(SystemExit) as bad:
         main([*argv, "--force"])

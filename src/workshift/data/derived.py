@@ -97,6 +97,16 @@ def _oews_national_extract(inputs: list[Path]) -> bytes:
     return out.getvalue().encode()
 
 
+def _prop99_wide(inputs: list[Path]) -> bytes:
+    """California Proposition 99 panel, long (State;Year;PacksPerCapita;treated) to wide: Year x State."""
+    import pandas as pd
+
+    panel = pd.read_csv(inputs[0], sep=";", dtype={"State": str, "Year": int, "PacksPerCapita": float})
+    wide = panel.pivot(index="Year", columns="State", values="PacksPerCapita")
+    wide.columns.name = None
+    return wide.to_csv(lineterminator="\n").encode()
+
+
 DERIVATIONS: dict[str, Callable[[list[Path]], bytes]] = {
     "onet_wide_IM": _onet_wide("IM"),
     "onet_wide_LV": _onet_wide("LV"),
@@ -104,6 +114,7 @@ DERIVATIONS: dict[str, Callable[[list[Path]], bytes]] = {
     "onet_iwa_share": _onet_activity_share("IWA ID"),
     "soc2018_isco08_chain": _soc2018_isco08_chain,
     "oews_national_extract": _oews_national_extract,
+    "prop99_wide": _prop99_wide,
 }
 
 

@@ -204,7 +204,8 @@ class _Puller:
         if entry.rule == "derive":
             for rel in entry.inputs:
                 if not self.file(source_of(rel), registry_file(rel)):
-                    raise DataError(f"cannot build: its input {rel} could not be pulled", file=entry.path)
+                    kind = DataError if rel in self.report.errors else NotServed  # an input skipped, not failed
+                    raise kind(f"cannot build: its input {rel} could not be pulled", file=entry.path)
             with atomic_path(path) as tmp:
                 tmp.write_bytes(derive(entry, self.target))
                 self._check_laid_out(entry, tmp, "built file")
