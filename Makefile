@@ -13,7 +13,7 @@ SCRATCH := .upgrade-check
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test lint lock lock-check upgrade-check bench clean
+.PHONY: demo test lint lock lock-check upgrade-check bench clean browser
 
 $(UV): requirements-uv.txt
 	$(PY) -m venv $(TOOLS)
@@ -32,7 +32,13 @@ demo: $(STAMP)
 lock-check: $(UV)
 	$(UV) lock --check
 
-test: lock-check $(STAMP)
+# The chart checks of the evaluation reports run in headless Chromium (Debian package `chromium`, driven by
+# the locked playwright). Installed here when missing and apt is available as root; otherwise those tests skip.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi
+
+test: lock-check $(STAMP) browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest -q
 
