@@ -50,9 +50,9 @@ def _ctx(n: int = 6) -> Context:
 # the hook each lever moves in its participants' favour, and the direction (+1 up, -1 down)
 DIRECT = {
     "training": [("training_multiplier", +1), ("matching_efficiency", +1)],
-    "job_matching": [("matching_efficiency", +1), ("search_precision", +1)],
+    "job_matching": [("matching_efficiency", +1)],  # precision_gain is 0 by default
     "hiring_subsidy": [("vacancy_multiplier", +1), ("matching_efficiency", +1)],
-    "flexible_support": [("flexible_multiplier", +1), ("flexible_income", +1)],
+    "flexible_support": [("flexible_income", +1)],  # entry_gain is 0 by default (no demand limit yet)
     "flexible_insurance": [("flexible_coverage", +1)],
     "entrepreneurship": [("matching_efficiency", +1)],
     "working_time": [("work_sharing", +1)],
