@@ -288,3 +288,22 @@ def test_pull_cli_exit_codes(mirror, tmp_path: Path, capsys, monkeypatch) -> Non
     # the verified copy from the first pull is still there, untouched
     assert {c.status for c in registry.verify(tmp_path, ["evaluation"])} == {"ok"}
 
+
+def test_transcode_converts_the_published_format_and_checks_it(tmp_path: Path, data_dir: Path) -> None:
+    """IBS crosswalks are published as Stata files: the conversion reproduces the laid-out CSV, and a file that
+    is not the published one (same content, other bytes) is rejected before any conversion."""
+    import pandas as pd
+
+    from workshift.data.derived import CONVERSIONS
+
+    rel = "crosswalks/ibs_onetsoc_isco/soc10_isco08.csv"
+    entry = registry.registry_file(rel)
+    assert entry.rule == "transcode"
+    stata = tmp_path / "mirror" / _host_path(entry.url)
+    stata.parent.mkdir(parents=True)
+    pd.read_csv(data_dir / rel, dtype=str).to_stata(stata, write_index=False)
+    assert CONVERSIONS[entry.builder](stata) == (data_dir / rel).read_bytes()
+    report = pull([rel], tmp_path / "data", (tmp_path / "mirror").as_uri())
+    assert isinstance(report.errors[rel], ChecksumError) and entry.published_sha256 in str(report.errors[rel])
+    assert not (tmp_path / "data" / rel).exists()
+

@@ -56,6 +56,8 @@ def test_every_file_has_hashes_an_address_and_a_rule(source_id: str, entry: regi
         assert entry.url.startswith("https://"), entry.path
     if entry.rule == "extract":
         assert entry.member and (not entry.builder or entry.builder in CONVERSIONS)
+    if entry.rule == "transcode":
+        assert entry.builder in CONVERSIONS and entry.published_sha256 != registry.UNKNOWN
     assert registry.source_of(entry.path).id == source_id
 
 

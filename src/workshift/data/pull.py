@@ -5,6 +5,8 @@ Each registry file has a rule (see ``sources.toml``):
 * ``copy``: its ``url`` serves the laid-out bytes;
 * ``extract``: its ``url`` serves a zip, wheel or tar.gz; the file is the archive's ``member``, converted by
   :data:`workshift.data.derived.CONVERSIONS` ``[builder]`` when the entry names one (a Stata file to CSV);
+* ``transcode``: its ``url`` serves the publisher's format (a Stata file); the file is its conversion by
+  ``CONVERSIONS[builder]``;
 * ``derive``: built by a function of :mod:`workshift.data.derived` from other registry files (``inputs``);
 * ``convert``: converted by hand from the publisher's file; only a mirror (``base_url``) can serve it.
 
@@ -75,7 +77,7 @@ def download_address(entry: SourceFile, base_url: str | None) -> str | None:
     (the layout `wget -x` makes) and files without one (rule 'convert') under their data-dir path.
     """
     if base_url is None:
-        return entry.url if entry.rule in ("copy", "extract") and entry.url else None
+        return entry.url if entry.rule in ("copy", "extract", "transcode") and entry.url else None
     base = base_url.rstrip("/")
     if entry.rule == "convert" or not entry.url:
         return f"{base}/{quote(entry.path)}"
@@ -223,6 +225,8 @@ class _Puller:
                 digest = fetch(address, tmp, label=entry.path, progress=self.progress)
                 if entry.published_sha256 != UNKNOWN and digest != entry.published_sha256:
                     raise _mismatch("downloaded", f"{entry.path} (from {address})", digest, entry.published_sha256)
+                if entry.rule == "transcode":
+                    self._convert(entry, tmp, f"the file from {address}")
             self._check_laid_out(entry, tmp, f"file from {address}")
         return "pulled", ""
 
@@ -264,12 +268,15 @@ class _Puller:
         digest = sha256_file(dest)
         if entry.member_sha256 != UNKNOWN and digest != entry.member_sha256:
             raise _mismatch(f"archive member {entry.member}", entry.path, digest, entry.member_sha256)
-        if entry.builder:  # the published format converted in code
-            try:
-                dest.write_bytes(CONVERSIONS[entry.builder](dest))
-            except (ValueError, OSError) as exc:
-                raise DataError(f"cannot convert archive member {entry.member} ({exc})", file=entry.url,
-                                expected=entry.path) from exc
+        if entry.builder:
+            self._convert(entry, dest, f"archive member {entry.member}")
+
+    def _convert(self, entry: SourceFile, path: Path, what: str) -> None:
+        """Replace ``path`` (the publisher's format) by its conversion into the laid-out file, in code."""
+        try:
+            path.write_bytes(CONVERSIONS[entry.builder](path))
+        except (ValueError, OSError) as exc:
+            raise DataError(f"cannot convert {what} ({exc})", file=entry.url, expected=entry.path) from exc
 
     def _check_laid_out(self, entry: SourceFile, tmp: Path, what: str) -> None:
         digest = sha256_file(tmp)

@@ -6,7 +6,7 @@ missing (pull it, or supply it for user-supplied sources that the project may ne
 
 Each file carries two kinds of hash: ``sha256``, the file as laid out in the data dir, and
 ``published_sha256``, what its download address serves (``"unknown"`` where the publisher gives none).
-``rule`` says how the first is made from the second (copy / extract / derive / convert); see
+``rule`` says how the first is made from the second (copy / extract / transcode / derive / convert); see
 ``docs/sources.md`` and :mod:`workshift.data.pull`.
 
 Two flags say what a data dir must hold. ``packaged`` files are small redistributable tables shipped inside
@@ -31,7 +31,7 @@ from workshift.files import sha256_file
 
 REGISTRY_FILE = Path(__file__).with_name("sources.toml")
 UNKNOWN = "unknown"
-RULES = ("copy", "extract", "derive", "convert")
+RULES = ("copy", "extract", "transcode", "derive", "convert")
 PACKAGED_DIR = Path(__file__).with_name("packaged")
 # How a file reaches a data dir (see obtained_by); "mirror only" files have no public machine-readable copy.
 PATHS = ("publisher", "public copy", "PyPI", "derived", "packaged", "mirror only")
@@ -47,7 +47,7 @@ class SourceFile:
     rule: str = "copy"  # copy | extract | derive | convert
     member: str = ""  # path inside the archive at `url` (rule 'extract')
     member_sha256: str = UNKNOWN  # of `member` as stored in the archive
-    builder: str = ""  # name of the derivation function (rule 'derive')
+    builder: str = ""  # the derivation (rule 'derive') or conversion ('transcode', optional for 'extract')
     inputs: tuple[str, ...] = ()  # data-dir paths the builder reads
     accept_sha256: tuple[str, ...] = ()  # other laid-out hashes of the same content
     content_sha256: str = ""  # sha256 of a gzip file's decompressed content
