@@ -134,3 +134,13 @@ def test_bad_designs(prop99) -> None:
     with pytest.raises(NotFoundError) as err:
         estimate_synth(prop99, treated="Californa", treatment_start=1989)
     assert "California" in str(err.value.hint)
+
+
+def test_leave_one_out_and_in_time_placebos(results):
+    sc = results["sc"]
+    loo = sc.robustness["leave_one_out"]
+    assert {r["dropped"] for r in loo} == {u for u, w in sc.weights.items() if w > 1e-6}
+    assert all(abs(r["estimate"] - sc.att) < 3 for r in loo)  # no single donor drives the -19.6 packs
+    early = {r["placebo_start"]: r["estimate"] for r in sc.robustness["in_time"]}
+    assert set(early) == {1985, 1987} and all(abs(e) < abs(sc.att) / 2 for e in early.values())
+    assert results["did"].robustness == {"leave_one_out": [], "in_time": []}
