@@ -107,3 +107,19 @@ def test_reach_probability_matches_a_simulation_of_spells() -> None:
         d = rng.geometric(q, 200_000)
         sim = 1.0 - np.mean((1.0 - r) ** d)
         assert abs(sim - exact) < 0.004, seed
+
+
+def test_cohort_effect_persists_after_funding_and_builds_up() -> None:
+    """The treated stock is a cohort sum: constant funding gives the steady state from the second year on
+    (Little's law), funding for one year leaves an effect in the next, and nothing before the programme."""
+    ctx = _ctx()
+    d = ctx.treated_months("training") / 12.0
+    years = 6
+    const = ctx.cohort_intensity(np.full((1, years), 0.2), "training")[0]
+    full = int(np.ceil(d)) + 1
+    np.testing.assert_allclose(const[full:], 0.2, rtol=1e-9)
+    assert np.all(np.diff(const) >= -1e-12) and const[0] < 0.2
+    once = ctx.cohort_intensity(np.array([[0.0, 0.2, 0.0, 0.0, 0.0, 0.0]]), "training")[0]
+    assert once[0] == 0.0 and once[2] > 0.0  # persists after funding stops
+    # the cohort's whole treated time (x D) falls inside the six years (D is at most three)
+    assert once.sum() == pytest.approx(0.2, rel=1e-6)

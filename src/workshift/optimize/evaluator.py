@@ -132,7 +132,10 @@ class PolicyEvaluator:
         mappings are element-wise in the intensity, so the years stack along the batch axis)."""
         batch, n_years = yearly.shape[0], len(years)
         flat = yearly[:, :, years].transpose(2, 0, 1).reshape(n_years * batch, -1)  # row = year * B + b
-        parts = [MAPPINGS[lv.id](flat[:, i], self.ctx) for i, lv in enumerate(self.levers)]
+        cohorts = {lv.id: self.ctx.cohort_intensity(yearly[:, i], lv.id)[:, years].T.reshape(-1)
+                   for i, lv in enumerate(self.levers) if lv.id in self.ctx.calibration}
+        ctx = replace(self.ctx, cohorts=cohorts)
+        parts = [MAPPINGS[lv.id](flat[:, i], ctx) for i, lv in enumerate(self.levers)]
         hooks = combine(parts, len(flat), self.ctx.n)
         cov = hooks.pop("flexible_coverage")[:, 0]
         flex_cov = np.where(np.isnan(cov), self.accounting.coverage_flexible, cov)

@@ -16,6 +16,8 @@ unemployed person, Little's law gives the stock share of searchers who are recen
 pi = min(1, x * D / 12), where D (months) is how long a participant keeps searching after starting,
 D = min(36, 1 / (phi * f_month * m)); the aggregate job-finding multiplier is then
 1 + pi * phi * (m - 1) (participants find jobs at phi x the average rate, times their calibrated m).
+The stock is a cohort sum (:meth:`Context.cohort_intensity`): participants keep their effect for D months
+after they start, also after funding stops, and a new programme builds up its treated stock.
 """
 
 from __future__ import annotations
@@ -55,11 +57,32 @@ class Context:
     engine_multiplier: dict[str, float] = field(default_factory=dict)
     rates: Rates | None = None  # the engine's rates the calibration used (to recalibrate drawn effects)
 
-    def treated_share(self, x: np.ndarray, lever: str) -> np.ndarray:
+    # lever -> (rows,) intensity whose steady state gives this year's treated stock of the cohorts started so far
+    cohorts: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def treated_months(self, lever: str) -> float:
+        """D: months a participant keeps searching with the programme's effect (at most 36)."""
         m = self.calibration[lever].mean_multiplier() if lever in self.calibration else 1.0
         phi = DISADVANTAGE["phi"][0]
-        months = min(36.0, 1.0 / max(phi * self.job_finding_month * max(m, 1e-6), 1e-9))
-        return np.clip(x * months / 12.0, 0.0, 1.0)
+        return min(36.0, 1.0 / max(phi * self.job_finding_month * max(m, 1e-6), 1e-9))
+
+    def cohort_intensity(self, yearly: np.ndarray, lever: str) -> np.ndarray:
+        """(B, Y) the intensity that, held for ever, gives year y's treated stock of the cohorts started in
+        years 0..y (each starting evenly through its year and treated for D months): the effect persists
+        after funding stops and builds up when it starts. Constant intensities are unchanged in steady state."""
+        years = yearly.shape[-1]
+        d = self.treated_months(lever) / 12.0
+        s = (np.arange(64) + 0.5) / 64  # start times within a year
+        w = np.zeros((years, years))
+        for k in range(years):
+            start = k + s
+            for y in range(k, years):
+                w[y, k] = np.mean(np.clip(np.minimum(start + d, y + 1) - np.maximum(start, y), 0.0, None))
+        return yearly @ w.T / d
+
+    def treated_share(self, x: np.ndarray, lever: str) -> np.ndarray:
+        x = self.cohorts.get(lever, x)
+        return np.clip(x * self.treated_months(lever) / 12.0, 0.0, 1.0)
 
     def participant_gain(self, x: np.ndarray, lever: str) -> np.ndarray:
         """Aggregate job-finding multiplier from a programme's treated searchers, (B, 1)."""
