@@ -196,7 +196,9 @@ def run_meta(prepared: Prepared) -> dict[str, Any]:
         "data_vintage": built.inputs.vintage,
         "region": built.inputs.region,
         "engine": {"extensions": sorted(built.model.params.extensions), "step_weeks": built.model.params.step_weeks,
-                   "shock": dict(prepared.scenario.engine.shock), "nodes": built.model.n},
+                   "shock": dict(prepared.scenario.engine.shock), "nodes": built.model.n,
+                   "rate_period_weeks": built.model.params.rate_period_weeks,
+                   "burn_in": built.model.burn_in.to_json() if built.model.burn_in is not None else None},
         "policy_start_step": prepared.evaluator.start_step,
         "costs": {lv.id: {"per_unit": float(prepared.evaluator.costs.unit_cost[i]), "per": lv.cost.per,
                           "source": lv.cost.source, "currency": "USD", "price_year": TARGET_PRICE_YEAR}
