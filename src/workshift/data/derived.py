@@ -125,9 +125,44 @@ def _stata_to_csv(member: Path) -> bytes:
     return pd.read_stata(member).to_csv(index=False, lineterminator="\n").encode()
 
 
-# Conversions of an extracted archive member into the laid-out file (an ``extract`` entry's ``builder``).
+ILO_TASK_COLUMNS = (
+    "label4d label1d ISCO_08 Title taskID Task_ISCO score_2023 predicted_score_2025_gpt4o "
+    "predicted_score_2025_gemini score_2025 source mean_score_2023 mean_score_2025 SD_2023 SD_2025 potential25 "
+    "potential23"
+).split()
+
+
+def _ilo_genai_tasks(workbook: Path) -> bytes:
+    """ILO WP 140 task scores: the workbook's sheet without the model-justification and status columns."""
+    import pandas as pd
+
+    tasks = pd.read_excel(workbook)
+    return tasks[ILO_TASK_COLUMNS].to_csv(index=False, lineterminator="\n").encode()
+
+
+def _ilo_genai_isco4(workbook: Path) -> bytes:
+    """ILO WP 140 scores per ISCO-08 unit group: the group's first task row, and its number of tasks."""
+    import pandas as pd
+
+    tasks = pd.read_excel(workbook)
+    groups = tasks.groupby("ISCO_08", sort=True)
+    first = groups.first()
+    table = pd.DataFrame({
+        "ISCO_08": first.index, "Title": first["Title"].to_numpy(), "label1d": first["label1d"].to_numpy(),
+        "n_tasks": groups.size().to_numpy(), "mean_score_2023": first["mean_score_2023"].to_numpy(),
+        "mean_score_2025": first["mean_score_2025"].to_numpy(), "sd_2023": first["SD_2023"].to_numpy(),
+        "sd_2025": first["SD_2025"].to_numpy(), "potential23": first["potential23"].to_numpy(),
+        "potential25": first["potential25"].to_numpy(),
+    })
+    return table.to_csv(index=False, lineterminator="\n").encode()
+
+
+# Conversions of a published file (a ``transcode`` entry's download, or an ``extract`` entry's archive member)
+# into the laid-out file, named by the entry's ``builder``.
 CONVERSIONS: dict[str, Callable[[Path], bytes]] = {
     "stata_to_csv": _stata_to_csv,
+    "ilo_genai_tasks": _ilo_genai_tasks,
+    "ilo_genai_isco4": _ilo_genai_isco4,
 }
 
 

@@ -221,17 +221,18 @@ class _Puller:
         with atomic_path(path) as tmp:
             if entry.rule == "extract":
                 self._extract(entry, self._archive(entry, address), tmp)
+            elif entry.rule == "transcode":  # one download per run, however many files it converts into
+                self._convert(entry, self._archive(entry, address), tmp, f"the file from {address}")
             else:
                 digest = fetch(address, tmp, label=entry.path, progress=self.progress)
                 if entry.published_sha256 != UNKNOWN and digest != entry.published_sha256:
                     raise _mismatch("downloaded", f"{entry.path} (from {address})", digest, entry.published_sha256)
-                if entry.rule == "transcode":
-                    self._convert(entry, tmp, f"the file from {address}")
             self._check_laid_out(entry, tmp, f"file from {address}")
         return "pulled", ""
 
     def _archive(self, entry: SourceFile, address: str) -> Path:
-        """The archive at ``address``, downloaded and checked once per run (a failure is remembered too)."""
+        """The archive (or published file) at ``address``, downloaded and checked once per run (a failure is
+        remembered too)."""
         if address not in self.archives:
             dest = self.scratch / f"archive{len(self.archives)}.zip"
             try:
@@ -269,13 +270,13 @@ class _Puller:
         if entry.member_sha256 != UNKNOWN and digest != entry.member_sha256:
             raise _mismatch(f"archive member {entry.member}", entry.path, digest, entry.member_sha256)
         if entry.builder:
-            self._convert(entry, dest, f"archive member {entry.member}")
+            self._convert(entry, dest, dest, f"archive member {entry.member}")
 
-    def _convert(self, entry: SourceFile, path: Path, what: str) -> None:
-        """Replace ``path`` (the publisher's format) by its conversion into the laid-out file, in code."""
+    def _convert(self, entry: SourceFile, published: Path, dest: Path, what: str) -> None:
+        """Write to ``dest`` the conversion of ``published`` (the publisher's format) into the laid-out file."""
         try:
-            path.write_bytes(CONVERSIONS[entry.builder](path))
-        except (ValueError, OSError) as exc:
+            dest.write_bytes(CONVERSIONS[entry.builder](published))
+        except (ValueError, KeyError, OSError) as exc:
             raise DataError(f"cannot convert {what} ({exc})", file=entry.url, expected=entry.path) from exc
 
     def _check_laid_out(self, entry: SourceFile, tmp: Path, what: str) -> None:
