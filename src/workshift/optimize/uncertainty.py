@@ -8,8 +8,7 @@ policy and cost per job-year at low, value and high.
 **Ensemble** (:func:`ensemble`): ``structural`` draws of the shock (the exposure index among the GenAI
 indices of :data:`GENAI_INDICES`, the displacement share uniform on :data:`DISPLACEMENT_RANGE`), each with
 ``draws // structural`` draws of the levers: every effect with an ``sd`` from a normal (the programme effects
-on participants, recalibrated in the engine), every effect with a range uniform on it, every cost uniform on
-its low-high range. Everything is seeded. For a portfolio and for no new policy in the same draw it records
+on participants, recalibrated in the engine) and every cost uniform on its low-high range. Everything is seeded. For a portfolio and for no new policy in the same draw it records
 every objective; it reports the 5th, 50th and 95th percentiles and the share of draws in which the portfolio
 beats no new policy on employment (more job-years: ``policy_effect > 0``).
 """
@@ -106,15 +105,15 @@ def sensitivity(prepared: Prepared, level: float = 0.5) -> list[SensitivityRow]:
 
 
 def draw_levers(levers: tuple[Lever, ...], rng: np.random.Generator) -> tuple[dict[str, Lever], np.ndarray]:
-    """One draw of every lever's effects (normal by sd, uniform on a range) and cost factors (uniform)."""
+    """One draw of every lever's evidence-based effects (normal by their sd) and cost factors (uniform on the
+    cost's low-high range). Assumptions with a range but no sd stay at their value (their ranges are the
+    one-at-a-time sensitivity's: several are 0 by default because more would count evidence twice)."""
     out, factors = {}, []
     for lever in levers:
         drawn = lever
         for name, eff in lever.effects.items():
             if eff.sd:
                 drawn = _set_effect(drawn, name, rng.normal(eff.value, eff.sd))
-            elif eff.low is not None:
-                drawn = _set_effect(drawn, name, rng.uniform(eff.low, eff.high))
         out[lever.id] = drawn
         factors.append(rng.uniform(*_cost_range(lever)))
     return out, np.array(factors)
