@@ -19,7 +19,7 @@ def optimize(
     generations: int = typer.Option(100, "--generations", help="Generations (evaluations = pop x generations)."),
     seed: int = typer.Option(1, "--seed", help="Random seed: same seed, same result."),
     objectives: str | None = typer.Option(None, "--objectives", help="Comma-separated objective keys "
-                                          "(default: the scenario's, else employment_rate,job_quality,income,cost)."),
+                                          "(default: the scenario's, else employment_to_population,job_quality,income,cost)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     dask: bool = typer.Option(False, "--dask", help="Evaluate populations on a local Dask cluster (same result)."),
     dask_address: str | None = typer.Option(None, "--dask-address", help="Use an existing Dask scheduler "
