@@ -201,7 +201,7 @@ def test_user_supplied_sources_are_never_downloaded(mirror, tmp_path: Path) -> N
     report = pull(["aioe", "frey_osborne", "macro"], tmp_path, base)
     supplied = [r for r in report.results if r.status == "user_supplied"]
     assert [r.source for r in supplied] == ["aioe", "frey_osborne"]
-    assert "github.com/AIOE-Data/AIOE" in supplied[0].detail and "aioe_occupation_scores.csv" in supplied[0].detail
+    assert "github.com/AIOE-Data/AIOE" in supplied[0].detail and "--accept-licence aioe" in supplied[0].detail
     assert "licence is unclear" in supplied[1].detail
     assert "`workshift data pull frey_osborne --accept-licence frey_osborne" in supplied[1].detail
     assert not any("AIOE" in path or "frey" in path for path in server.requests)
@@ -254,10 +254,9 @@ def test_pull_without_a_mirror_skips_optional_hand_converted_files(tmp_path: Pat
     report = pull(["evaluation/mpdta.csv", "crosswalks/bls_soc/census2018_to_soc2018.csv"], tmp_path)
     assert not report.errors and {r.status for r in report.results} == {"skipped"}
     assert all("no public address serves this file" in r.detail for r in report.results)
-    # a user-supplied hand conversion, accepted but with no mirror: a clear error naming the mirror option
-    aioe = pull(["exposure/aioe/aioe_occupation_scores.csv"], tmp_path, accept_licence=["aioe"])
-    error = aioe.errors["exposure/aioe/aioe_occupation_scores.csv"]
-    assert "no public address serves this file" in str(error) and "--base-url" in str(error)
+    # a required hand conversion without a mirror would be a clear error naming the mirror option
+    error = pull(["evaluation/mpdta.csv"], tmp_path).results[0].detail
+    assert "converted by hand from https://cran.r-project.org/package=did" in error
 
 
 def test_pull_target_defaults_to_the_user_cache(monkeypatch, tmp_path: Path) -> None:
@@ -302,7 +301,7 @@ def test_transcode_converts_the_published_format_and_checks_it(tmp_path: Path, d
     stata = tmp_path / "mirror" / _host_path(entry.url)
     stata.parent.mkdir(parents=True)
     pd.read_csv(data_dir / rel, dtype=str).to_stata(stata, write_index=False)
-    assert CONVERSIONS[entry.builder](stata) == (data_dir / rel).read_bytes()
+    assert CONVERSIONS[entry.builder]([stata]) == (data_dir / rel).read_bytes()
     report = pull([rel], tmp_path / "data", (tmp_path / "mirror").as_uri())
     assert isinstance(report.errors[rel], ChecksumError) and entry.published_sha256 in str(report.errors[rel])
     assert not (tmp_path / "data" / rel).exists()

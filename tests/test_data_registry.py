@@ -58,6 +58,7 @@ def test_every_file_has_hashes_an_address_and_a_rule(source_id: str, entry: regi
         assert entry.member and (not entry.builder or entry.builder in CONVERSIONS)
     if entry.rule == "transcode":
         assert entry.builder in CONVERSIONS and entry.published_sha256 != registry.UNKNOWN
+        assert len(entry.also_urls) == len(entry.also_sha256) and all(HEX64.match(d) for d in entry.also_sha256)
     assert registry.source_of(entry.path).id == source_id
 
 

@@ -118,11 +118,11 @@ DERIVATIONS: dict[str, Callable[[list[Path]], bytes]] = {
 }
 
 
-def _stata_to_csv(member: Path) -> bytes:
+def _stata_to_csv(published: list[Path]) -> bytes:
     """A Stata file as CSV: pandas' reading of its types, no index, '\\n' line ends."""
     import pandas as pd
 
-    return pd.read_stata(member).to_csv(index=False, lineterminator="\n").encode()
+    return pd.read_stata(published[0]).to_csv(index=False, lineterminator="\n").encode()
 
 
 ILO_TASK_COLUMNS = (
@@ -132,19 +132,19 @@ ILO_TASK_COLUMNS = (
 ).split()
 
 
-def _ilo_genai_tasks(workbook: Path) -> bytes:
+def _ilo_genai_tasks(published: list[Path]) -> bytes:
     """ILO WP 140 task scores: the workbook's sheet without the model-justification and status columns."""
     import pandas as pd
 
-    tasks = pd.read_excel(workbook)
+    tasks = pd.read_excel(published[0])
     return tasks[ILO_TASK_COLUMNS].to_csv(index=False, lineterminator="\n").encode()
 
 
-def _ilo_genai_isco4(workbook: Path) -> bytes:
+def _ilo_genai_isco4(published: list[Path]) -> bytes:
     """ILO WP 140 scores per ISCO-08 unit group: the group's first task row, and its number of tasks."""
     import pandas as pd
 
-    tasks = pd.read_excel(workbook)
+    tasks = pd.read_excel(published[0])
     groups = tasks.groupby("ISCO_08", sort=True)
     first = groups.first()
     table = pd.DataFrame({
@@ -157,12 +157,43 @@ def _ilo_genai_isco4(workbook: Path) -> bytes:
     return table.to_csv(index=False, lineterminator="\n").encode()
 
 
-# Conversions of a published file (a ``transcode`` entry's download, or an ``extract`` entry's archive member)
-# into the laid-out file, named by the entry's ``builder``.
-CONVERSIONS: dict[str, Callable[[Path], bytes]] = {
+def _excel_sheet(sheet: str, rename: dict[str, str] | None = None) -> Callable[[list[Path]], bytes]:
+    """One sheet of a workbook as CSV (columns renamed by ``rename``)."""
+
+    def convert(published: list[Path]) -> bytes:
+        import pandas as pd
+
+        table = pd.read_excel(published[0], sheet_name=sheet).rename(columns=rename or {})
+        return table.to_csv(index=False, lineterminator="\n").encode()
+
+    return convert
+
+
+def _aioe_occupations(published: list[Path]) -> bytes:
+    """AIOE per occupation (Appendix A) with the language-modelling and image-generation variants (the first
+    sheets of the two other workbooks), joined on the SOC code."""
+    import pandas as pd
+
+    names = {"SOC Code": "soc_code", "Occupation Title": "occupation_title", "AIOE": "aioe",
+             "Language Modeling AIOE": "lm_aioe", "Image Generation AIOE": "ig_aioe"}
+    table = pd.read_excel(published[0], sheet_name="Appendix A").rename(columns=names)
+    for path, sheet, column in ((published[1], "LM AIOE", "lm_aioe"), (published[2], "IG AIOE", "ig_aioe")):
+        variant = pd.read_excel(path, sheet_name=sheet).rename(columns=names)[["soc_code", column]]
+        table = table.merge(variant, on="soc_code", how="left")
+    return table.to_csv(index=False, lineterminator="\n").encode()
+
+
+# Conversions of published files (a ``transcode`` entry's downloads, or an ``extract`` entry's archive member)
+# into the laid-out file, named by the entry's ``builder``; each takes the published files' paths.
+CONVERSIONS: dict[str, Callable[[list[Path]], bytes]] = {
     "stata_to_csv": _stata_to_csv,
     "ilo_genai_tasks": _ilo_genai_tasks,
     "ilo_genai_isco4": _ilo_genai_isco4,
+    "aioe_appendix_b": _excel_sheet("Appendix B"),
+    "aioe_appendix_c": _excel_sheet("Appendix C"),
+    "aioe_appendix_d": _excel_sheet("Appendix D", {"Unnamed: 0": "ability"}),
+    "aioe_appendix_e": _excel_sheet("Appendix E"),
+    "aioe_occupations": _aioe_occupations,
 }
 
 

@@ -81,8 +81,15 @@ def download_address(entry: SourceFile, base_url: str | None) -> str | None:
     base = base_url.rstrip("/")
     if entry.rule == "convert" or not entry.url:
         return f"{base}/{quote(entry.path)}"
-    parts = urlsplit(entry.url)
-    return f"{base}/{parts.netloc}{parts.path}"
+    return mirrored(entry.url, base)
+
+
+def mirrored(url: str, base_url: str | None) -> str:
+    """A publisher's address, or its place in a mirror (``<base>/<host>/<path>``)."""
+    if base_url is None:
+        return url
+    parts = urlsplit(url)
+    return f"{base_url.rstrip('/')}/{parts.netloc}{parts.path}"
 
 
 class NotServed(DataError):
@@ -220,9 +227,12 @@ class _Puller:
             )
         with atomic_path(path) as tmp:
             if entry.rule == "extract":
-                self._extract(entry, self._archive(entry, address), tmp)
+                self._extract(entry, self._archive(address, entry.published_sha256), tmp)
             elif entry.rule == "transcode":  # one download per run, however many files it converts into
-                self._convert(entry, self._archive(entry, address), tmp, f"the file from {address}")
+                published = [self._archive(address, entry.published_sha256)]
+                published += [self._archive(mirrored(url, self.base_url), sha)
+                              for url, sha in zip(entry.also_urls, entry.also_sha256, strict=True)]
+                self._convert(entry, published, tmp, f"the file from {address}")
             else:
                 digest = fetch(address, tmp, label=entry.path, progress=self.progress)
                 if entry.published_sha256 != UNKNOWN and digest != entry.published_sha256:
@@ -230,15 +240,15 @@ class _Puller:
             self._check_laid_out(entry, tmp, f"file from {address}")
         return "pulled", ""
 
-    def _archive(self, entry: SourceFile, address: str) -> Path:
+    def _archive(self, address: str, published_sha256: str) -> Path:
         """The archive (or published file) at ``address``, downloaded and checked once per run (a failure is
         remembered too)."""
         if address not in self.archives:
             dest = self.scratch / f"archive{len(self.archives)}.zip"
             try:
                 digest = fetch(address, dest, label=address.rsplit("/", 1)[-1], progress=self.progress)
-                if entry.published_sha256 != UNKNOWN and digest != entry.published_sha256:
-                    raise _mismatch("downloaded archive", address, digest, entry.published_sha256,
+                if published_sha256 != UNKNOWN and digest != published_sha256:
+                    raise _mismatch("downloaded archive", address, digest, published_sha256,
                                     hint="a corrupt or altered archive is never used")
             except WorkshiftError as exc:
                 dest.unlink(missing_ok=True)
@@ -270,10 +280,11 @@ class _Puller:
         if entry.member_sha256 != UNKNOWN and digest != entry.member_sha256:
             raise _mismatch(f"archive member {entry.member}", entry.path, digest, entry.member_sha256)
         if entry.builder:
-            self._convert(entry, dest, dest, f"archive member {entry.member}")
+            self._convert(entry, [dest], dest, f"archive member {entry.member}")
 
-    def _convert(self, entry: SourceFile, published: Path, dest: Path, what: str) -> None:
-        """Write to ``dest`` the conversion of ``published`` (the publisher's format) into the laid-out file."""
+    def _convert(self, entry: SourceFile, published: list[Path], dest: Path, what: str) -> None:
+        """Write to ``dest`` the conversion of the ``published`` files (the publisher's format) into the
+        laid-out file."""
         try:
             dest.write_bytes(CONVERSIONS[entry.builder](published))
         except (ValueError, KeyError, OSError) as exc:

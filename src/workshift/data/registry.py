@@ -48,6 +48,8 @@ class SourceFile:
     member: str = ""  # path inside the archive at `url` (rule 'extract')
     member_sha256: str = UNKNOWN  # of `member` as stored in the archive
     builder: str = ""  # the derivation (rule 'derive') or conversion ('transcode', optional for 'extract')
+    also_urls: tuple[str, ...] = ()  # further published files a 'transcode' conversion reads (after `url`)
+    also_sha256: tuple[str, ...] = ()  # their sha256, in the same order
     inputs: tuple[str, ...] = ()  # data-dir paths the builder reads
     accept_sha256: tuple[str, ...] = ()  # other laid-out hashes of the same content
     content_sha256: str = ""  # sha256 of a gzip file's decompressed content
@@ -84,7 +86,7 @@ class Source:
 
 def _source_file(entry: dict) -> SourceFile:
     values = dict(entry)
-    for key in ("inputs", "accept_sha256"):
+    for key in ("inputs", "accept_sha256", "also_urls", "also_sha256"):
         values[key] = tuple(values.get(key, ()))
     return SourceFile(**values)
 
@@ -169,7 +171,7 @@ def user_supplied_hint(source: Source, data_dir: Path) -> str:
     fetchable = [f for f in source.files if pullable(f)]
     how = (f"{_pull_command(source, data_dir, f' --accept-licence {source.id}')} fetches "
            f"{'it' if len(fetchable) == len(source.files) else f'{len(fetchable)} of its {len(source.files)} files'}"
-           f" from its public address once you accept that licence" if fetchable else "pull cannot fetch it")
+           f" from its public copy ({source.url}) once you accept that licence" if fetchable else "pull cannot fetch it")
     rest = [f.path for f in source.files if not pullable(f)]
     place = f"; convert the others from {source.url} and place them in {data_dir} as {', '.join(rest)}" if rest else ""
     return (f"source '{source.id}' is user-supplied: its licence is unclear ({source.licence}), so Workshift "
