@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from workshift.cli.output import echo_json
+from workshift.errors import InputError
 from workshift.i18n import lang_option
 
 data_app = typer.Typer(help="Region packs and their raw sources: build, info, pull, verify.", no_args_is_help=True)
@@ -65,6 +66,22 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Build a region pack from the raw sources (atomic: a failed build keeps the previous pack)."""
         build_with_progress(name, data_dir, from_tables=from_tables)
+
+    @data_app.command("series")
+    def series(
+        name: str = PACK_ARG,
+        out: Path = typer.Option(..., "--out", help="CSV file to write (indicator, region, period, value)."),
+    ) -> None:
+        """Write a pack's monthly macro series as monitoring observations (for `workshift monitor ingest`)."""
+        from workshift.data import load_pack
+        from workshift.files import atomic_path
+
+        if out.exists():
+            raise InputError(f"{out}: already exists (choose another --out; inputs are never overwritten)")
+        frame = load_pack(name).observations()
+        with atomic_path(out, suffix=".csv") as tmp:
+            frame.to_csv(tmp, index=False)
+        typer.echo(f"{len(frame)} observations of {frame['indicator'].nunique()} series written to {out}")
 
     @data_app.command("packs")
     def packs(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:

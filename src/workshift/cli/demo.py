@@ -1,6 +1,6 @@
 """`workshift demo`: the main job, end to end on real data.
 
-1. build the US region pack if it is missing and print its data quality report;
+1. build the region pack (``--pack``, default the US) if it is missing and print its data quality report;
 2. optimise a policy portfolio for the GenAI adoption scenario under its budget (NSGA-II on the batched
    engine), print the headline table, and write the self-contained HTML reports (English and Chinese).
 """
@@ -15,7 +15,7 @@ from workshift.i18n import lang_option
 
 
 def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/demo"),
-             pop: int | None = None, generations: int | None = None) -> dict:
+             pop: int | None = None, generations: int | None = None, pack_name: str = "us") -> dict:
     """Run the whole demo; returns the policy demo's result dict."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -23,7 +23,8 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
 
     from workshift import store
     from workshift.cli.data import build_with_progress, print_report
-    from workshift.data import load_pack
+    from workshift.data import get_builder, load_pack
+    from workshift.data.pack import check_pack_name
     from workshift.data.registry import pull_everything_hint
     from workshift.errors import DataError
     from workshift.i18n import t
@@ -38,11 +39,15 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
     from workshift.optimize.pipeline import load_policy_scenario
 
     console = Console()
-    path = store.pack_path("us")
+    path = store.pack_path(pack_name)
+    if path.is_file():
+        check_pack_name(pack_name)  # a registered pack or the user's own
+    else:
+        get_builder(pack_name)  # unknown names fail here, before anything is built
     if rebuild or not path.is_file():
-        typer.echo(t("data.demo_building", lang))
+        typer.echo(t("data.demo_building", lang, name=pack_name))
         try:
-            build_with_progress("us", lang=lang)
+            build_with_progress(pack_name, lang=lang)
         except DataError as exc:  # a fresh machine without ../shared: say the one command, not file by file
             hint = pull_everything_hint()
             if hint is None:
@@ -50,16 +55,14 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
             raise DataError(exc.message, hint=hint) from exc
     else:
         typer.echo(t("data.demo_ready", lang, path=path))
-    print_report("us", lang)
+    print_report(pack_name, lang)
 
-    pack = load_pack("us")
+    pack = load_pack(pack_name)
     wanted = load_policy_scenario(DEMO_SCENARIO).engine.market["network"]
-    network, fell_back = demo_network(wanted, pack.networks())
+    network, fell_back = demo_network(wanted, pack.networks(), pack.meta.get("default_network"))
     if fell_back:  # said before the long optimisation starts, and again at the top of the reports
         console.print(f"[bold yellow]{network_note({'wanted': wanted, 'used': network}, lang)}[/]", highlight=False)
-    labels = {"prepare": "Preparing the GenAI scenario and levers",
-              "optimise": "Optimising the policy portfolio (NSGA-II)",
-              "report": "Writing the reports (en, zh)"}
+    labels = {stage: t(f"data.demo_stage_{stage}", lang) for stage in ("prepare", "optimise", "report")}
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console) as bar:
         tasks: dict[str, int] = {}
@@ -72,10 +75,10 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
         result = run_policy_demo(pack, out_dir, lang=("en", "zh"), progress=progress,
                                  pop=pop or DEMO_POP, generations=generations or DEMO_GENERATIONS)
 
-    table = Table(title="Recommended portfolio vs no policy (GenAI adoption scenario, US)")
-    table.add_column("objective")
-    table.add_column("no policy", justify="right")
-    table.add_column("recommended", justify="right")
+    table = Table(title=t("data.demo_table_title", lang, pack=pack_name.upper()))
+    table.add_column(t("data.demo_objective", lang))
+    table.add_column(t("data.demo_no_policy", lang), justify="right")
+    table.add_column(t("data.demo_recommended", lang), justify="right")
     for row in result["headline"]:
         base, rec = row["baseline"], row["recommended"]
         table.add_row(row["objective"], "-" if base is None else f"{base:,.4g}",
@@ -88,9 +91,11 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
                       f"P(beats no new policy on employment) = {unc['p_beats_no_policy']:.2f}")
     console.print(f"search {'converged' if conv.get('converged') else 'did not converge'} after "
                   f"{conv.get('generations_run', 0)} generations ({conv.get('rule', '')})")
-    console.print(f"{result['evaluations']} portfolios evaluated in {result['seconds']:.1f} s; "
-                  f"hypervolume {result['hypervolume']:.4f}; network '{result['network']}'; run {result['run_id']}, "
-                  f"plan {result['plan_id']}")
+    console.print(t("data.demo_done", lang, evaluations=result["evaluations"], seconds=f"{result['seconds']:.1f}",
+                    hypervolume=f"{result['hypervolume']:.4f}", network=result["network"], run=result["run_id"],
+                    plan=result["plan_id"]))
+    if pack.code_system != "SOC 2018" or pack.currency != "USD":
+        console.print(t("data.demo_units_note", lang, code_system=pack.code_system, currency=pack.currency))
     reports = result["reports"]
     for item in reports.values() if isinstance(reports, dict) else reports:
         console.print(f"report: {item}")
@@ -103,12 +108,13 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
         lang: str = typer.Option(None, "--lang", help="Language of the console report: en or zh.", callback=lang_option),
-        rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild the US pack even if it exists."),
+        rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild the pack even if it exists."),
+        pack: str = typer.Option("us", "--pack", help="Region pack to run the demo on (e.g. us, de, cn)."),
         out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for the HTML reports."),
         pop: int | None = typer.Option(None, "--pop", help="Population size (default: the demo's)."),
         generations: int | None = typer.Option(None, "--generations", help="Generations (default: the demo's)."),
     ) -> None:
-        """Run the demo: the US pack and its quality report, then the GenAI policy optimisation and reports."""
+        """Run the demo: a region pack and its quality report, then the GenAI policy optimisation and reports."""
         from workshift.i18n import normalise_lang
 
-        run_demo(normalise_lang(lang), rebuild, out, pop, generations)
+        run_demo(normalise_lang(lang), rebuild, out, pop, generations, pack)

@@ -174,8 +174,9 @@ def transitions_command(
     if top < 1:
         raise InputError(f"--top must be at least 1 (got {top})")
     lines = read_origin_lines(from_file) if from_file is not None else None
-    _crosswalk_notice([occupation] if lines is None else [text for _, text in lines])
     model = _model(pack, index, safe_rule)
+    if model.pack.code_system == "SOC 2018":  # other packs search their own codes and titles
+        _crosswalk_notice([occupation] if lines is None else [text for _, text in lines])
     catalogue = _catalogue(model, catalogue_file)
     console = _console()
     err = _console(stderr=True)

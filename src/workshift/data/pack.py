@@ -72,6 +72,18 @@ class RegionPack:
         part = self.skills[self.skills["domain"] == domain]
         return part.pivot_table(index="soc_code", columns="element_name", values=scale, aggfunc="mean")
 
+    def observations(self) -> pd.DataFrame:
+        """The pack's monthly macro series as monitoring observations (``indicator, region, period, value``,
+        the table `workshift monitor ingest` reads). The pack's monitoring indicator (``meta.monitoring_indicator``,
+        e.g. China's urban surveyed unemployment rate) is written as ``unemployment_rate``, the plan's
+        indicator; other series keep their names. Region: the pack's name in capitals ('CN')."""
+        macro = self.macro.dropna(subset=["value"])
+        monitored = self.meta.get("monitoring_indicator")
+        indicator = macro["series"].where(macro["series"] != monitored, "unemployment_rate")
+        return pd.DataFrame({"indicator": indicator, "region": "US" if self.name == "us" else self.name.upper(),
+                             "period": pd.to_datetime(macro["date"]).dt.strftime("%Y-%m"),
+                             "value": macro["value"].astype(float)}).reset_index(drop=True)
+
     def networks(self) -> list[str]:
         return sorted(self.mobility_edges["network"].unique())
 

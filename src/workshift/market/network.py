@@ -20,7 +20,8 @@ import scipy.sparse as sp
 
 from workshift.errors import DataError, InputError
 
-NETWORKS = ("empirical", "skills", "complete")
+# us_empirical: the US empirical network mapped onto another code system (ISCO-08 packs, data/transfer.py)
+NETWORKS = ("empirical", "skills", "us_empirical", "complete")
 ROW_TOLERANCE = 1e-2  # the published edgelist's rows sum to 1 within 0.004
 
 

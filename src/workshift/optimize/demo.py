@@ -27,9 +27,15 @@ DEMO_ENSEMBLE = 16  # uncertainty draws of the recommended portfolio (two shocks
 FALLBACK_NETWORK = "skills"  # redistributable: built from O*NET Related Occupations (data/skills_network.py)
 
 
-def demo_network(wanted: str, available: list[str] | set[str]) -> tuple[str, bool]:
-    """The network the demo runs on: ``wanted`` when the pack has it, else the skills network (and True)."""
-    if wanted == "complete" or wanted in available or FALLBACK_NETWORK not in available:
+def demo_network(wanted: str, available: list[str] | set[str], default: str | None = None) -> tuple[str, bool]:
+    """The network the demo runs on: ``wanted`` when the pack has it, else the pack's stated default network
+    (``meta.default_network`` of packs without observed flows: no fallback to report), else the skills network
+    (and True: a fallback the reports mention)."""
+    if wanted == "complete" or wanted in available:
+        return wanted, False
+    if default is not None and default in available:
+        return default, False
+    if FALLBACK_NETWORK not in available:
         return wanted, False
     return FALLBACK_NETWORK, True
 
@@ -54,9 +60,11 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
         pack = load_pack(pack, home=home)
     tick("prepare", 0, 1)
     sc = load_policy_scenario(scenario, home=home)
+    if pack.name != sc.engine.market["pack"]:  # the demo scenario on another pack: the whole country
+        sc.engine.market["pack"], sc.engine.market["region"] = pack.name, pack.name.upper()
     inputs = from_pack(pack, sc.engine.market["region"])
     wanted = sc.engine.market["network"]
-    network, fell_back = demo_network(wanted, set(inputs.edges))
+    network, fell_back = demo_network(wanted, set(inputs.edges), pack.meta.get("default_network"))
     sc.engine.market["network"] = network
     prepared = prepare(sc, inputs=inputs)
     tick("prepare", 1, 1)

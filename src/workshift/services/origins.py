@@ -43,9 +43,15 @@ def _occupation_titles(pack) -> dict[str, str]:
 
 def resolve_origin(text: str, pack, build_crosswalk: bool = True) -> Origin:
     """Resolve a code (SOC, O*NET, ISCO-08, CSCO) or a title (English or Chinese) to one of the pack's
-    occupations; an unknown one is a NotFoundError with suggestions, a bad code an InputError."""
-    from workshift.services.lookup import resolve_occupation
+    occupations; an unknown one is a NotFoundError with suggestions, a bad code an InputError.
 
+    A pack in another code system than SOC 2018 (``pack.code_system``) is searched in its own codes and titles
+    (:func:`workshift.services.pack_search.resolve_in_pack`)."""
+    from workshift.services.lookup import resolve_occupation
+    from workshift.services.pack_search import resolve_in_pack
+
+    if getattr(pack, "code_system", "SOC 2018") != "SOC 2018":
+        return resolve_in_pack(text, pack)
     found = resolve_occupation(text, pack, build_crosswalk=build_crosswalk).require()
     titles = _occupation_titles(pack)
     if found.soc_code not in titles:

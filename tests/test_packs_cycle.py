@@ -1,0 +1,75 @@
+"""The cycle on non-US packs: simulate, optimise (demo), monitoring series, transitions, on `cn` and `de`."""
+
+from __future__ import annotations
+
+import pytest
+
+from workshift.data import build_pack, load_pack
+from workshift.errors import NotFoundError
+from workshift.market.inputs import from_pack
+from workshift.market.run import simulate
+from workshift.market.scenario import from_dict
+from workshift.services.pack_search import resolve_in_pack
+from workshift.services.transitions import TransitionModel
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory, data_dir):
+    home = tmp_path_factory.mktemp("cycle_home")
+    for name in ("de", "cn"):
+        build_pack(name, data_dir=data_dir, home=home)
+    return home
+
+
+def _scenario(name: str, network: str) -> dict:
+    return {"market": {"pack": name, "region": name.upper(), "network": network, "steps": 160},
+            "shock": {"index": "ilo_genai_2025", "displacement_share": 0.5, "start_step": 40,
+                      "adoption_steps": 80}}
+
+
+def test_network_sensitivity_is_reported(packs) -> None:
+    for name in ("de", "cn"):
+        pack = load_pack(name, home=packs)
+        inputs = from_pack(pack, name.upper())
+        assert inputs.region == name.upper() and set(inputs.edges) == {"skills", "us_empirical"}
+        peaks = {}
+        for network in ("skills", "us_empirical"):
+            result = simulate(from_dict(_scenario(name, network)), inputs, record_nodes=False)
+            s = result.summary
+            assert 0 < s["steady_state_unemployment_rate"] < 0.2
+            peaks[network] = s["peak_unemployment_rate"] - s["steady_state_unemployment_rate"]
+        assert all(p >= 0 for p in peaks.values())
+
+
+def test_transitions_answer_in_the_packs_own_codes_and_titles(packs) -> None:
+    de = load_pack("de", home=packs)
+    model = TransitionModel(de, index="ilo_genai_2025")
+    origin = resolve_in_pack("Software developers", de)
+    assert origin.soc_code == "2512" and origin.confidence == 1.0
+    assert resolve_in_pack("2411", de).title == "Accountants"
+    with pytest.raises(NotFoundError, match="not an occupation of pack 'de'"):
+        resolve_in_pack("9999", de)
+    assert model.codes.get_loc("2512") >= 0
+    cn = load_pack("cn", home=packs)
+    found = resolve_in_pack("计算机软件工程技术人员", cn)
+    assert found.soc_code[:1] in "23" and found.system == "title (csco)" and 0 < found.confidence <= 1
+
+
+def test_monitoring_series_of_china(packs) -> None:
+    obs = load_pack("cn", home=packs).observations()
+    ur = obs[obs["indicator"] == "unemployment_rate"]
+    assert len(ur) == 49 and set(ur["region"]) == {"CN"} and ur["period"].is_unique
+    assert ur["value"].between(4.5, 6.5).all()
+
+
+@pytest.mark.parametrize(("pack", "lang"), [("cn", "zh"), ("de", "en")])
+def test_small_demo_runs_on_the_pack(packs, tmp_path, monkeypatch, pack: str, lang: str) -> None:
+    from workshift.cli import main
+
+    monkeypatch.setenv("WORKSHIFT_HOME", str(packs))
+    out = tmp_path / "demo"
+    with pytest.raises(SystemExit) as done:
+        main(["demo", "--pack", pack, "--lang", lang, "--pop", "4", "--generations", "1", "--out", str(out)])
+    assert done.value.code in (0, None)
+    report = (out / "policy_report.zh.html").read_text(encoding="utf-8")
+    assert "政策" in report
