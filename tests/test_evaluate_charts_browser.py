@@ -76,3 +76,23 @@ def test_did_charts_label_whole_years(tmp_path, data_dir):
     event_study, group_time = charts[0], charts[1]
     assert all(re.fullmatch(r"-?\d+", t.replace("\u2212", "-")) for t in event_study["ticks"]), event_study["ticks"]
     assert group_time["ticks"] and all(re.fullmatch(r"\d{4}", t) for t in group_time["ticks"]), group_time["ticks"]
+
+
+def test_programme_report_draws_overlap_and_balance(tmp_path, data_dir):
+    from workshift.evidence.programme import estimate_programme
+    from workshift.evidence.programme_data import read_sample
+    from workshift.evidence.report_programme import programme_report
+
+    sample = read_sample(source_file("evaluation/nsw_dehejia_wahba.csv", data_dir), treatment="treat",
+                         outcome="re78", covariates="age,educ,black,re74,re75")
+    html = programme_report(estimate_programme(sample, method="ipw"), tmp_path / "programme.html", "zh")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(html.as_uri())
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .nsewdrag').length > 1")
+        bars = page.evaluate("document.querySelectorAll('.js-plotly-plot')[0].querySelectorAll('.bars path').length")
+        points = page.evaluate("document.querySelectorAll('.js-plotly-plot')[1].querySelectorAll('.point').length")
+        browser.close()
+    assert bars > 10  # both groups' propensity histograms are drawn
+    assert points == 10  # |SMD| before and after for each of the five terms
