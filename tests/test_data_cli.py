@@ -70,7 +70,7 @@ def test_demo_prints_report_of_existing_pack(us_pack, session_home: Path, tmp_pa
                                             monkeypatch) -> None:
     """The main job end to end (a small search keeps it quick): report, headline table, en/zh reports."""
     out_dir = tmp_path / "demo"
-    code, out, err = run_cli(capsys, monkeypatch, "demo", "--pop", "8", "--generations", "2", "--out",
+    code, out, err = run_cli(capsys, monkeypatch, "demo", "--pop", "8", "--generations", "2", "--ensemble", "2", "--out",
                              str(out_dir), home=session_home)
     assert code == 0, err
     assert "Using the US region pack" in out and "Data quality report" in out

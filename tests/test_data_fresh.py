@@ -107,7 +107,7 @@ def test_pull_then_demo_without_shared_data(publisher_mirror: Path, tmp_path: Pa
 
         with pytest.raises(SystemExit) as ran:
             main(["--data-dir", str(target), "--home", str(home), "demo", "--pop", "8", "--generations", "2",
-                  "--out", str(out_dir)])
+                  "--ensemble", "2", "--out", str(out_dir)])
         out, err = capsys.readouterr()
         assert ran.value.code == 0, err
     finally:

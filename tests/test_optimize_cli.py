@@ -54,7 +54,7 @@ def test_objective_that_the_run_cannot_compute(tmp_path, fresh_home, capsys) -> 
 
 def test_optimize_on_the_us_pack_json_store_plan_and_reports(us_pack, tmp_path, capsys) -> None:
     out = tmp_path / "out"
-    main_args = ["optimize", str(SCENARIO), "--pop", "6", "--generations", "2", "--seed", "3", "--json",
+    main_args = ["optimize", str(SCENARIO), "--pop", "6", "--generations", "2", "--seed", "3", "--json", "--ensemble", "2",
                  "--out", str(out)]
     with pytest.raises(SystemExit) as exit_:
         main(main_args)
@@ -86,7 +86,7 @@ def test_policy_demo_returns_headline_and_writes_both_reports(us_pack, tmp_path)
     from workshift.optimize.demo import run_policy_demo
 
     stages = []
-    got = run_policy_demo(us_pack, tmp_path, pop=4, generations=2,
+    got = run_policy_demo(us_pack, tmp_path, pop=4, generations=2, ensemble_draws=0,
                           progress=lambda stage, done, total: stages.append(stage))
     assert [row["objective"] for row in got["headline"]][:4] == ["employment_to_population", "job_quality", "income",
                                                                  "cost"]

@@ -15,7 +15,8 @@ from workshift.i18n import lang_option
 
 
 def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/demo"),
-             pop: int | None = None, generations: int | None = None, pack_name: str = "us") -> dict:
+             pop: int | None = None, generations: int | None = None, pack_name: str = "us",
+             ensemble: int | None = None) -> dict:
     """Run the whole demo; returns the policy demo's result dict."""
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -29,6 +30,7 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
     from workshift.errors import DataError
     from workshift.i18n import t
     from workshift.optimize.demo import (
+        DEMO_ENSEMBLE,
         DEMO_GENERATIONS,
         DEMO_POP,
         DEMO_SCENARIO,
@@ -73,7 +75,8 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
             bar.update(tasks[stage], completed=done, total=max(total, 1))
 
         result = run_policy_demo(pack, out_dir, lang=("en", "zh"), progress=progress,
-                                 pop=pop or DEMO_POP, generations=generations or DEMO_GENERATIONS)
+                                 pop=pop or DEMO_POP, generations=generations or DEMO_GENERATIONS,
+                                 ensemble_draws=DEMO_ENSEMBLE if ensemble is None else ensemble)
 
     table = Table(title=t("data.demo_table_title", lang, pack=pack_name.upper()))
     table.add_column(t("data.demo_objective", lang))
@@ -113,8 +116,10 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for the HTML reports."),
         pop: int | None = typer.Option(None, "--pop", help="Population size (default: the demo's)."),
         generations: int | None = typer.Option(None, "--generations", help="Generations (default: the demo's)."),
+        ensemble: int | None = typer.Option(None, "--ensemble", help="Uncertainty draws of the recommended portfolio "
+                                            "(default: the demo's; 0 = none)."),
     ) -> None:
         """Run the demo: a region pack and its quality report, then the GenAI policy optimisation and reports."""
         from workshift.i18n import normalise_lang
 
-        run_demo(normalise_lang(lang), rebuild, out, pop, generations, pack)
+        run_demo(normalise_lang(lang), rebuild, out, pop, generations, pack, ensemble)

@@ -22,8 +22,8 @@ from workshift.optimize.report import economy_wide, network_note, write_reports
 
 DEMO_SCENARIO = CHECKOUT_ROOT / "scenarios" / "genai_policy.toml"
 DEMO_POP = 60
-DEMO_GENERATIONS = 40
-DEMO_ENSEMBLE = 16  # uncertainty draws of the recommended portfolio (two shocks x eight lever draws)
+DEMO_GENERATIONS = 100  # at most: the search stops earlier once its hypervolume has converged
+DEMO_ENSEMBLE = 16  # uncertainty draws of the recommended portfolio (four shocks x four lever draws)
 FALLBACK_NETWORK = "skills"  # redistributable: built from O*NET Related Occupations (data/skills_network.py)
 
 
@@ -70,7 +70,7 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
     tick("prepare", 1, 1)
     result = search(prepared, "nsga2", pop, generations, seed,
                     progress=lambda done, total: tick("optimise", done, total))
-    summary = attach_uncertainty(prepared, summarise(prepared, result), ensemble_draws, seed=seed)
+    summary = attach_uncertainty(prepared, summarise(prepared, result), ensemble_draws, structural=4, seed=seed)
     summary["network"] = network
     summary["network_fallback"] = {"wanted": wanted, "used": network} if fell_back else None
     tick("report", 0, 1)

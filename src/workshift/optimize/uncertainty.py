@@ -125,6 +125,7 @@ def ensemble(prepared: Prepared, x: np.ndarray, draws: int = 16, structural: int
     scenario's own shock, the others are drawn."""
     rng = np.random.default_rng(seed)
     sc = prepared.scenario
+    structural = min(structural, draws)
     shocks = [dict(sc.engine.shock)]
     available = [i for i in GENAI_INDICES if i in prepared.built.inputs.exposure.columns]
     for _ in range(max(0, structural - 1) if sc.engine.shock["index"] != "none" and available else 0):
@@ -156,7 +157,7 @@ def ensemble(prepared: Prepared, x: np.ndarray, draws: int = 16, structural: int
         p_beats_no_policy=float(np.mean([r["policy_effect"] > 0 for r in rec])), shocks=shocks)
 
 
-def attach_uncertainty(prepared: Prepared, summary: dict[str, Any], draws: int = 16, structural: int = 2,
+def attach_uncertainty(prepared: Prepared, summary: dict[str, Any], draws: int = 16, structural: int = 4,
                        seed: int = 1) -> dict[str, Any]:
     """Add ``uncertainty`` (the ensemble of the recommended portfolio) to a result dict; 0 draws: none."""
     if draws > 0:
