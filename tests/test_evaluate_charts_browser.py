@@ -38,24 +38,35 @@ _MEASURE = """() => [...document.querySelectorAll('.js-plotly-plot')].map(div =>
 })"""
 
 
-def _measure(tmp_path: Path, html: Path) -> list[dict]:
+@pytest.fixture(scope="module")
+def browser():
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.goto(html.as_uri())
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .nsewdrag').length > 0")
-        page.screenshot(path=str(tmp_path / f"{html.stem}.png"), full_page=True)
-        charts = page.evaluate(_MEASURE)
-        browser.close()
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, html: Path, charts: int = 1):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(html.as_uri())
+    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot .nsewdrag').length >= {charts}")
+    return page
+
+
+def _measure(browser, tmp_path: Path, html: Path) -> list[dict]:
+    page = _open(browser, html)
+    page.screenshot(path=str(tmp_path / f"{html.stem}.png"), full_page=True)
+    charts = page.evaluate(_MEASURE)
+    page.close()
     return charts
 
 
-def test_synth_path_chart_spans_the_plot_area(tmp_path, data_dir):
+def test_synth_path_chart_spans_the_plot_area(browser, tmp_path, data_dir):
     panel = read_panel(source_file("evaluation/california_prop99_long_semicolon.csv", data_dir), unit="State",
                        time="Year", outcome="PacksPerCapita")
     result = estimate_synth(panel, treated="California", treatment_start=1989, method="sc")
     html = synth_report(result, tmp_path / "synth.html")
-    paths, gaps = _measure(tmp_path, html)[:2]
+    paths, gaps = _measure(browser, tmp_path, html)[:2]
     width = paths["right"] - paths["left"]
     assert paths["type"] == "linear"
     for left, right in paths["lines"]:  # actual and synthetic: 1970-2000 across the whole plot
@@ -68,17 +79,17 @@ def test_synth_path_chart_spans_the_plot_area(tmp_path, data_dir):
     assert (tmp_path / "synth.png").stat().st_size > 10_000
 
 
-def test_did_charts_label_whole_years(tmp_path, data_dir):
+def test_did_charts_label_whole_years(browser, tmp_path, data_dir):
     panel = read_panel(source_file("evaluation/mpdta.csv", data_dir), unit="countyreal", time="year",
                        outcome="lemp", cohort="first.treat")
     html = did_report(estimate_did(panel, bootstrap=0), tmp_path / "did.html")
-    charts = _measure(tmp_path, html)
+    charts = _measure(browser, tmp_path, html)
     event_study, group_time = charts[0], charts[1]
     assert all(re.fullmatch(r"-?\d+", t.replace("\u2212", "-")) for t in event_study["ticks"]), event_study["ticks"]
     assert group_time["ticks"] and all(re.fullmatch(r"\d{4}", t) for t in group_time["ticks"]), group_time["ticks"]
 
 
-def test_programme_report_draws_overlap_and_balance(tmp_path, data_dir):
+def test_programme_report_draws_overlap_and_balance(browser, tmp_path, data_dir):
     from workshift.evidence.programme import estimate_programme
     from workshift.evidence.programme_data import read_sample
     from workshift.evidence.report_programme import programme_report
@@ -86,13 +97,9 @@ def test_programme_report_draws_overlap_and_balance(tmp_path, data_dir):
     sample = read_sample(source_file("evaluation/nsw_dehejia_wahba.csv", data_dir), treatment="treat",
                          outcome="re78", covariates="age,educ,black,re74,re75")
     html = programme_report(estimate_programme(sample, method="ipw"), tmp_path / "programme.html", "zh")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.goto(html.as_uri())
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .nsewdrag').length > 1")
-        bars = page.evaluate("document.querySelectorAll('.js-plotly-plot')[0].querySelectorAll('.bars path').length")
-        points = page.evaluate("document.querySelectorAll('.js-plotly-plot')[1].querySelectorAll('.point').length")
-        browser.close()
+    page = _open(browser, html, charts=2)
+    bars = page.evaluate("document.querySelectorAll('.js-plotly-plot')[0].querySelectorAll('.bars path').length")
+    points = page.evaluate("document.querySelectorAll('.js-plotly-plot')[1].querySelectorAll('.point').length")
+    page.close()
     assert bars > 10  # both groups' propensity histograms are drawn
     assert points == 10  # |SMD| before and after for each of the five terms
