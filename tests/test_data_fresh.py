@@ -95,7 +95,7 @@ def test_pull_then_demo_without_shared_data(publisher_mirror: Path, tmp_path: Pa
             main(["--data-dir", str(target), "data", "pull", "--base-url", publisher_mirror.as_uri()])
         out = capsys.readouterr().out
         assert pulled.value.code == 0, out
-        assert "0 failed" in out and "10 shipped with workshift" in out
+        assert "0 failed" in out and "9 shipped with workshift" in out
         user_supplied = {s.id for s in registry.load_registry().values() if s.user_supplied}
         assert not any((target / f.path).exists() for s in user_supplied for f in registry.get_source(s).files)
         assert not (target / "macro").exists()  # packaged tables are read from the package, not copied

@@ -251,7 +251,7 @@ def test_a_publisher_hash_mismatch_rejects_the_archive(mirror, tmp_path: Path, d
 
 
 def test_pull_without_a_mirror_skips_optional_hand_converted_files(tmp_path: Path) -> None:
-    report = pull(["evaluation/mpdta.csv", "crosswalks/bls_soc/census2018_to_soc2018.csv"], tmp_path)
+    report = pull(["evaluation/mpdta.csv", "crosswalks/onet_taxonomy/2019_Occupations.csv"], tmp_path)
     assert not report.errors and {r.status for r in report.results} == {"skipped"}
     assert all("no public address serves this file" in r.detail for r in report.results)
     # a required hand conversion without a mirror would be a clear error naming the mirror option
