@@ -70,3 +70,15 @@ def test_periods_and_bad_input(capsys, monkeypatch, tmp_path):
     assert code == 2 and "incme" in err
     code, _, err = _run(capsys, monkeypatch, tmp_path, "--special", "bmprison:1970")
     assert code == 2 and "no period" in err
+
+
+def test_texas_cv_and_equal_v(capsys, monkeypatch, tmp_path):
+    cv = _texas(capsys, monkeypatch, tmp_path, "cv", "--v-train-periods", "1985-1989", "--v-validate-periods",
+                "1990-1993")
+    equal = _texas(capsys, monkeypatch, tmp_path, "equal")
+    for body in (cv, equal):
+        assert sum(body["weights"].values()) == pytest.approx(1) and min(body["weights"].values()) >= 0
+        assert sum(body["v_weights"].values()) == pytest.approx(1)
+    assert list(equal["v_weights"].values()) == pytest.approx([1 / 14] * 14)
+    code, _, err = _run(capsys, monkeypatch, tmp_path, "--special", "bmprison:1990", "--v-method", "cv")
+    assert code == 2 and "--v-train-periods" in err

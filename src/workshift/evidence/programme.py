@@ -226,7 +226,7 @@ def estimate_programme(sample: Sample, *, method: str = DEFAULT_METHOD, estimand
     options = {"method": method, "estimand": estimand, "trim": trim, "folds": folds, "seed": seed,
                "learners": list(families), "repetitions": repetitions, "neighbours": neighbours, "alpha": alpha}
     naive, naive_se = _difference_in_means(d, y)
-    warnings: list[str] = []
+    warnings: list[str] = [sample.provenance["ignored_rows"]] if "ignored_rows" in sample.provenance else []
     nuisance: dict[str, Any] = {}
     if x.shape[1] == 0:
         estimator, e, keep = _NAMES["dim"], np.full(len(d), d.mean()), np.ones(len(d), dtype=bool)

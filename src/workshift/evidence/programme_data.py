@@ -142,6 +142,7 @@ def read_sample(data: str | Path, *, treatment: str, outcome: str, covariates: s
             row = int(other.index[np.flatnonzero(pd.to_numeric(other[treatment]).to_numpy() != 0)[0]])
             raise DataError("a comparison-file row is marked treated", file=comparison, row=row + 2,
                             column=treatment, expected="0 (or no treatment column) in the comparison file")
+        ignored = int((d == 0).sum())
         frame = frame[d == 1]
         if frame.empty:
             raise DataError(f"no treated rows ({treatment} = 1)", file=data, column=treatment)
@@ -158,5 +159,8 @@ def read_sample(data: str | Path, *, treatment: str, outcome: str, covariates: s
             raise DataError(f"covariate term '{term.text}' takes one value only: it cannot adjust anything",
                             file=data, column=term.columns[0], expected="a term that varies across units")
     provenance = {"data_file": str(data), "data_sha256": files[0]["data_sha256"], "files": files}
+    if comparison is not None and ignored:
+        provenance["ignored_rows"] = (f"{ignored} rows of {data.name} with {treatment} = 0 were not used: "
+                                      f"the comparison group is {Path(comparison).name}")
     return Sample(d, frame[outcome].to_numpy(dtype=float), x, [t.text for t in terms], treatment, outcome,
                   provenance)

@@ -67,8 +67,9 @@ def estimate_synth_predictors(panel: Panel, frame: pd.DataFrame, *, treated: str
     if v_method == "cv":
         if not (v_train_periods and v_validate_periods):
             raise InputError("--v-method cv needs --v-train-periods and --v-validate-periods")
-        if any(p not in pre for p in (*v_train_periods, *v_validate_periods)):
-            raise InputError("--v-train-periods and --v-validate-periods must be pre-treatment periods")
+        if any(p not in periods[: t0 + 1] for p in (*v_train_periods, *v_validate_periods)):
+            raise InputError("--v-train-periods and --v-validate-periods must be pre-treatment periods (the "
+                             "treatment start at the latest)")
         cv = (tuple(v_train_periods), tuple(v_validate_periods))
     wide = panel.wide()
     controls = [u for u in wide.index if u != treated]
