@@ -57,7 +57,7 @@ def test_user_tables_build_a_pack_that_keeps_the_tables(user_pack) -> None:
     _, empirical = pack.transition_matrix("empirical")
     assert empirical[0, 0] == pytest.approx(900 / 940)
     wide = pack.exposure_wide()
-    assert wide.loc["4110", "ilo_genai"] == 0.62 and pack.exposure["observed"].all()
+    assert wide.loc["4110", "ilo_genai_2025"] == 0.62 and pack.exposure["observed"].all()
     for table, columns in REQUIRED.items():
         assert set(columns) <= set(getattr(pack, table).columns), table
 
@@ -67,7 +67,7 @@ def test_user_pack_simulates(user_pack) -> None:
     inputs = from_pack(pack, region=pack.name)
     assert inputs.n == 10 and inputs.employment.sum() == pack.occupations["employment"].sum()
     scenario = from_dict({"market": {"pack": pack.name, "network": "empirical", "steps": 120},
-                          "shock": {"index": "ilo_genai", "start_step": 20, "adoption_steps": 60}})
+                          "shock": {"index": "ilo_genai_2025", "start_step": 20, "adoption_steps": 60}})
     result = simulate(scenario, inputs)
     rate = np.asarray(result.series["unemployment_rate"])
     # The shock moves the path (its sign depends on the displacement vs reinstatement channels, docs/engine.md);
@@ -90,3 +90,20 @@ def test_a_bad_user_table_names_file_row_and_column(tmp_path: Path, data_dir: Pa
         build_pack("bad_pack", data_dir=data_dir, home=tmp_path / "home", from_tables=folder)
     with pytest.raises(InputError, match="registered pack"):
         build_pack("us", data_dir=data_dir, home=tmp_path / "home", from_tables=EXAMPLE)
+
+
+def test_user_pack_answers_transitions_in_its_own_codes(user_pack) -> None:
+    from workshift.services.career import advise
+    from workshift.services.transitions import TransitionModel
+
+    pack, _ = user_pack
+    from workshift.data.exposure import index_catalogue
+
+    known = {spec["index"]: spec for spec in index_catalogue()}["ilo_genai_2025"]
+    row = pack.exposure_indices.set_index("index").loc["ilo_genai_2025"]
+    assert row["description"] == known["description"] and row["source"] == "user table exposure.csv"
+    model = TransitionModel(pack, index="ilo_genai_2025")
+    advice = advise(model, "Accountants", top=5, filter="all")
+    assert advice.origin.soc_code == "2411" and advice.origin.confidence == 1.0
+    destinations = [item.soc_code for item in advice.items]
+    assert destinations and "2411" not in destinations and set(destinations) <= set(pack.occupations["soc_code"])
