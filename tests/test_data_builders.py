@@ -105,5 +105,5 @@ def test_user_pack_answers_transitions_in_its_own_codes(user_pack) -> None:
     model = TransitionModel(pack, index="ilo_genai_2025")
     advice = advise(model, "Accountants", top=5, filter="all")
     assert advice.origin.soc_code == "2411" and advice.origin.confidence == 1.0
-    destinations = [item.soc_code for item in advice.items]
+    destinations = [item.code for item in advice.transitions]
     assert destinations and "2411" not in destinations and set(destinations) <= set(pack.occupations["soc_code"])
