@@ -32,7 +32,7 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture, monkeypatch: pytest.
 
 def test_every_source_has_complete_metadata() -> None:
     sources = registry.load_registry()
-    assert len(sources) == 26
+    assert len(sources) == 27
     for s in sources.values():
         for name in ("title", "publisher", "version", "licence", "url", "reference", "build"):
             assert getattr(s, name).strip(), f"{s.id}.{name} is empty"
@@ -220,7 +220,7 @@ def test_verify_treats_missing_user_supplied_files_as_information(tmp_path: Path
 def test_sources_json_lists_every_source_with_its_files(capsys, monkeypatch) -> None:
     code, out, _ = run_cli(["data", "sources", "--json"], capsys, monkeypatch)
     listing = {s["id"]: s for s in json.loads(out)}
-    assert code == 0 and len(listing) == 26
+    assert code == 0 and len(listing) == 27
     for s in listing.values():
         assert {"publisher", "version", "licence", "url", "redistributable", "user_supplied", "attribution"} <= s.keys()
         for f in s["files"]:

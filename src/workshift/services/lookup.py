@@ -11,8 +11,9 @@ O*NET-SOC       its SOC occupation (the pack's O*NET titles), 1
 ISCO-08         SOC 2018 occupations of the ISCO unit group (crosswalk via SOC 2010), shares of employment
 CSCO 2022       the CSCO->SOC crosswalk's candidates and confidences (:mod:`.crosswalk_csco`)
 English title   title search hits (character n-gram TF-IDF cosine, 0-1, :mod:`.search`)
-Chinese title   CSCO title search, then the crosswalk: cosine x crosswalk confidence; when that is weak,
-                the query itself is embedded and compared with the SOC passages (cross-language e5)
+Chinese title   the CSCO title classifier (:mod:`.classify_csco`), then the crosswalk: probability x
+                crosswalk confidence; when that is weak, the query itself is embedded and compared with
+                the SOC passages (cross-language e5)
 ==============  ===========================================================================================
 
 Below :data:`MIN_CONFIDENCE` the resolution is *unknown*: ``known`` is False, ``soc_code`` None, and
@@ -199,46 +200,50 @@ def _title_candidates(query: str, ctx: _Context, top: int) -> tuple[str, list[di
             "classification, which is missing (缺少《中华人民共和国职业分类大典》CSCO 2022 职业分类文件)",
             file=config.data_dir(ctx.data_dir) / CSCO_FILE, hint=csco_missing_hint(ctx.data_dir),
         )
-    index = get_index(ctx.data_dir, ctx.pack, ctx.home)
     if not is_chinese(query):
-        hits = index.search(query, top=top, system="soc")
+        hits = get_index(ctx.data_dir, ctx.pack, ctx.home).search(query, top=top, system="soc")
         candidates = [
             _candidate(h.soc_code, h.soc_title or h.title, h.score, f"title '{h.matched}'") for h in hits
         ]
         return "title_en", candidates, [f"{h.title} ({h.code})" for h in hits[:5]]
-    hits = index.search(query, top=top, system="csco")
-    if hits and ctx.build:
-        from workshift.services.crosswalk_csco import build_crosswalk
+    return _classified_candidates(query, ctx, top)
 
-        build_crosswalk(ctx.data_dir, ctx.pack, ctx.home)  # read from the cache after the first time
-    suggestions = [f"{h.title}（{h.code}）" for h in hits[:5]]
+
+def _classified_candidates(query: str, ctx: _Context, top: int) -> tuple[str, list[dict], list[str]]:
+    """A Chinese title: the CSCO classifier's best code, then the crosswalk (or the query's own embedding).
+
+    Confidence = the classifier's probability x the crosswalk candidate's; a CSCO group code spreads its
+    probability equally over its level-4 occupations. The cross-language embedding of the query itself is
+    the other route; the route whose best candidate is more confident wins.
+    """
+    from workshift.data.csco import load_csco
+    from workshift.services.classify_csco import classify
+    from workshift.services.crosswalk_csco import cached_crosswalk, csco_to_soc, semantic_soc
+
+    result = classify([query], top=top, data_dir=ctx.data_dir, home=ctx.home)[0]
+    suggestions = [f"{c['title']}（{c['code']}）" for c in result["candidates"]]
+    best = result["candidates"][0]
+    csco = load_csco(ctx.data_dir)
+    level = int(csco.loc[csco["code"] == best["code"], "level"].iloc[0])
+    prefix = best["code"][: {1: 1, 2: 4, 3: 7, 4: 10}[level]]
+    inside = csco.loc[(csco["level"] == 4) & csco["code"].str.startswith(prefix), "code"].tolist()
     routes: list[list[dict]] = []
-    if hits and hits[0].score >= CSCO_TITLE_MATCH and (ctx.build or index.crosswalk):
-        from workshift.services.crosswalk_csco import csco_to_soc
-
-        best = hits[0]
-        via = f"CSCO {best.code} {best.title} ('{best.matched}') -> crosswalk"
-        routes.append(
-            [
-                _candidate(c.soc_code, c.soc_title, best.score * c.confidence, via)
-                for c in csco_to_soc(best.code, ctx.data_dir, ctx.pack, ctx.home)
-            ]
-        )
-    from workshift.services.crosswalk_csco import semantic_soc
-
-    group = hits[0].code if hits and hits[0].score >= 0.5 else None
-    semantic = semantic_soc(query, group, ctx.data_dir, ctx.pack, ctx.home, top=top)
+    if inside and (ctx.build or cached_crosswalk(ctx.data_dir, ctx.pack, ctx.home) is not None):
+        pooled: dict[str, list] = {}
+        for code in inside:
+            for c in csco_to_soc(code, ctx.data_dir, ctx.pack, ctx.home, build=ctx.build):
+                entry = pooled.setdefault(c.soc_code, [c.soc_title, 0.0])
+                entry[1] += best["score"] * c.confidence / len(inside)
+        via = f"CSCO {best['code']} {best['title']} (classifier {best['score']:.2f}) -> crosswalk"
+        ranked = sorted(pooled.items(), key=lambda kv: -kv[1][1])[:top]
+        routes.append([_candidate(soc, title, conf, via) for soc, (title, conf) in ranked])
+    semantic = semantic_soc(query, best["code"] if level == 4 else None, ctx.data_dir, ctx.pack, ctx.home, top=top)
     if semantic:
         routes.append(
             [_candidate(c.soc_code, c.soc_title, c.confidence, "cross-language embedding") for c in semantic]
         )
     routes = [r for r in routes if r]
-    best_route = max(routes, key=lambda r: r[0]["confidence"]) if routes else []
-    return "title_zh", best_route, suggestions
-
-
-# A Chinese query whose best CSCO title/alias match scores at least this is read as that CSCO occupation.
-CSCO_TITLE_MATCH = 0.8
+    return "title_zh", max(routes, key=lambda r: r[0]["confidence"]) if routes else [], suggestions
 
 
 def resolve_occupation(

@@ -34,7 +34,7 @@ SEARCH_SYSTEMS = ("all", "soc", "onet", "csco")
 _CANONICAL = {"soc": "soc", "onet": "onet", "csco": "csco"}
 _KINDS = {"soc": ("soc", "onet", "alternate"), "onet": ("onet", "alternate"), "csco": ("csco", "alias")}
 NGRAMS = (1, 3)
-_VECTORIZER = {"sublinear_tf": True, "norm": "l2", "smooth_idf": True}
+VECTORIZER_PARAMS = {"sublinear_tf": True, "norm": "l2", "smooth_idf": True}
 _INDEX_VERSION = 3
 
 
@@ -57,6 +57,25 @@ def char_ngrams(text: str) -> list[str]:
                 g for g in (padded[i : i + n] for i in range(len(padded) - n + 1)) if not g.isspace()
             )
     return grams
+
+
+def tfidf_vector(text: str, vocabulary: dict[str, int], idf: np.ndarray) -> sp.csr_matrix:
+    """The sublinear, L2-normalised TF-IDF row vector of ``text``'s :func:`char_ngrams` (1 x vocabulary).
+
+    The same vector as a fitted scikit-learn ``TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True)``
+    gives, without importing scikit-learn.
+    """
+    counts: dict[int, int] = {}
+    for gram in char_ngrams(text):
+        j = vocabulary.get(gram)
+        if j is not None:
+            counts[j] = counts.get(j, 0) + 1
+    columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * idf[columns]
+    norm = float(np.linalg.norm(values))
+    if norm > 0:
+        values /= norm
+    return sp.csr_matrix((values, (np.zeros_like(columns), columns)), shape=(1, len(idf)), dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -193,7 +212,7 @@ class TitleIndex:
     def build(cls, titles: pd.DataFrame, key: str) -> TitleIndex:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        vectorizer = TfidfVectorizer(analyzer=char_ngrams, dtype=np.float32, **_VECTORIZER)
+        vectorizer = TfidfVectorizer(analyzer=char_ngrams, dtype=np.float32, **VECTORIZER_PARAMS)
         matrix = vectorizer.fit_transform(titles["title"]).tocsr()
         fitted = {
             "vocabulary": {k: int(v) for k, v in vectorizer.vocabulary_.items()},
@@ -227,21 +246,7 @@ class TitleIndex:
     # -- querying -------------------------------------------------------------------------------------
     def vectorise(self, text: str) -> sp.csr_matrix:
         """The TF-IDF row vector of ``text`` (1 x vocabulary), as the fitted vectorizer's ``transform`` gives."""
-        counts: dict[int, int] = {}
-        for gram in char_ngrams(text):
-            j = self.vocabulary.get(gram)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * self.idf[
-            columns
-        ]
-        norm = float(np.linalg.norm(values))
-        if norm > 0:
-            values /= norm
-        return sp.csr_matrix(
-            (values, (np.zeros_like(columns), columns)), shape=(1, len(self.idf)), dtype=np.float32
-        )
+        return tfidf_vector(text, self.vocabulary, self.idf)
 
     def scores(self, query: str) -> np.ndarray:
         """Cosine similarity of ``query`` with every title document."""
@@ -340,7 +345,7 @@ def inputs_key(data_dir: str | Path | None = None, pack=None, home: str | Path |
     """The search index's cache key: a sha256 of :func:`source_identity` and the index's own version."""
     import hashlib
 
-    parts = [f"v{_INDEX_VERSION}{_VECTORIZER}", *source_identity(data_dir, pack, home)]
+    parts = [f"v{_INDEX_VERSION}{VECTORIZER_PARAMS}", *source_identity(data_dir, pack, home)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 

@@ -1,0 +1,101 @@
+"""Job title -> CSCO 2022 classification: cleaning, pooling, the shipped model, platform-economy titles."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from workshift.services import classify_csco as cc
+from workshift.services.classify_features import FEATURES, class_maximum, clean_title, group_pool, knn_vote
+
+# Platform-economy and everyday titles -> their CSCO 2022 entries (the issue's five plus two).
+TITLES = {
+    "护士": "2-05-08-00",  # 护理人员: the nurse without a specialty is specific to the minor group only
+    "快递员": "4-02-07-08",
+    "客服": "4-04-05-03",  # 呼叫中心服务员 (its aliases: 客服, 客服专员, 在线客服 ...)
+    "外卖员": "4-10-08-01",  # 网约配送员
+    "商务数据分析师": "4-07-02-05",
+    "网约车司机": "4-02-02-01",  # 客运车辆驾驶员
+    "直播带货主播": "4-01-06-02",  # 互联网营销师
+}
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("湖南晴川餐饮管理...招聘后厨", "后厨"),
+        ("软件销售专员(双休 青岛)", "软件销售专员"),
+        ("食品城物业客服+五险一金", "食品城物业客服"),
+        ("新房一手房销售，高提成，月薪7000+", "新房一手房销售"),
+        ("鹰潭月湖区德邦聘快递员", "快递员"),
+        ("Java 开发工程师", "Java 开发工程师"),
+        ("护士", "护士"),
+    ],
+)
+def test_clean_title(raw: str, clean: str) -> None:
+    assert clean_title(raw) == clean
+
+
+def test_pooling_known_answers() -> None:
+    scores = np.array([[0.2, 0.9, 0.4], [0.0, 0.1, 0.3]], dtype=np.float32)
+    doc_class = np.array([1, 0, 1])
+    assert np.allclose(class_maximum(scores, doc_class, 3), [[0.9, 0.4, 0.0], [0.1, 0.3, 0.0]])
+    assert np.allclose(knn_vote(scores, doc_class, 3, k=1), [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert np.allclose(knn_vote(scores, doc_class, 3, k=2), [[0.5, 0.5, 0.0], [0.5, 0.5, 0.0]])
+    assert np.allclose(knn_vote(scores, doc_class, 3, k=3), [[1 / 3, 2 / 3, 0.0], [1 / 3, 2 / 3, 0.0]])
+    codes = np.array(["2-05-08-00", "2-05-08-01", "2-06-01-01"])
+    values = np.array([[1.0, 2.0, 4.0]], dtype=np.float32)
+    assert np.allclose(group_pool(values, codes, 4, "sum"), [[3.0, 3.0, 4.0]])
+    assert np.allclose(group_pool(values, codes, 4, "max"), [[2.0, 2.0, 4.0]])
+
+
+def test_shipped_model_is_plain_json_matching_the_features() -> None:
+    model = cc.load_model()
+    assert model["features"] == list(FEATURES) and len(model["weights"]) == len(FEATURES)
+    assert all(np.isfinite(model["weights"]))
+    held = model["held_out"]
+    assert set(held) == {"major", "middle", "minor", "exact"}
+    for level in held.values():  # top-5 never below top-1; coarser levels never below finer ones
+        assert 0 < level["top1"] <= level["top5"] <= 1
+    assert held["major"]["top1"] >= held["middle"]["top1"] >= held["minor"]["top1"] >= held["exact"]["top1"]
+
+
+@pytest.fixture(scope="module")
+def classified(data_dir, tmp_path_factory):
+    home = tmp_path_factory.mktemp("classify_home")  # a fresh store: the shipped vectors, no embedding build
+    return cc.classify(list(TITLES), top=5, data_dir=data_dir, home=home)
+
+
+def test_platform_economy_titles_resolve_to_csco_2022(classified) -> None:
+    got = {r["query"]: r for r in classified}
+    assert list(got) == list(TITLES)  # input order
+    for title, code in TITLES.items():
+        assert got[title]["code"] == code, (title, got[title]["candidates"][:3])
+        assert got[title]["confidence"] >= cc.MIN_CONFIDENCE
+    for r in classified:
+        scores = [c["score"] for c in r["candidates"]]
+        assert scores == sorted(scores, reverse=True) and 0 < sum(scores) <= 1 + 1e-6
+        assert r["confidence"] == scores[0] and r["title"] == r["candidates"][0]["title"]
+
+
+def test_classify_command_json(capsys, monkeypatch, tmp_path, data_dir) -> None:
+    from workshift.cli import main
+
+    titles = tmp_path / "titles.csv"
+    titles.write_bytes("职位名称,城市\n外卖员,上海\n快递员,北京\n".encode("gbk"))  # what Chinese Excel saves
+    monkeypatch.setenv("WORKSHIFT_HOME", str(tmp_path / "home"))
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:
+        main(["occupations", "classify", "--system", "csco", "--from-file", str(titles), "--json"])
+    assert done.value.code == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert list(payload) == ["results"]
+    first, second = payload["results"]
+    assert (first["query"], first["code"], second["code"]) == ("外卖员", "4-10-08-01", "4-02-07-08")
+    assert set(first) == {"query", "code", "title", "confidence", "candidates"}
+    assert set(first["candidates"][0]) == {"code", "title", "score"}
+    with pytest.raises(SystemExit) as done:
+        main(["occupations", "classify", "--system", "isco", "--from-file", str(titles)])
+    assert done.value.code == 2 and "expected: csco" in capsys.readouterr().err
