@@ -69,7 +69,8 @@ def test_small_demo_runs_on_the_pack(packs, tmp_path, monkeypatch, pack: str, la
     monkeypatch.setenv("WORKSHIFT_HOME", str(packs))
     out = tmp_path / "demo"
     with pytest.raises(SystemExit) as done:
-        main(["demo", "--pack", pack, "--lang", lang, "--pop", "4", "--generations", "1", "--out", str(out)])
+        main(["demo", "--pack", pack, "--lang", lang, "--pop", "4", "--generations", "1", "--ensemble", "2",
+              "--out", str(out)])
     assert done.value.code in (0, None)
     report = (out / "policy_report.zh.html").read_text(encoding="utf-8")
     assert "政策" in report
