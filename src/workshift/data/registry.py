@@ -171,7 +171,7 @@ def user_supplied_hint(source: Source, data_dir: Path) -> str:
     fetchable = [f for f in source.files if pullable(f)]
     how = (f"{_pull_command(source, data_dir, f' --accept-licence {source.id}')} fetches "
            f"{'it' if len(fetchable) == len(source.files) else f'{len(fetchable)} of its {len(source.files)} files'}"
-           f" from its public copy ({source.url}) once you accept that licence" if fetchable else "pull cannot fetch it")
+           f" from {source.url} once you accept that licence" if fetchable else "pull cannot fetch it")
     rest = [f.path for f in source.files if not pullable(f)]
     place = f"; convert the others from {source.url} and place them in {data_dir} as {', '.join(rest)}" if rest else ""
     return (f"source '{source.id}' is user-supplied: its licence is unclear ({source.licence}), so Workshift "
@@ -183,13 +183,13 @@ def how_to_get(rel_path: str, data_dir: Path) -> str:
     source, entry = source_of(rel_path), registry_file(rel_path)
     if source.user_supplied:
         return user_supplied_hint(source, data_dir)
+    if entry.packaged:  # read from the package: missing only from a broken install
+        return (f"it ships inside the workshift package, whose copy is missing ({PACKAGED_DIR / rel_path}): "
+                "reinstall workshift (`make .venv/.installed`)")
     if pullable(entry) and entry.rule == "derive":
         return f"{_pull_command(source, data_dir)} builds it from {', '.join(entry.inputs)}"
     if pullable(entry):
         return f"{_pull_command(source, data_dir)} fetches it from {urlsplit(entry.url).netloc} ({obtained_by(entry)})"
-    if entry.packaged:
-        return (f"it ships inside the workshift package, whose copy is missing ({PACKAGED_DIR / rel_path}): "
-                "reinstall workshift (`make .venv/.installed`)")
     return (f"no public address serves it as laid out (converted by hand from {entry.url}): "
             f"{_pull_command(source, data_dir, ' --base-url MIRROR')} takes it from a mirror holding a data-dir copy "
             "(docs/sources.md)" + ("; nothing in Workshift requires it" if is_optional(source, entry) else ""))
