@@ -62,6 +62,7 @@ def test_monitoring_series_of_china(packs) -> None:
     assert ur["value"].between(4.5, 6.5).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("pack", "lang"), [("cn", "zh"), ("de", "en")])
 def test_small_demo_runs_on_the_pack(packs, tmp_path, monkeypatch, pack: str, lang: str) -> None:
     from workshift.cli import main
@@ -74,3 +75,5 @@ def test_small_demo_runs_on_the_pack(packs, tmp_path, monkeypatch, pack: str, la
     assert done.value.code in (0, None)
     report = (out / "policy_report.zh.html").read_text(encoding="utf-8")
     assert "政策" in report
+    # income is in the pack's wage currency, costs in the scenario's budget currency
+    assert f"{load_pack(pack, home=packs).currency} / year" in report and "bn USD" in report

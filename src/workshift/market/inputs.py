@@ -23,7 +23,7 @@ class MarketInputs:
     titles: list[str]
     employment: np.ndarray  # wage-and-salary jobs per node (persons)
     self_employment_share: np.ndarray  # 0-1, share of the node's workers who are self-employed
-    wage: np.ndarray  # USD per year
+    wage: np.ndarray  # per year, in ``currency`` (USD for the US pack)
     exposure: pd.DataFrame
     exposure_indices: pd.DataFrame
     edges: dict[str, pd.DataFrame]  # network -> (source, target, weight)
@@ -31,6 +31,7 @@ class MarketInputs:
     region: str = "US"
     vintage: dict = field(default_factory=dict)
     macro: pd.DataFrame | None = None
+    currency: str = "USD"  # of ``wage`` (the pack's currency, ISO 4217)
 
     @property
     def n(self) -> int:
@@ -93,7 +94,8 @@ def from_pack(pack, region: str = "US") -> MarketInputs:
     return MarketInputs(nodes=nodes, titles=pack.mobility_nodes["title"].tolist(), employment=employment,
                         self_employment_share=np.clip(se, 0.0, 0.99), wage=wage, exposure=exposure,
                         exposure_indices=pack.exposure_indices.copy(), edges=edges, occupation_nodes=occ_nodes,
-                        region=region, vintage=vintage, macro=pack.macro.copy())
+                        region=region, vintage=vintage, macro=pack.macro.copy(),
+                        currency=getattr(pack, "currency", "USD"))
 
 
 def synthetic(n: int = 60, seed: int = 0, degree: int = 6, isolated: int = 0) -> MarketInputs:

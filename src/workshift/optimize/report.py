@@ -30,8 +30,8 @@ padding:4px 8px;font-size:.9em;vertical-align:top}th{background:#f4f4f4}.note{co
 .warn{background:#fff4e5;border-left:4px solid #e69500;padding:.5em 1em}"""
 
 
-def _fmt(key: str, value: float, currency: str, lang: str = "en") -> str:
-    """A value with its unit."""
+def _fmt(key: str, value: float, currency: str, lang: str = "en", wage_currency: str | None = None) -> str:
+    """A value with its unit (``currency``: the budget's; ``wage_currency``: the pack's wages', for income)."""
     if value is None:
         return "-"
     if key in PERCENT:
@@ -39,7 +39,7 @@ def _fmt(key: str, value: float, currency: str, lang: str = "en") -> str:
     if key in ("cost",):
         return f"{value / 1e9:,.1f} bn {currency}"
     if key == "income":
-        return f"{value:,.0f} {currency} / year"
+        return f"{value:,.0f} {wage_currency or currency} / year"
     if key == "job_quality":
         return f"{value:.4f}"
     if key == "policy_effect":
@@ -114,13 +114,15 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     rec = result["recommended"]["objectives"]
     unc = (result.get("uncertainty") or {}).get("objectives", {})
 
+    wages = getattr(prepared.built.inputs, "currency", None)  # income is in the pack's wage currency
+
     def interval(k: str) -> str:
         q = unc.get(k)
-        return "-" if not q else f"{_fmt(k, q[0], cur, lang)} – {_fmt(k, q[2], cur, lang)}"
+        return "-" if not q else f"{_fmt(k, q[0], cur, lang, wages)} – {_fmt(k, q[2], cur, lang, wages)}"
 
     rows = "".join(
-        f"<tr><td>{html.escape(t('policy.' + k, lang))}</td><td>{_fmt(k, result['baseline'][k], cur, lang)}</td>"
-        f"<td>{_fmt(k, rec[k], cur, lang)}</td><td>{html.escape(interval(k))}</td></tr>"
+        f"<tr><td>{html.escape(t('policy.' + k, lang))}</td><td>{_fmt(k, result['baseline'][k], cur, lang, wages)}"
+        f"</td><td>{_fmt(k, rec[k], cur, lang, wages)}</td><td>{html.escape(interval(k))}</td></tr>"
         for k in [*keys, *[k for k in ("policy_effect", "ai_displacement", "insurance_coverage", "earnings_stability",
                                        "low_long_term_unemployment", "coverage") if k not in keys]]
         if k in rec and k in result["baseline"])
