@@ -122,6 +122,10 @@ def test_policy_evaluate_a_reform_on_the_us_pack(us_pack, tmp_path, capsys) -> N
     assert got["status_quo"]["cost"] == 0.0 and got["reform"]["cost"] > 0
     assert got["status_quo"]["policy_effect"] == 0.0
     assert got["difference"]["policy_effect"] == pytest.approx(got["reform"]["policy_effect"])
+    with pytest.raises(SystemExit) as exit_:
+        main(["policy", "evaluate", str(path), "--lang", "zh"])
+    table = capsys.readouterr().out
+    assert exit_.value.code == 0 and "无新政策" in table and "就业人年" in table and " pp" in table
 
 
 @pytest.mark.parametrize(("command", "policy", "message"), [

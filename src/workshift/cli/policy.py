@@ -82,10 +82,13 @@ def optimize(
     out_console.print(t("policy.plan_saved", lang, plan_id=plan_id))
 
 
-def _table_row(key: str, values: list[float], currency: str) -> list[str]:
-    from workshift.optimize.report import _fmt
+def _table_row(key: str, values: list[float], currency: str, lang: str) -> list[str]:
+    """Status quo, reform (with units) and their difference (shares in percentage points)."""
+    from workshift.optimize.report import PERCENT, _fmt
 
-    return [_fmt(key, v, currency) for v in values]
+    *levels, diff = values
+    change = f"{100 * diff:+.2f} pp" if key in PERCENT else _fmt(key, diff, currency, lang)
+    return [*(_fmt(key, v, currency, lang) for v in levels), change]
 
 
 def evaluate(
@@ -112,7 +115,7 @@ def evaluate(
         table.add_column(t(f"policy.{head}", lang), justify="left" if head == "objective" else "right")
     for key in result.reform:
         table.add_row(t(f"policy.{key}", lang), *_table_row(
-            key, [result.status_quo[key], result.reform[key], result.difference[key]], cur))
+            key, [result.status_quo[key], result.reform[key], result.difference[key]], cur, lang))
     Console().print(table)
 
 
