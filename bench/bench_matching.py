@@ -28,6 +28,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from workshift import config  # noqa: E402
 from workshift.data import build_pack, load_pack  # noqa: E402
@@ -163,6 +164,70 @@ def bench_assignment(pack, folder: Path, n: int, m: int, threads: int) -> bool:
     return ok
 
 
+def _top10(score: np.ndarray) -> np.ndarray:
+    part = np.argpartition(-score, 10, axis=1)[:, :10]
+    return np.take_along_axis(part, np.argsort(-np.take_along_axis(score, part, axis=1), axis=1), axis=1)
+
+
+def before_scores(ctx, tables, vacancies, rows: np.ndarray) -> np.ndarray:
+    """The issue-6 score (before issue 15): unweighted cover of the listed (else core) skills, skills-only
+    feasibility, pay against the OEWS reference where the vacancy states none, no gates."""
+    from workshift.services.matching.features import feasibility
+
+    words = tables.s_bits.shape[1]
+    listed = vacancies.skills
+    common = np.zeros((len(rows), len(tables.v_occ)))
+    for k in range(words):
+        common += np.bitwise_count(tables.s_bits[rows, k][:, None] & listed[None, :, k])
+    w = tables.weights
+    feas = feasibility(ctx.similarity, ctx.viability)[tables.s_occ[rows]][:, tables.v_occ]
+    scale = tables.pay_scale()[rows]
+    with np.errstate(invalid="ignore"):
+        pay = np.nan_to_num(np.clip(vacancies.wage[None, :] * scale[:, None] - 1.0, 0.0, 1.0), nan=1.0)
+    loc = tables.s_state[rows][:, None] == tables.v_state[None, :]
+    return (w[0] * common / np.maximum(np.bitwise_count(listed).sum(axis=1), 1)[None, :] + w[1] * feas
+            + w[2] * loc + w[3] * pay + w[4] * ctx.safety[tables.v_occ][None, :])
+
+
+def bench_planted(pack, folder: Path, n: int, seed: int = 3) -> bool:
+    """Precision@10 and recall@10 of planted suitable vacancies: the score against simple baselines."""
+    from workshift.services.matching import planted
+    from workshift.services.matching.features import MatchContext
+    from workshift.services.matching.score import exact_topk
+
+    print(f"\n== planted answers: {n:,} seekers, {sum(planted.PLANTED.values())} planted + "
+          f"{sum(planted.DECOYS.values())} decoys each + background ==")
+    coverage = MatchContext.from_pack(pack).similarity
+    seekers, vacancies, relevant, kinds = planted.planted_population(pack, n, seed=seed, coverage=coverage)
+    (folder / "planted").mkdir(parents=True, exist_ok=True)
+    paths = {"seekers": folder / "planted" / "seekers.csv", "vacancies": folder / "planted" / "vacancies.csv"}
+    seekers.to_csv(paths["seekers"], index=False)
+    vacancies.to_csv(paths["vacancies"], index=False)
+    ctx, seek, vac, tables = load(pack, paths)
+    ranked = {"match score (this service)": exact_topk(tables, 10)[1]}
+    rng = np.random.default_rng(seed)
+    chunks: dict[str, list[np.ndarray]] = {}
+    for start in range(0, len(seek.ids), 200):
+        rows = np.arange(start, min(start + 200, len(seek.ids)))
+        scores = planted.baseline_scores(tables, rows, rng)
+        scores["issue-6 score (before)"] = before_scores(ctx, tables, vac, rows)
+        for name, value in scores.items():
+            chunks.setdefault(name, []).append(_top10(value))
+    ranked |= {name: np.vstack(parts) for name, parts in chunks.items()}
+    kind_of = np.array([kinds[v] for v in vac.ids])
+    print(f"{'ranking':<30} {'precision@10':>12} {'recall@10':>10}   top-10 slots by kind")
+    results = {}
+    for name, top in ranked.items():
+        p, r = planted.precision_recall(top, vac.ids, seek.ids, relevant)
+        results[name] = (p, r)
+        share = pd.Series(kind_of[top[top >= 0]]).value_counts(normalize=True).round(2).to_dict()
+        print(f"{name:<30} {p:12.3f} {r:10.3f}   {share}")
+    ours = results["match score (this service)"]
+    ok = all(ours[0] > p and ours[1] > r for name, (p, r) in results.items() if name != "match score (this service)")
+    print(f"the score beats every baseline on precision@10 and recall@10: {'yes' if ok else 'NO'}")
+    return ok
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 1M x 100k ranking, 100k x 10k assignment")
@@ -171,6 +236,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--home", type=Path, default=None, help="Workshift home with the US pack (built if missing)")
     parser.add_argument("--skip-ranking", action="store_true")
     parser.add_argument("--skip-assignment", action="store_true")
+    parser.add_argument("--planted", type=int, default=2000, help="seekers of the planted-answer benchmark (0: skip)")
     args = parser.parse_args(argv)
     import numba
 
@@ -182,6 +248,8 @@ def main(argv: list[str]) -> int:
             build_pack("us", home=home)
         pack = load_pack("us", home=home)
         ok = True
+        if args.planted:
+            ok &= bench_planted(pack, Path(tmp), args.planted)
         if not args.skip_ranking:
             ok &= bench_ranking(pack, Path(tmp), int(1_000_000 * args.scale), int(100_000 * args.scale),
                                 args.sample, args.threads)

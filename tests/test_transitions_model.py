@@ -12,6 +12,7 @@ from workshift.data.pack import RegionPack
 from workshift.errors import InputError, NotFoundError
 from workshift.services.transitions import (
     SAFE_MARGIN_SD,
+    SAFE_MIN_GROWTH,
     TransitionModel,
     desirable,
     top_share_threshold,
@@ -24,6 +25,7 @@ WAGES = [40000.0, 50000.0, 28000.0, 41000.0, 31000.0, 31000.0, 90000.0]
 ZONES = [2.0, 2.0, 2.0, 3.0, 1.0, 1.0, 4.0]
 EXPOSURE = [0.9, 0.7, 0.8, 0.85, 0.2, 0.2, 0.3]
 EMPLOYMENT = [100.0, 100.0, 100.0, 100.0, 300.0, 100.0, 200.0]
+GROWTH = [-0.2, -0.1, 0.0, 0.05, -0.1, 0.02, 0.06]
 
 
 def toy_pack(wages: list[float] | None = None) -> RegionPack:
@@ -34,7 +36,7 @@ def toy_pack(wages: list[float] | None = None) -> RegionPack:
         "broad_group": [c[:6] + "0" for c in CODES], "is_aggregate": False, "employment": EMPLOYMENT,
         "wage_mean": wages, "wage_median": wages, "job_zone": ZONES, "education": "",
         "self_employment_share": [0.01, 0.02, 0.0, 0.3, 0.05, 0.05, 0.1],
-        "growth_2022_32": [-0.2, -0.1, 0.0, 0.05, -0.1, 0.02, 0.06],
+        "growth_2022_32": GROWTH,
     })
     skills = pd.DataFrame([
         {"soc_code": c, "domain": "skills", "element_id": f"2.A.1.{'ab'[k]}", "element_name": f"Skill {k}",
@@ -77,9 +79,11 @@ def test_labels_follow_the_rules(model: TransitionModel) -> None:
     exposure = np.array(EXPOSURE)
     margin = SAFE_MARGIN_SD * exposure.std()
     assert model.thresholds.safe_margin == pytest.approx(margin)
-    expect_safe = exposure[None, :] - exposure[:, None] <= -margin
+    growing = np.array(GROWTH) >= SAFE_MIN_GROWTH  # not projected to decline beyond -5%
+    expect_safe = (exposure[None, :] - exposure[:, None] <= -margin) & growing[None, :]
     np.fill_diagonal(expect_safe, False)
     np.testing.assert_array_equal(labels["safe"], expect_safe)
+    assert not labels["safe"][:, [0, 1, 4]].any()  # growth -20%, -10%, -10%: never safe
 
 
 def test_high_exposure_is_the_top_quartile_of_workers(model: TransitionModel) -> None:
@@ -89,7 +93,7 @@ def test_high_exposure_is_the_top_quartile_of_workers(model: TransitionModel) ->
     assert model.high_exposure.tolist() == [True, False, False, True, False, False, False]
     category = model.labels(safe_rule="category")["safe"]
     assert not category[:, [0, 3]].any()
-    assert category[0, [1, 2, 4, 5, 6]].all()
+    assert category[0, [2, 5, 6]].all() and not category[0, [1, 4]].any()  # 1 and 4 are projected to decline
 
 
 def test_top_share_threshold_analytic() -> None:
@@ -112,7 +116,10 @@ def test_filters_nest_and_the_origin_is_never_a_destination(model: TransitionMod
 
 
 def test_ranking_is_by_score_then_code_and_top_cuts(model: TransitionModel) -> None:
+    # the toy pack has no empirical mobility network: no observed-mobility model, ranked by score (and said so)
+    assert model.observed is None and model.thresholds.ranked_by == "score"
     ranked = model.rank("43-9021", top=None, filter="all")
+    assert all(t.ranked_by == "score" and t.score_observed is None for t in ranked)
     keys = [(-t.score, t.code) for t in ranked]
     assert keys == sorted(keys)
     # 41-2011 and 41-2012 have identical profiles and scores: the code breaks the tie
@@ -129,8 +136,9 @@ def test_transition_fields(model: TransitionModel) -> None:
     assert [(g.skill, g.gap) for g in item.skill_gaps] == [("Skill 1", pytest.approx(1.0))]
     assert item.score == pytest.approx((3 + 1) / (3 + 2))  # covered 4 of 5 importance-weighted levels
     out = item.to_dict()
-    for key in ("code", "title", "score", "viable", "desirable", "safe", "wage_ratio", "exposure_change",
-                "skill_gaps"):
+    assert not item.safe and item.safe_exposure and not item.not_declining  # 0.9 -> 0.7, but -10% growth
+    for key in ("code", "title", "score", "score_observed", "ranked_by", "viable", "desirable", "safe",
+                "wage_ratio", "exposure_change", "skill_gaps", "safe_exposure", "not_declining"):
         assert key in out
     assert out["skill_gaps"] == [{"skill": "Skill 1", "gap": 1.0}]
 

@@ -82,10 +82,20 @@ def test_data_entry_keyers_have_safe_and_desirable_moves(us_model) -> None:
     profile = us_model.profile(DATA_ENTRY)
     assert profile["high_exposure"]  # gpts_beta about 0.89
     safe = us_model.rank(DATA_ENTRY, top=None, filter="safe")
-    assert "43-9022" in [t.code for t in safe[:5]]  # Word Processors and Typists
+    codes = [t.code for t in safe]
+    assert safe and "43-9022" not in codes and "43-3071" not in codes  # Word Processors -38.6%, Tellers -14.5%
     for item in safe:
         assert item.wage_ratio >= 0.75 and item.exposure_change <= -us_model.thresholds.safe_margin
         assert item.score >= us_model.thresholds.viable and abs(item.job_zone_change) <= 1
+        assert item.growth >= us_model.thresholds.safe_min_growth
+    # ranked by the observed-mobility probability, ties by score
+    assert all(t.ranked_by == "score_observed" for t in safe)
+    keys = [(-t.score_observed, -t.score, t.code) for t in us_model.rank(DATA_ENTRY, top=None, filter="all")]
+    assert keys == sorted(keys)
+    word = next(t for t in us_model.rank(DATA_ENTRY, top=None, filter="viable") if t.code == "43-9022")
+    assert not word.safe and not word.not_declining and "projected to decline" in advise(
+        us_model, DATA_ENTRY, top=None, filter="viable").transitions[[t.code for t in us_model.rank(
+            DATA_ENTRY, top=None, filter="viable")].index("43-9022")].explanation
 
 
 def test_advice_explains_in_english_and_chinese(us_model) -> None:

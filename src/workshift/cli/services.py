@@ -91,19 +91,22 @@ def _transitions_table(advice, model, lang: str):
 
     from workshift.i18n import t
 
-    col = {k: t(f"services.column.{k}", lang) for k in ("rank", "title", "score", "labels", "wage_ratio",
+    col = {k: t(f"services.column.{k}", lang) for k in ("rank", "title", "score_observed", "score", "labels",
+                                                         "wage_ratio",
                                                          "exposure_change", "growth", "training")}
     table = Table(title=t("services.table_title", lang, code=advice.origin.soc_code, title=advice.origin.title))
     for key in col:
         table.add_column(col[key], overflow="fold", min_width=20 if key == "title" else None,
                          no_wrap=key == "labels",
-                         justify="right" if key in ("rank", "score", "wage_ratio", "exposure_change", "growth")
+                         justify="right" if key in ("rank", "score_observed", "score", "wage_ratio",
+                                                    "exposure_change", "growth")
                          else "left")
     for n, item in enumerate(advice.transitions, start=1):
         flags = "".join("✓" if flag else "·" for flag in (item.viable, item.desirable, item.safe))
         plan = item.training
         training = "-" if plan is None or not plan.courses else f"{plan.months:.1f}m ${plan.cost:,.0f}"
-        table.add_row(str(n), f"{item.code} {item.title}", f"{item.score:.3f}", flags, _fmt(item.wage_ratio, ".2f"),
+        table.add_row(str(n), f"{item.code} {item.title}", _fmt(item.score_observed, ".2f", 100) + "%",
+                      f"{item.score:.3f}", flags, _fmt(item.wage_ratio, ".2f"),
                       _fmt(item.exposure_change, "+.2f"), _fmt(item.growth, "+.1f", 100) + "%", training)
     return table
 
@@ -139,9 +142,11 @@ def _print_footer(console, model, catalogue, lang: str) -> None:
     safe_text = (t("services.safe_relative", lang, margin=f"{th.safe_margin:.3f}", index=th.index)
                  if th.safe_rule == "relative" else
                  t("services.safe_category", lang, index=th.index, threshold=f"{th.high_exposure:.3f}"))
+    safe_text += t("services.safe_growth", lang, threshold=f"{100 * th.safe_min_growth:.0f}")
     console.print(t("services.footer_thresholds", lang, viable=f"{th.viable:.3f}", group=th.group.replace("_", " "),
                     zone_gap=th.job_zone_gap, wage_ratio=th.wage_ratio, safe_text=safe_text), style="dim",
                   highlight=False)
+    console.print(t(f"services.ranked_by_{th.ranked_by}", lang), style="dim", highlight=False)
     console.print(t("services.footer_data", lang, oews=vint.get("oews", "?"), onet=vint.get("onet", "?"),
                     projections=vint.get("bls_projections", "?"), index=th.index), style="dim", highlight=False)
     if catalogue is not None and catalogue.illustrative:

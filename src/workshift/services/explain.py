@@ -97,6 +97,10 @@ def _verdict(item: Transition, thresholds: Thresholds, lang: str) -> str:
     but = ""
     if not item.desirable:
         but += t("services.explain.but_pay", lang, ratio=f"{thresholds.wage_ratio:g}")
-    if not item.safe:
+    if not item.safe and not item.safe_exposure:
         but += t("services.explain.but_exposure", lang)
+    if not item.safe and not item.not_declining:
+        growth = "-" if item.growth is None else f"{100 * item.growth:.1f}"
+        but += t("services.explain.but_declining", lang, growth=growth,
+                 threshold=f"{100 * thresholds.safe_min_growth:.0f}")
     return t("services.explain.verdict_viable", lang, but=but)

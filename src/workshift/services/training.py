@@ -75,6 +75,7 @@ class TrainingPlan:
     courses: list[Course] = field(default_factory=list)
     currency: str = "USD"
     catalogue: str = "shipped"
+    catalogue_illustrative: bool = False  # what an empty plan's costs are marked (its catalogue's basis)
 
     @property
     def months(self) -> float:
@@ -86,7 +87,7 @@ class TrainingPlan:
 
     @property
     def illustrative(self) -> bool:
-        return any(c.illustrative for c in self.courses)
+        return any(c.illustrative for c in self.courses) if self.courses else self.catalogue_illustrative
 
     def to_dict(self) -> dict:
         return {"courses": [c.to_dict() for c in self.courses], "months": round(self.months, 2),
@@ -137,7 +138,7 @@ class Catalogue:
     def plan(self, gaps: list[SkillGap], lang: str = "en", min_gap: float = TRAINING_MIN_GAP) -> TrainingPlan:
         """Courses for the gaps worth training (see the module docstring), largest gap first."""
         worth = [g for g in gaps if g.gap >= min_gap and g.importance >= IMPORTANT]  # NaN importance: no
-        return TrainingPlan([self.course_for(g, lang) for g in worth], self.currency, self.source)
+        return TrainingPlan([self.course_for(g, lang) for g in worth], self.currency, self.source, self.illustrative)
 
 
 def _number_column(frame: pd.DataFrame, column: str, path: Path, optional: bool = False) -> pd.Series:

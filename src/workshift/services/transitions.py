@@ -2,7 +2,12 @@
 
 Rules (``docs/transitions.md`` has the equations, the sources and the measured thresholds):
 
-- **score**: the directional O*NET coverage of the destination by the origin (:mod:`.similarity`).
+- **score**: the directional O*NET coverage of the destination by the origin (:mod:`.similarity`): what the
+  worker can do, explainable skill by skill.
+- **score_observed**: the probability that a mover from the origin goes to the destination, from a ranking
+  model fitted to observed mobility (:mod:`.transitions_observed`, validated on held-out origins in
+  :mod:`.transitions_validation`). Destinations are **ranked by score_observed** (ties by score, then code);
+  a pack without an empirical mobility network ranks by score, and every answer says which (``ranked_by``).
 - **viable**: score >= the viability threshold AND job zones at most :data:`JOB_ZONE_MAX_GAP` apart. The
   threshold is set the way Nesta's Mapping Career Causeways set theirs: the mean minus one standard deviation
   of the scores between different occupations of the same group, here the SOC 2018 broad occupation
@@ -12,7 +17,9 @@ Rules (``docs/transitions.md`` has the equations, the sources and the measured t
 - **safe** on the chosen exposure index, by rule ``relative`` (default): exposure_change = destination minus
   origin <= -:data:`SAFE_MARGIN_SD` standard deviations of the index over the pack's occupations; or rule
   ``category`` (Nesta's): the destination is not a high-exposure occupation, i.e. its exposure is below the
-  employment-weighted 75th percentile (the top quartile of workers by exposure).
+  employment-weighted 75th percentile (the top quartile of workers by exposure). Under both rules a safe
+  destination must also not be projected to decline: BLS 2022-32 projected employment change >=
+  :data:`SAFE_MIN_GROWTH` (a destination without a projection is not safe).
 
 The three flags are independent conditions; a "safe and desirable" transition (filter ``safe``) meets all three.
 """
@@ -27,11 +34,13 @@ import pandas as pd
 
 from workshift.errors import InputError, NotFoundError, closest
 from workshift.services.similarity import DOMAIN_WEIGHTS, SkillGap, SkillSpace
+from workshift.services.transitions_observed import FEATURE_INDEX, ObservedMobility
 
 VIABILITY_GROUP = "broad_group"
 WAGE_RATIO_MIN = 0.75  # Nesta: destination earnings at least 75% of the origin's
 JOB_ZONE_MAX_GAP = 1  # Nesta: job zones at most one apart
 SAFE_MARGIN_SD = 0.5  # 'clearly lower': half a standard deviation of the index over occupations
+SAFE_MIN_GROWTH = -0.05  # 'not projected to decline': BLS 2022-32 change of at least -5% (the issue's bar)
 HIGH_EXPOSURE_SHARE = 0.25  # top quartile of workers by exposure
 SAFE_RULES = ("relative", "category")
 FILTERS = ("all", "viable", "safe")
@@ -53,6 +62,8 @@ class Thresholds:
     safe_margin: float  # index units: safe (relative) when exposure_change <= -safe_margin
     safe_margin_sd: float
     high_exposure: float  # index units: high-exposure occupation when exposure >= this
+    safe_min_growth: float = SAFE_MIN_GROWTH  # fraction: safe only if projected growth 2022-32 >= this
+    ranked_by: str = "score"  # 'score_observed' when the observed-mobility model is available
 
     def to_dict(self) -> dict:
         return {key: (round(value, 4) if isinstance(value, float) else value)
@@ -98,6 +109,10 @@ class Transition:
     exposure_change: float | None
     growth: float | None  # projected employment change 2022-32, fraction
     skill_gaps: list[SkillGap]
+    score_observed: float | None = None  # observed-mobility probability (None without the model)
+    safe_exposure: bool = False  # the exposure condition of safe
+    not_declining: bool = False  # the growth condition of safe
+    ranked_by: str = "score"
     highly_viable: bool = False
     coverage: dict[str, float] = field(default_factory=dict)
     job_zone: float | None = None
@@ -111,7 +126,8 @@ class Transition:
 
     def to_dict(self) -> dict:
         out = {
-            "code": self.code, "title": self.title, "score": _round(self.score), "viable": self.viable,
+            "code": self.code, "title": self.title, "score": _round(self.score),
+            "score_observed": _round(self.score_observed, 6), "ranked_by": self.ranked_by, "viable": self.viable,
             "desirable": self.desirable, "safe": self.safe, "wage_ratio": _round(self.wage_ratio),
             "exposure_change": _round(self.exposure_change),
             "skill_gaps": [{"skill": g.skill, "gap": round(g.gap, 2)} for g in self.skill_gaps],
@@ -119,7 +135,8 @@ class Transition:
             "coverage": {k: _round(v) for k, v in self.coverage.items()},
             "job_zone": self.job_zone, "job_zone_change": self.job_zone_change, "wage": _round(self.wage, 0),
             "exposure": _round(self.exposure), "self_employment_share": _round(self.self_employment_share),
-            "imputed_skills": self.imputed_skills, "explanation": self.explanation,
+            "imputed_skills": self.imputed_skills, "safe_exposure": self.safe_exposure,
+            "not_declining": self.not_declining, "explanation": self.explanation,
         }
         if self.training is not None:
             out["training"] = self.training.to_dict()
@@ -140,7 +157,7 @@ class TransitionModel:
     """
 
     def __init__(self, pack, index: str = DEFAULT_INDEX, safe_rule: str = "relative",
-                 space: SkillSpace | None = None) -> None:
+                 space: SkillSpace | None = None, observed: bool = True) -> None:
         indices = pack.exposure_indices["index"].tolist()
         if index not in indices:
             guess = closest(index, indices)
@@ -167,6 +184,10 @@ class TransitionModel:
             raise InputError("the skill space must list the pack's occupations in the pack's order")
         self.scores = self.space.full()
         self.rankable = self.space.has_vectors()
+        wide = pack.exposure_wide()
+        feature_index = FEATURE_INDEX if FEATURE_INDEX in wide.columns else index
+        self.observed = ObservedMobility.for_pack(
+            pack, self.space, wide[feature_index].reindex(self.codes).astype(float).to_numpy()) if observed else None
         self.thresholds = self._thresholds()
 
     # -- thresholds and labels ------------------------------------------------------------------------
@@ -185,15 +206,31 @@ class TransitionModel:
         return Thresholds(viable=mean - sd, highly_viable=mean, group=VIABILITY_GROUP, group_pairs=int(len(values)),
                           wage_ratio=WAGE_RATIO_MIN, job_zone_gap=JOB_ZONE_MAX_GAP, index=self.index,
                           safe_rule=self.safe_rule, safe_margin=margin, safe_margin_sd=SAFE_MARGIN_SD,
-                          high_exposure=high)
+                          high_exposure=high, safe_min_growth=SAFE_MIN_GROWTH,
+                          ranked_by="score" if self.observed is None else "score_observed")
 
     @cached_property
     def high_exposure(self) -> np.ndarray:
         """Occupations in the top quartile of workers by exposure on the chosen index."""
         return np.nan_to_num(self.exposure, nan=-np.inf) >= self.thresholds.high_exposure
 
+    @property
+    def score_observed(self) -> np.ndarray | None:
+        """n x n observed-mobility probabilities (origins in rows), None without the model."""
+        return None if self.observed is None else self.observed.probability
+
+    def not_declining(self, dests: np.ndarray) -> np.ndarray:
+        """Destinations projected to change by at least SAFE_MIN_GROWTH over 2022-32 (unknown: False)."""
+        growth = self.growth[dests]
+        return np.isfinite(growth) & (np.nan_to_num(growth, nan=-np.inf) >= self.thresholds.safe_min_growth)
+
     def safe(self, origins: np.ndarray, dests: np.ndarray, rule: str | None = None) -> np.ndarray:
-        """Safe flags for positions origins (rows) x dests (columns) under ``rule`` (default: the model's)."""
+        """Safe flags for positions origins (rows) x dests (columns) under ``rule`` (default: the model's):
+        the exposure condition of the rule and not projected to decline."""
+        return self.safe_exposure(origins, dests, rule) & self.not_declining(dests)[None, :]
+
+    def safe_exposure(self, origins: np.ndarray, dests: np.ndarray, rule: str | None = None) -> np.ndarray:
+        """The exposure condition of safe alone, for positions origins (rows) x dests (columns)."""
         rule = rule or self.safe_rule
         exp_o, exp_d = self.exposure[origins][:, None], self.exposure[dests][None, :]
         if rule == "relative":
@@ -256,8 +293,10 @@ class TransitionModel:
         if filter == "safe":
             keep &= lab["desirable"] & lab["safe"]
         chosen = np.flatnonzero(keep)
-        order = np.lexsort((self.codes[dests[chosen]].to_numpy(), -self.scores[i, dests[chosen]]))
-        chosen = chosen[order][:top]
+        keys = [self.codes[dests[chosen]].to_numpy(), -self.scores[i, dests[chosen]]]
+        if self.score_observed is not None:
+            keys.append(-self.score_observed[i, dests[chosen]])
+        chosen = chosen[np.lexsort(keys)][:top]
         return [self._transition(i, int(dests[c]), lab["viable"][c], lab["desirable"][c], lab["safe"][c])
                 for c in chosen]
 
@@ -274,6 +313,9 @@ class TransitionModel:
             job_zone=_value(self.job_zone[j]), job_zone_change=_value(self.job_zone[j] - self.job_zone[i]),
             wage=float(self.wage[j]), exposure=_value(self.exposure[j]),
             self_employment_share=_value(self.self_employment[j]), imputed_skills=bool(self.space.imputed[j]),
+            score_observed=None if self.score_observed is None else float(self.score_observed[i, j]),
+            safe_exposure=bool(self.safe_exposure(np.array([i]), np.array([j]))[0, 0]),
+            not_declining=bool(self.not_declining(np.array([j]))[0]), ranked_by=self.thresholds.ranked_by,
         )
 
     def profile(self, code: str) -> dict:
@@ -296,6 +338,8 @@ class TransitionModel:
                       "source": str(info["source"])},
             "similarity": {"method": "directional importance-weighted O*NET level coverage",
                            "domain_weights": dict(DOMAIN_WEIGHTS)},
+            "ranked_by": self.thresholds.ranked_by,
+            "observed_mobility": None if self.observed is None else self.observed.meta,
             "thresholds": self.thresholds.to_dict(),
             "imputed_skill_vectors": int(self.space.imputed.sum()),
         }

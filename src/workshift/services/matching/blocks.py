@@ -3,10 +3,11 @@
 Vacancies are laid out cell by cell (state, then occupation, then id). For a seeker in state s with
 occupation o, every vacancy of cell (s, d) scores at most
 
-    w_skill min(1, |S n U_c| / r_c) + w_trans F[o, d] + w_loc + w_pay pay(max wage_c) + w_safe safety[d]
+    w_skill min(1, q(S n U_c) / Q_c) + w_trans F[o, d] + w_loc + w_pay pay(max wage_c) + w_safe safety[d]
 
-with U_c the union and r_c the smallest count of the cell's required skills (|S n R| <= |S n U_c| and
-|R| >= r_c). A cell whose bound is below the seeker's current k-th score is skipped; destinations d are
+with U_c the union of the cell's weighted requirements (bit planes OR-ed: an element's OR-ed weight is at
+least each vacancy's weight for it), q(.) the weighted count and Q_c the smallest total weight of a vacancy of
+the cell (q(S n R) <= q(S n U_c) and Q >= Q_c); the gates only lower scores, so the bound holds. A cell whose bound is below the seeker's current k-th score is skipped; destinations d are
 visited in decreasing w_trans F[o, d] + w_safe safety[d], so once even a perfect skill and pay match there
 cannot reach the k-th score the scan stops. Two passes: every cell of the seeker's state (location = 1),
 then the cells of the seeker's own occupation in the other states (the embedding's low-rank F underrates
@@ -36,7 +37,7 @@ class CellLayout:
     start: np.ndarray  # states x occupations
     end: np.ndarray
     union: np.ndarray  # cells x W uint64
-    min_required: np.ndarray  # cells, float
+    min_required: np.ndarray  # cells, float: smallest total requirement weight
     max_wage: np.ndarray  # cells
     dest_order: np.ndarray  # occupations x occupations: destinations by decreasing dest_bound
     dest_bound: np.ndarray  # w_trans F[o, d] + w_safe safety[d], in dest_order
@@ -51,7 +52,7 @@ class CellLayout:
         nonempty = np.flatnonzero(end > start)
         words = tables.v_bits.shape[1]
         union = np.zeros((n_states * n_occ, words), dtype=np.uint64)
-        required = np.bitwise_count(tables.v_bits[perm]).sum(axis=1).astype(float)
+        required = 1.0 / tables.v_inv_required[perm]
         min_required = np.ones(n_states * n_occ)
         max_wage = np.zeros(n_states * n_occ)
         if len(nonempty):
@@ -68,9 +69,11 @@ class CellLayout:
 
 @numba.njit(inline="always")
 def _cell_bound(i, c, d, o, loc, s_pay, s_bits, union, min_required, max_wage, feas, safety, w):
+    words = s_bits.shape[1]
     common = 0
-    for k in range(s_bits.shape[1]):
-        common += popcount64(s_bits[i, k] & union[c, k])
+    for b in range(union.shape[1] // words):
+        for k in range(words):
+            common += popcount64(s_bits[i, k] & union[c, b * words + k]) << b
     return (w[0] * min(1.0, common / min_required[c]) + w[1] * feas[o, d] + loc
             + w[3] * clip01(max_wage[c] * s_pay[i] - 1.0) + w[4] * safety[d] + EPS)
 

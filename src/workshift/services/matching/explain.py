@@ -1,9 +1,11 @@
 """Caseworker tables: the seeker view, the vacancy (reverse) view, the assignment, each with explanations.
 
-An explanation names, in English or Chinese, what drives each factor of a match: required skills covered
-(and the first missing ones), how well skills transfer from the seeker's occupation (feasibility >= 0.5:
-at least as similar as a viable career transition), the state, pay against the desired wage, and the
-vacancy's AI-exposure safety (>= 0.6: less exposed than most workers; < 0.4: more exposed).
+An explanation starts with the verdict and its real reason: a good match, or the main gap that keeps it from
+being one (a change of occupation that is rarely made or whose skills do not transfer; no stated pay; pay
+below 90% of the wanted wage; too few of the required skills). Then, in English or Chinese, what drives each
+factor: required skills covered (and the first missing ones), how feasible the move from the seeker's
+occupation is (feasibility >= 0.5: at least a just-viable career transition), the state, pay against the
+desired wage, and the vacancy's AI-exposure safety (>= 0.6: less exposed than most workers; < 0.4: more).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.i18n import catalogue, normalise_lang
-from workshift.services.matching.score import FACTORS, factor_breakdown
+from workshift.services.matching.score import FACTORS, PAY_SHARE, factor_breakdown, requirement_sets
 
 MISSING_SHOWN = 3
 TRANSFER_WELL = 0.5  # feasibility of a transition at the viability threshold
@@ -48,7 +50,7 @@ def _first_missing(required, has, size, shown):
 def _missing_names(result, si: np.ndarray, vj: np.ndarray) -> pd.Categorical:
     """First :data:`MISSING_SHOWN` names of required skills the seeker lacks, per pair ('' when none)."""
     vocab = result.ctx.vocabulary
-    keys = _first_missing(result.tables.v_bits[vj], result.tables.s_bits[si], vocab.size, MISSING_SHOWN)
+    keys = _first_missing(requirement_sets(result.tables, vj), result.tables.s_bits[si], vocab.size, MISSING_SHOWN)
     codes, unique = pd.factorize(keys, sort=True)
     names = np.array(vocab.element_names, dtype=object)
     text = []
@@ -86,8 +88,9 @@ def explain(result, si: np.ndarray, vj: np.ndarray, factors: dict[str, np.ndarra
     sep = "；" if normalise_lang(lang) == "zh" else "; "
     tables, ctx = result.tables, result.ctx
     n_occ, size = len(ctx.codes), ctx.vocabulary.size + 1
-    common = np.bitwise_count(tables.s_bits[si] & tables.v_bits[vj]).sum(axis=1).astype(np.int64)
-    required = np.bitwise_count(tables.v_bits[vj]).sum(axis=1).astype(np.int64)
+    needed = requirement_sets(tables, vj)
+    common = np.bitwise_count(tables.s_bits[si] & needed).sum(axis=1).astype(np.int64)
+    required = np.bitwise_count(needed).sum(axis=1).astype(np.int64)
     core = result.vacancies.skills_from_occupation[vj].astype(np.int64)
     names = np.asarray(missing.categories, dtype=object)
 
@@ -110,12 +113,27 @@ def explain(result, si: np.ndarray, vj: np.ndarray, factors: dict[str, np.ndarra
         local, state = divmod(key, len(ctx.states))
         return msg["explain_local" if local else "explain_remote"].format(state=ctx.states[state])
 
+    def headline(key: int) -> str:
+        good, move_ok, stated, pay_ok = (bool(key >> b & 1) for b in (3, 2, 1, 0))
+        if good:
+            return msg["explain_head_good"]
+        if not move_ok:
+            return msg["explain_head_move"]
+        if not stated:
+            return msg["explain_head_no_pay"]
+        if not pay_ok:
+            return msg["explain_head_pay"].format(share=f"{100 * PAY_SHARE:.0f}")
+        return msg["explain_head_skills"]
+
+    verdict = ((factors["score"] >= result.threshold).astype(np.int64) * 8 + factors["move_ok"] * 4
+               + (tables.v_wage[vj] > 0) * 2 + factors["pay_ok"]).astype(np.int64)
+    head_codes, head_text = _pieces(verdict, headline)
     parts = [
         _pieces(((core * size + required) * size + common) * len(names) + missing.codes, skills),
         _pieces(tables.s_occ[si].astype(np.int64) * n_occ + tables.v_occ[vj], transfer),
         _pieces(factors["location"].astype(np.int64) * len(ctx.states) + tables.v_state[vj], place),
     ]
-    wage_codes, wages = pd.factorize(tables.v_wage[vj])
+    wage_codes, wages = pd.factorize(result.vacancies.wage[vj])
     desired_codes, desired = pd.factorize(tables.s_wage[si])
     wages = np.array([f"{w:,.0f}" for w in wages], dtype=object)
     desired = np.array([f"{w:,.0f}" for w in desired], dtype=object)
@@ -134,7 +152,9 @@ def explain(result, si: np.ndarray, vj: np.ndarray, factors: dict[str, np.ndarra
     rows = zip(a, b, c, wages[wage_codes].tolist(), desired[desired_codes].tolist(), bands[band].tolist(), strict=True)
     out = np.empty(len(si), dtype=object)
     out[:] = [f"{ta[x]}{sep}{tb[y]}{sep}{tc[z]}{head}{w}{middle}{d}{tail}{e}" for x, y, z, w, d, e in rows]
-    return out
+    heads = head_text[head_codes].astype(str)
+    return np.char.add(np.char.add(heads, ": " if normalise_lang(lang) != "zh" else "："), out.astype(str)).astype(
+        object)
 
 
 def pair_frame(result, si: np.ndarray, vj: np.ndarray, lang: str, explanations: bool = True) -> pd.DataFrame:
@@ -152,7 +172,8 @@ def pair_frame(result, si: np.ndarray, vj: np.ndarray, lang: str, explanations: 
         "vacancy_occupation": _categorical(tables.v_occ[vj], ctx.codes),
         "vacancy_title": _categorical(tables.v_occ[vj], ctx.titles),
         "vacancy_state": _categorical(tables.v_state[vj], ctx.states),
-        "vacancy_wage": tables.v_wage[vj], "desired_wage": tables.s_wage[si],
+        "vacancy_wage": result.vacancies.wage[vj], "desired_wage": tables.s_wage[si],
+        "wage_stated": tables.v_wage[vj] > 0, "pay_ok": factors["pay_ok"], "move_ok": factors["move_ok"],
         "missing_skills": missing,
     })
     if explanations:

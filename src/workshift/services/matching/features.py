@@ -5,10 +5,17 @@
 - **Core skills** of an occupation (what a vacancy that lists no skills is taken to require): its
   :data:`CORE_SKILLS` skills/knowledge elements of highest O*NET importance among those rated at least
   :data:`CORE_MIN_IMPORTANCE` ("important" on O*NET's 1-5 scale), and never fewer than :data:`CORE_MIN`.
-- **Transition feasibility** ``F[o, d]`` (0-1) from the directional O*NET similarity ``T[o, d]`` of the career
-  transitions service (how much of destination d's skills, knowledge and work activities origin o covers),
-  rescaled so that the viability threshold ``t_v`` (Nesta's rule: within-group mean minus one sd) maps to
-  0.5 and a perfect cover to 1: ``F = clip((T - (2 t_v - 1)) / (2 (1 - t_v)), 0, 1)``.
+- **Importance weights** ``q[o, k]`` (whole numbers 1-7) of each element for each occupation:
+  ``clip(round(1.4 IM), 1, 7)`` from O*NET importance IM (1-5; 4 where O*NET gives none, as for work
+  activities). A vacancy needs its listed elements (weight at least :data:`LISTED_MIN_WEIGHT`, "important")
+  **and** its occupation's core skills, so a vacancy listing one skill does not hand out full marks for it;
+  the weights are stored as three bit planes, so the weighted coverage is three popcounts per word.
+- **Transition feasibility** ``F[o, d]`` (0-1) from the career transitions service: the skills side
+  ``F_cov = clip((T - (2 t_v - 1)) / (2 (1 - t_v)), 0, 1)`` rescales the directional O*NET similarity ``T`` so
+  that the viability threshold ``t_v`` maps to 0.5 and a perfect cover to 1; the observed side
+  ``F_obs = min(1, P[o, d] / P_10[o])`` is the observed-mobility probability relative to the origin's 10th
+  most likely move (its ten likeliest moves get 1). ``F = sqrt(F_cov F_obs)`` (both must hold), 1 on the
+  diagonal; without an observed-mobility model ``F = F_cov``.
 - **AI-exposure safety** of an occupation (0-1): one minus its employment-weighted mid-rank on the chosen
   exposure index (0.5 = the median worker's exposure; 1 = less exposed than every worker).
 
@@ -29,6 +36,10 @@ from workshift.errors import NotFoundError, closest
 CORE_SKILLS = 8
 CORE_MIN_IMPORTANCE = 3.0  # O*NET importance 1-5: 3 = "important"
 CORE_MIN = 3
+LISTED_MIN_WEIGHT = 4  # a listed element is at least 'important' (O*NET IM 3 -> weight 4)
+DEFAULT_WEIGHT = 4  # elements O*NET gives no importance for (work activities)
+WEIGHT_PLANES = 3  # weights 1-7 as three bit planes
+OBSERVED_RANK = 10  # F_obs = 1 for an origin's ten likeliest observed moves
 DEFAULT_INDEX = "gpts_beta"  # the career transitions service's default exposure index
 SKILL_DOMAINS = ("skills", "knowledge", "work_activities")
 _DOMAIN_LABELS = {
@@ -122,10 +133,60 @@ def transition_model(pack, index: str):
     return TransitionModel(pack, index=index)
 
 
-def feasibility(scores: np.ndarray, threshold: float) -> np.ndarray:
-    """Rescale similarity so that the viability threshold is 0.5 and a perfect cover is 1 (clipped to 0-1)."""
+def feasibility(scores: np.ndarray, threshold: float, observed: np.ndarray | None = None) -> np.ndarray:
+    """F: the skills side (viability threshold -> 0.5, perfect cover -> 1) and, when given, the observed side
+    (probability relative to the origin's 10th likeliest move), combined by a geometric mean; 1 on the diagonal."""
     low = 2.0 * threshold - 1.0
-    return np.clip((scores - low) / max(1.0 - low, 1e-9), 0.0, 1.0)
+    skills = np.clip((scores - low) / max(1.0 - low, 1e-9), 0.0, 1.0)
+    if observed is None:
+        return skills
+    rank = min(OBSERVED_RANK, observed.shape[1]) - 1
+    reference = -np.partition(-np.asarray(observed, dtype=float), rank, axis=1)[:, rank]
+    seen = np.clip(np.divide(observed, reference[:, None], out=np.zeros(observed.shape),
+                             where=reference[:, None] > 0), 0.0, 1.0)
+    out = np.sqrt(skills * seen)
+    np.fill_diagonal(out, 1.0)
+    return out
+
+
+def importance_weights(pack, codes: pd.Index, vocab: SkillVocabulary) -> np.ndarray:
+    """occupations x elements whole-number weights 1-7 (see the module docstring)."""
+    part = pack.skills.dropna(subset=["importance"])
+    out = np.full((len(codes), vocab.size), DEFAULT_WEIGHT, dtype=np.int64)
+    position = {eid: i for i, eid in enumerate(vocab.element_ids)}
+    rows = codes.get_indexer(part["soc_code"])
+    cols = part["element_id"].astype(str).map(position).fillna(-1).astype(int).to_numpy()
+    ok = (rows >= 0) & (cols >= 0)
+    out[rows[ok], cols[ok]] = np.clip(np.round(1.4 * part["importance"].to_numpy(dtype=float)[ok]), 1, 7)
+    return out
+
+
+def requirement_planes(listed: np.ndarray, is_listed: np.ndarray, occupation: np.ndarray, core_bits: np.ndarray,
+                       weights: np.ndarray) -> np.ndarray:
+    """n x (3 W) bit planes of each vacancy's weighted requirement: listed elements (weight >= 4) and the
+    occupation's core skills (their own weight); plane b holds the elements whose weight has bit b."""
+    size = weights.shape[1]
+    q = weights[occupation]
+    listed_mask = unpack_bits(listed, size) & is_listed[:, None]
+    need = listed_mask | unpack_bits(core_bits[occupation], size)
+    q = np.where(listed_mask, np.maximum(q, LISTED_MIN_WEIGHT), q) * need
+    return np.hstack([pack_bits(((q >> b) & 1).astype(bool)) for b in range(WEIGHT_PLANES)])
+
+
+def plane_weights(planes: np.ndarray, words: int) -> np.ndarray:
+    """n x (words * 64) element weights from bit planes (inverse of :func:`requirement_planes`' packing)."""
+    out = np.zeros((len(planes), words * 64))
+    for b in range(planes.shape[1] // words):
+        out += unpack_bits(planes[:, b * words:(b + 1) * words], words * 64) * float(1 << b)
+    return out
+
+
+def plane_union(planes: np.ndarray, words: int) -> np.ndarray:
+    """The set of required elements (any weight) from bit planes."""
+    out = planes[:, :words].copy()
+    for b in range(1, planes.shape[1] // words):
+        out |= planes[:, b * words:(b + 1) * words]
+    return out
 
 
 def exposure_safety(exposure: np.ndarray, employment: np.ndarray) -> np.ndarray:
@@ -154,9 +215,11 @@ class MatchContext:
     titles: np.ndarray
     vocabulary: SkillVocabulary
     core_bits: np.ndarray  # occupations x W
+    skill_weights: np.ndarray  # occupations x elements, whole numbers 1-7
     similarity: np.ndarray  # occupations x occupations, directional O*NET similarity
     viability: float  # similarity threshold of a viable transition
     feasibility: np.ndarray  # occupations x occupations, float32, 0-1
+    observed: np.ndarray | None  # occupations x occupations observed-mobility probability (None: no model)
     exposure: np.ndarray  # occupations, on ``index``
     safety: np.ndarray  # occupations, 0-1
     index: str
@@ -212,7 +275,10 @@ class MatchContext:
             },
             "transition_similarity": {"source": "workshift.services.transitions.TransitionModel",
                                       "method": model.meta()["similarity"]["method"],
-                                      "viability_threshold": round(threshold, 4)},
+                                      "viability_threshold": round(threshold, 4),
+                                      "observed_mobility": model.thresholds.ranked_by == "score_observed",
+                                      "feasibility": "sqrt(F_cov x F_obs), F_obs = min(1, P / P_10th)"
+                                      if model.score_observed is not None else "F_cov"},
             "exposure_index": {"name": index, "scale": str(info["scale"]), "source": str(info["source"])},
         }
         return cls(
@@ -221,9 +287,11 @@ class MatchContext:
             titles=occ["title"].astype(str).to_numpy(),
             vocabulary=vocab,
             core_bits=_core_bits(pack, codes, vocab),
+            skill_weights=importance_weights(pack, codes, vocab),
             similarity=scores,
             viability=threshold,
-            feasibility=feasibility(scores, threshold).astype(np.float32),
+            feasibility=feasibility(scores, threshold, model.score_observed).astype(np.float32),
+            observed=model.score_observed,
             exposure=exposure,
             safety=exposure_safety(exposure, employment),
             index=index,
@@ -304,7 +372,7 @@ class Embedding:
             np.log(np.percentile(wages, [1, 99])) if len(wages) else (np.log(20000.0), np.log(200000.0))
         )
         centres = np.linspace(low, max(high, low + 1e-6), pay_bins)
-        size = tables.v_bits.shape[1] * 64
+        size = tables.s_bits.shape[1] * 64
         basis = mean = None
         if skill_dims is not None and skill_dims < size:
             rng = np.random.default_rng(seed)
@@ -368,6 +436,6 @@ def _low_rank(matrix: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _required_share(tables, rows: np.ndarray, size: int) -> np.ndarray:
-    """w_skill x r / |R| for vacancies ``rows`` (dense, rows x K)."""
-    required = unpack_bits(tables.v_bits[rows], size).astype(np.float64)
+    """w_skill x q r / Q for vacancies ``rows`` (dense, rows x K; importance weights q, Q their sum)."""
+    required = plane_weights(tables.v_bits[rows], tables.s_bits.shape[1])[:, :size]
     return required * (tables.weights[0] * tables.v_inv_required[rows])[:, None]

@@ -3,16 +3,20 @@
     score = w_skill x skill_coverage + w_trans x transition_feasibility + w_loc x location
             + w_pay x pay + w_safe x ai_exposure_safety
 
-- ``skill_coverage``: share of the vacancy's required skills the seeker lists, |S n R| / |R| (R: the listed
-  skills, else the occupation's core skills; so never empty). An empty profile covers nothing.
-- ``transition_feasibility``: F[seeker occupation, vacancy occupation] (``features.feasibility``).
+- ``skill_coverage``: importance-weighted share of what the vacancy needs that the seeker lists,
+  sum_{k in S n R} q_k / sum_{k in R} q_k, with R the listed skills plus the occupation's core skills and q the
+  importance weights 1-7 (``features.requirement_planes``). An empty profile covers nothing.
+- ``transition_feasibility``: F[seeker occupation, vacancy occupation] (``features.feasibility``: skills
+  coverage and observed mobility).
 - ``location``: 1 in the seeker's state, else 0 (the pack's finest geography).
 - ``pay``: clip(2 w / d - 1, 0, 1) for vacancy wage w and desired wage d: 1 from the desired wage up, 0 at
-  half of it or less (1 when d = 0).
-- ``ai_exposure_safety``: the safety of the vacancy's occupation (``features.exposure_safety``).
+  half of it or less (1 when d = 0); 0 when the vacancy states no pay (w = 0 or missing).
 
-Weights (:data:`DEFAULT_WEIGHTS`) sum to 1. A *good match* has score >= :data:`GOOD_MATCH`; since the
-other factors can add at most 1 - w_skill < GOOD_MATCH, a seeker must cover some required skills for one.
+Two **gates**: the pay gate (the vacancy states a pay of at least :data:`PAY_SHARE` x the desired wage) and
+the move gate (the same occupation, or F >= :data:`FEASIBLE`, a move at least as feasible as a just-viable
+one). A pair failing either loses :data:`GATE_PENALTY`, more than 1 - GOOD_MATCH, so it is never a good match
+and ranks below comparable pairs that pass. Weights sum to 1. A *good match* has score >= :data:`GOOD_MATCH`;
+since the other factors can add at most 1 - w_skill < GOOD_MATCH, a seeker must cover some required skills.
 Ties are broken by the vacancy's position in the id-sorted vacancy list (then the seeker's), so rankings are
 deterministic. All pair kernels are numba-compiled and read only the arrays of :class:`Tables`.
 """
@@ -25,9 +29,13 @@ import numba
 import numpy as np
 
 from workshift.errors import InputError
+from workshift.services.matching.features import plane_union, plane_weights, requirement_planes
 
 FACTORS = ("skill_coverage", "transition_feasibility", "location", "pay", "ai_exposure_safety")
 GOOD_MATCH = 0.70
+PAY_SHARE = 0.9  # a good match pays at least 90% of the seeker's desired (reservation) wage
+FEASIBLE = 0.5  # feasibility of a just-viable transition
+GATE_PENALTY = 0.35  # > 1 - GOOD_MATCH: a pair failing a gate cannot be a good match
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,8 @@ class Tables:
     v_occ: np.ndarray
     v_state: np.ndarray
     v_wage: np.ndarray
-    v_bits: np.ndarray
-    v_inv_required: np.ndarray  # 1 / |R|
+    v_bits: np.ndarray  # n x 3W uint64: bit planes of the importance-weighted requirement
+    v_inv_required: np.ndarray  # 1 / Q (sum of the requirement's weights)
     v_static: np.ndarray  # w_safe x safety of the vacancy's occupation
     v_key: np.ndarray  # int64: tie-break rank (position of the vacancy id in sorted order)
     s_key: np.ndarray  # int64: the same for seekers (reverse view)
@@ -96,10 +104,10 @@ class Tables:
 
     @classmethod
     def build(cls, seekers, vacancies, ctx, weights: Weights) -> Tables:
-        from workshift.services.matching.features import popcount
-
         w = weights.as_array()
-        required = popcount(vacancies.skills).astype(np.float64)
+        planes = requirement_planes(vacancies.skills, ~vacancies.skills_from_occupation, vacancies.occupation,
+                                    ctx.core_bits, ctx.skill_weights)
+        required = plane_weights(planes, vacancies.skills.shape[1]).sum(axis=1)
         return cls(
             s_occ=seekers.occupation.astype(np.int32),
             s_state=seekers.state.astype(np.int16),
@@ -107,8 +115,8 @@ class Tables:
             s_bits=np.ascontiguousarray(seekers.skills),
             v_occ=vacancies.occupation.astype(np.int32),
             v_state=vacancies.state.astype(np.int16),
-            v_wage=vacancies.wage.astype(np.float64),
-            v_bits=np.ascontiguousarray(vacancies.skills),
+            v_wage=np.where(vacancies.wage_imputed, 0.0, vacancies.wage).astype(np.float64),  # no stated pay
+            v_bits=np.ascontiguousarray(planes),
             v_inv_required=1.0 / np.maximum(required, 1.0),
             v_static=w[4] * ctx.safety[vacancies.occupation],
             v_key=id_rank(vacancies.ids),
@@ -157,10 +165,22 @@ def clip01(x: float) -> float:
 @numba.njit(inline="always")
 def pair_score(i, j, s_occ, s_state, s_pay, s_bits, v_occ, v_state, v_wage, v_bits, v_inv, v_static, feas, w):
     """The score of seeker i and vacancy j (see the module docstring)."""
+    words = s_bits.shape[1]
     common = 0
-    for k in range(s_bits.shape[1]):
-        common += popcount64(s_bits[i, k] & v_bits[j, k])
-    score = w[0] * common * v_inv[j] + w[1] * feas[s_occ[i], v_occ[j]] + w[3] * clip01(v_wage[j] * s_pay[i] - 1.0)
+    for b in range(v_bits.shape[1] // words):
+        for k in range(words):
+            common += popcount64(s_bits[i, k] & v_bits[j, b * words + k]) << b
+    f = feas[s_occ[i], v_occ[j]]
+    score = w[0] * common * v_inv[j] + w[1] * f
+    if v_wage[j] > 0.0:
+        ratio = v_wage[j] * s_pay[i]
+        score += w[3] * clip01(ratio - 1.0)
+        if ratio < 2.0 * PAY_SHARE:
+            score -= GATE_PENALTY
+    else:
+        score -= GATE_PENALTY
+    if s_occ[i] != v_occ[j] and f < FEASIBLE:
+        score -= GATE_PENALTY
     if s_state[i] == v_state[j]:
         score += w[2]
     return score + v_static[j]
@@ -290,14 +310,29 @@ def score_pairs(tables: Tables, si: np.ndarray, vj: np.ndarray) -> np.ndarray:
 
 
 def factor_breakdown(tables: Tables, si: np.ndarray, vj: np.ndarray) -> dict[str, np.ndarray]:
-    """The five factors (0-1) and the score of pairs (si[p], vj[p]), vectorised, for output rows."""
-    common = np.bitwise_count(tables.s_bits[si] & tables.v_bits[vj]).sum(axis=1)
+    """The five factors (0-1), the two gates and the score of pairs (si[p], vj[p]), vectorised, for output rows."""
+    words = tables.s_bits.shape[1]
+    common = np.zeros(len(si))
+    for b in range(tables.v_bits.shape[1] // words):
+        common += np.bitwise_count(tables.s_bits[si] & tables.v_bits[vj, b * words:(b + 1) * words]).sum(axis=1) * (
+            1 << b)
+    wage = tables.v_wage[vj]
+    with np.errstate(invalid="ignore"):
+        ratio = np.where(wage > 0, wage * tables.pay_scale()[si], 0.0)
+    feas = tables.feasibility[tables.s_occ[si], tables.v_occ[vj]].astype(np.float64)
     out = {
         "skill_coverage": common * tables.v_inv_required[vj],
-        "transition_feasibility": tables.feasibility[tables.s_occ[si], tables.v_occ[vj]].astype(np.float64),
+        "transition_feasibility": feas,
         "location": (tables.s_state[si] == tables.v_state[vj]).astype(np.float64),
-        "pay": np.clip(tables.v_wage[vj] * tables.pay_scale()[si] - 1.0, 0.0, 1.0),
+        "pay": np.where(wage > 0, np.clip(ratio - 1.0, 0.0, 1.0), 0.0),
         "ai_exposure_safety": tables.safety[tables.v_occ[vj]],
+        "pay_ok": (wage > 0) & (ratio >= 2.0 * PAY_SHARE),
+        "move_ok": (tables.s_occ[si] == tables.v_occ[vj]) | (feas >= FEASIBLE),
     }
     out["score"] = score_pairs(tables, si, vj)
     return out
+
+
+def requirement_sets(tables: Tables, vj: np.ndarray) -> np.ndarray:
+    """The required elements (any weight) of vacancies ``vj``, as n x W bit sets."""
+    return plane_union(tables.v_bits[vj], tables.s_bits.shape[1])
