@@ -10,11 +10,21 @@ from scipy.optimize import linear_sum_assignment
 
 from workshift.errors import InputError
 from workshift.services.matching.assign import assign, greedy_top_n
-from workshift.services.matching.features import exposure_safety, feasibility, pack_bits, unpack_bits
+from workshift.services.matching.features import (
+    LISTED_MIN_WEIGHT,
+    exposure_safety,
+    feasibility,
+    pack_bits,
+    plane_weights,
+    requirement_planes,
+    unpack_bits,
+)
 from workshift.services.matching.report import gini
 from workshift.services.matching.retrieve import recall_at, retrieve
 from workshift.services.matching.score import (
     FACTORS,
+    FEASIBLE,
+    GATE_PENALTY,
     GOOD_MATCH,
     Tables,
     Weights,
@@ -70,7 +80,39 @@ def test_factors_have_known_values_and_add_up_to_the_score() -> None:
     assert out["location"][0] == 1.0
     assert out["transition_feasibility"][0] == pytest.approx(tables.feasibility[tables.s_occ[0], tables.v_occ[0]])
     total = sum(w * out[f][0] for w, f in zip(tables.weights, FACTORS, strict=True))
-    assert out["score"][0] == pytest.approx(total, abs=1e-9)
+    assert not out["pay_ok"][0]  # 0.75 of the desired wage is below the 90% a good match needs
+    gates = (not out["pay_ok"][0]) + (not out["move_ok"][0])
+    assert out["score"][0] == pytest.approx(total - GATE_PENALTY * gates, abs=1e-9)
+    tables.v_wage[:] = 50_000
+    tables.feasibility[:] = 1.0
+    out = factor_breakdown(tables, np.array([0]), np.array([0]))
+    assert out["pay_ok"][0] and out["move_ok"][0]
+    assert out["score"][0] == pytest.approx(sum(w * out[f][0] for w, f in zip(tables.weights, FACTORS, strict=True)))
+
+
+def test_weighted_coverage_from_bit_planes_known_answer() -> None:
+    # occupation 0 weights elements 0, 1, 2 at 7, 4, 1; the vacancy lists element 2 only, its core skills are 0, 1
+    weights = np.full((1, K), 4, dtype=np.int64)
+    weights[0, :3] = [7, 4, 1]
+    listed = pack_bits(np.eye(K, dtype=bool)[[2]])
+    core = pack_bits(np.eye(K, dtype=bool)[[0]] | np.eye(K, dtype=bool)[[1]])
+    planes = requirement_planes(listed, np.array([True]), np.array([0]), core, weights)
+    # listed element 2 is raised to the listed minimum (4): need = 7 + 4 + 4 = 15
+    assert plane_weights(planes, 2)[0, :3].tolist() == [7.0, 4.0, float(LISTED_MIN_WEIGHT)]
+    tables = make_tables(0, 2, 1, s_mask=np.eye(K, dtype=bool)[[2, 0]])
+    tables.v_bits, tables.v_inv_required = planes, 1.0 / plane_weights(planes, 2).sum(axis=1)
+    cover = factor_breakdown(tables, np.array([0, 1]), np.array([0, 0]))["skill_coverage"]
+    assert cover == pytest.approx([4 / 15, 7 / 15])  # the one listed skill alone is not full marks
+
+
+def test_no_stated_pay_is_never_a_fit() -> None:
+    tables = make_tables(0, 1, 2)
+    tables.feasibility[:] = 1.0
+    tables.s_wage[:] = 0.0  # 'any wage'
+    tables.v_wage[:] = [0.0, 40_000]
+    out = factor_breakdown(tables, np.zeros(2, dtype=np.int64), np.arange(2))
+    assert out["pay"].tolist() == [0.0, 1.0] and out["pay_ok"].tolist() == [False, True]
+    assert np.isfinite(out["score"]).all() and out["score"][0] < GOOD_MATCH
 
 
 def test_pay_factor_edges() -> None:
@@ -85,6 +127,14 @@ def test_pay_factor_edges() -> None:
 
 def test_feasibility_maps_the_viability_threshold_to_one_half() -> None:
     assert feasibility(np.array([0.7, 1.0, 0.4, 0.1]), 0.7) == pytest.approx([0.5, 1.0, 0.0, 0.0])
+
+
+def test_feasibility_with_observed_mobility_is_the_geometric_mean() -> None:
+    scores = np.full((12, 12), 1.0)
+    observed = np.tile(np.arange(12, dtype=float), (12, 1))  # the tenth likeliest move has probability 2
+    out = feasibility(scores, 0.7, observed)
+    assert np.diag(out) == pytest.approx(np.ones(12))
+    assert out[0, 1] == pytest.approx(np.sqrt(1.0 * 1 / 2)) and out[0, 5] == 1.0
 
 
 def test_exposure_safety_is_one_minus_the_mid_rank() -> None:
@@ -228,14 +278,15 @@ def test_greedy_top_n_known_answer() -> None:
     assert best.vacancy.tolist() == [0, 1]
 
 
-def test_cell_pass_is_exact_over_the_state_and_the_own_occupation() -> None:
+def test_cell_pass_is_exact_over_the_state_the_own_occupation_and_feasible_moves() -> None:
     from workshift.services.matching.blocks import CellLayout, exact_in_cells
 
     tables = make_tables(9, 400, 3000, n_occ=30, n_states=6)
     scores, ids, pairs = exact_in_cells(tables, CellLayout.build(tables, 6), 10)
     total = 0
+    passes = tables.feasibility >= FEASIBLE  # the move gate (the diagonal is 1)
     for i in range(400):
-        allowed = np.flatnonzero((tables.v_state == tables.s_state[i]) | (tables.v_occ == tables.s_occ[i]))
+        allowed = np.flatnonzero((tables.v_state == tables.s_state[i]) | passes[tables.s_occ[i], tables.v_occ])
         total += len(allowed)
         if i % 7 == 0:
             full = score_pairs(tables, np.full(len(allowed), i), allowed)

@@ -149,3 +149,6 @@ def test_training_command_with_a_user_catalogue(capsys, tmp_path, us_pack) -> No
     by_element = {c["element_id"]: c for c in training["courses"]}
     assert by_element["2.A.1.e"]["course_id"] == "m" and by_element["2.A.1.e"]["cost"] == 800
     assert all(g["gap"] > 0 for g in out["skill_gaps"])
+    move = out["transition"]  # the same labels as `transitions` gives the move
+    assert move["ranked_by"] == "score_observed" and 0 <= move["score_observed"] <= 1
+    assert move["safe"] == (move["safe_exposure"] and move["not_declining"])

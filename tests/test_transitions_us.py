@@ -98,6 +98,14 @@ def test_data_entry_keyers_have_safe_and_desirable_moves(us_model) -> None:
             DATA_ENTRY, top=None, filter="viable")].index("43-9022")].explanation
 
 
+def test_no_safe_destination_is_projected_to_decline(us_model) -> None:
+    safe = us_model.labels()["safe"]
+    growth = us_model.growth
+    assert safe.any() and (growth[safe.any(axis=0)] >= us_model.thresholds.safe_min_growth).all()
+    observed = us_model.score_observed  # probabilities: rows sum to one, never the origin itself
+    assert np.allclose(observed.sum(axis=1), 1.0, atol=1e-4) and not np.diag(observed).any()
+
+
 def test_advice_explains_in_english_and_chinese(us_model) -> None:
     en = advise(us_model, DATA_ENTRY, top=1, lang="en").transitions[0].explanation
     zh = advise(us_model, DATA_ENTRY, top=1, lang="zh").transitions[0].explanation
@@ -190,6 +198,8 @@ def test_entrepreneurship_paths(us_model, us_pack) -> None:
     viable = {t.code for t in us_model.rank(DATA_ENTRY, top=None, filter="viable")}
     assert paths.paths and all(p.code in viable and share[p.code] >= paths.threshold for p in paths.paths)
     assert [p["id"] for p in paths.programmes] == ["entrepreneurship", "flexible_support"]
+    out = paths.to_dict()
+    assert out["ranked_by"] == "score_observed" and out["thresholds"]["safe_min_growth"] == -0.05
 
 
 def test_population_view(us_model, us_pack, tmp_path) -> None:
@@ -201,8 +211,10 @@ def test_population_view(us_model, us_pack, tmp_path) -> None:
     assert view.states["workers_high"].sum() / nat["workers_high"] == pytest.approx(1.0, abs=0.1)
     assert (view.states["workers_without"] <= view.states["workers_high"]).all()
     assert {"CA", "TX", "NY"} <= set(view.states["state"])
+    assert view.to_dict()["meta"]["thresholds"]["safe_min_growth"] == -0.05
     from workshift.services.population import write_figure
 
     path = write_figure(view, tmp_path / "population.html", "zh")
-    assert "plotly" in path.read_text(encoding="utf-8")[:200000].lower()
+    html = path.read_text(encoding="utf-8")
+    assert "plotly" in html[:200000].lower() and "-5%" in html
 

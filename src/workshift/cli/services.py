@@ -40,6 +40,18 @@ def _model(pack: str, index: str, safe_rule: str):
     return TransitionModel(load_pack(pack), index=index, safe_rule=safe_rule)
 
 
+LABEL_KEYS = ("score", "score_observed", "ranked_by", "viable", "desirable", "safe", "safe_exposure",
+              "not_declining", "wage_ratio", "exposure_change", "growth")
+
+
+def _labels(model, origin: str, dest: str) -> dict | None:
+    """The move's transition labels (the same rules as ``transitions``); None for an occupation to itself."""
+    if origin == dest:
+        return None
+    item = model.pair(origin, dest).to_dict()
+    return {key: item[key] for key in LABEL_KEYS}
+
+
 def _catalogue(model, path: Path | None):
     from workshift.services.training import load_catalogue
 
@@ -244,6 +256,7 @@ def training_command(
     if as_json:
         _echo_json({"origin": src.to_dict(), "destination": dst.to_dict(),
                     "score": round(float(model.similarity([src.soc_code], [dst.soc_code])[0, 0]), 4),
+                    "transition": _labels(model, src.soc_code, dst.soc_code),
                     "skill_gaps": [g.to_dict() for g in gaps], "training": plan.to_dict(),
                     "meta": _meta(model, catalogue)})
         return

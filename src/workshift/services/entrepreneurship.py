@@ -3,7 +3,8 @@
 An occupation has a **high self-employment share** when its share (BLS Employment Projections 2022, percent
 self-employed) is at least the 75th percentile over the pack's occupations (the top quartile of occupations,
 unweighted; the threshold is reported with every answer). The paths from an origin are its viable transitions
-(:mod:`.transitions`) into such occupations, best score first. The support programmes that apply are the
+(:mod:`.transitions`) into such occupations, in the transitions ranking (by the observed-mobility probability
+``score_observed`` where the pack has it, else by score; ``ranked_by`` says which). The support programmes that apply are the
 policy catalogue's levers for starting and running a business, linked by lever id: ``entrepreneurship``
 (start-up grants and training) and ``flexible_support`` (support for freelancers and platform workers).
 """
@@ -28,10 +29,13 @@ class Paths:
     origin_high: bool
     paths: list[Transition]
     programmes: list[dict] = field(default_factory=list)
+    ranked_by: str = "score"
+    thresholds: dict = field(default_factory=dict)  # the transition labels' thresholds
 
     def to_dict(self) -> dict:
         return {"origin": self.origin, "threshold": round(self.threshold, 4), "origin_high": self.origin_high,
-                "paths": [p.to_dict() for p in self.paths], "programmes": self.programmes}
+                "paths": [p.to_dict() for p in self.paths], "programmes": self.programmes,
+                "ranked_by": self.ranked_by, "thresholds": self.thresholds}
 
 
 def high_share_threshold(model: TransitionModel) -> float:
@@ -63,4 +67,5 @@ def entrepreneurship_paths(model: TransitionModel, origin: str, top: int | None 
     profile = model.profile(origin)
     own = share.get(origin, np.nan)
     profile["self_employment_share"] = float(own) if np.isfinite(own) else None
-    return Paths(profile, threshold, bool(np.isfinite(own) and own >= threshold), chosen, programmes(lang))
+    return Paths(profile, threshold, bool(np.isfinite(own) and own >= threshold), chosen, programmes(lang),
+                 model.thresholds.ranked_by, model.thresholds.to_dict())

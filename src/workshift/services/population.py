@@ -2,7 +2,8 @@
 
 High-exposure occupations are those at or above the employment-weighted 75th percentile of the chosen index
 (the top quartile of workers by exposure). An occupation "has an option" when at least one of its transitions
-is viable, desirable and safe (:mod:`.transitions`). Workers are OEWS May 2025 state employment
+is viable, desirable and safe (:mod:`.transitions`: safe = clearly less exposed **and** not projected to
+decline beyond the growth bar). The JSON's ``meta.thresholds`` and the HTML's note state the rules used. Workers are OEWS May 2025 state employment
 (``pack.state_employment``); the national row uses the national employment of the occupations (state cells that
 OEWS suppresses make the states' sum smaller).
 """
@@ -75,6 +76,12 @@ def population_figure(view: PopulationView, lang: str = "en"):
         go.Bar(y=states["state"], x=with_option, orientation="h",
                name=t("services.population.with_option", lang), marker_color="#95a5a6"),
     ])
+    th = view.meta["thresholds"]
+    note = t("services.population.rules", lang, viable=f"{th['viable']:.3f}", wage_ratio=th["wage_ratio"],
+             rule=th["safe_rule"], margin=f"{th['safe_margin']:.3f}", growth=f"{100 * th['safe_min_growth']:.0f}",
+             ranked_by=th["ranked_by"])
+    fig.add_annotation(text=note, xref="paper", yref="paper", x=0, y=1.0, yanchor="bottom", showarrow=False,
+                       align="left", font={"size": 11})
     fig.update_layout(barmode="stack", height=max(500, 16 * len(states)),
                       title=t("services.population.plot_title", lang, index=view.meta["index"]["name"]),
                       xaxis_title=t("services.column.workers_high", lang), yaxis_title=t("services.column.state", lang),

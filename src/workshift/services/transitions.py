@@ -300,6 +300,12 @@ class TransitionModel:
         return [self._transition(i, int(dests[c]), lab["viable"][c], lab["desirable"][c], lab["safe"][c])
                 for c in chosen]
 
+    def pair(self, origin: str, dest: str) -> Transition:
+        """The labelled transition from ``origin`` to ``dest`` (pack SOC codes), whatever its rank."""
+        i, j = self.position(origin), self.position(dest)
+        lab = {k: bool(v[0, 0]) for k, v in self.labels(np.array([i]), np.array([j])).items()}
+        return self._transition(i, j, lab["viable"], lab["desirable"], lab["safe"])
+
     def _transition(self, i: int, j: int, is_viable: bool, is_desirable: bool, is_safe: bool) -> Transition:
         score = float(self.scores[i, j])
         change = self.exposure[j] - self.exposure[i]

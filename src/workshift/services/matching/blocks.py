@@ -7,11 +7,15 @@ occupation o, every vacancy of cell (s, d) scores at most
 
 with U_c the union of the cell's weighted requirements (bit planes OR-ed: an element's OR-ed weight is at
 least each vacancy's weight for it), q(.) the weighted count and Q_c the smallest total weight of a vacancy of
-the cell (q(S n R) <= q(S n U_c) and Q >= Q_c); the gates only lower scores, so the bound holds. A cell whose bound is below the seeker's current k-th score is skipped; destinations d are
+the cell (q(S n R) <= q(S n U_c) and Q >= Q_c). The gates' penalties enter the bound only where they hold for
+every vacancy of the cell: the move gate (it depends on d only) and the pay gate when even the cell's best pay
+fails it. A cell whose bound is below the seeker's current k-th score is skipped; destinations d are
 visited in decreasing w_trans F[o, d] + w_safe safety[d], so once even a perfect skill and pay match there
 cannot reach the k-th score the scan stops. Two passes: every cell of the seeker's state (location = 1),
-then the cells of the seeker's own occupation in the other states (the embedding's low-rank F underrates
-the diagonal). Skipping only what provably cannot enter the list keeps the result exact.
+then, in the other states, the cells of the seeker's own occupation and of every destination that passes the
+move gate (F >= 0.5), in the same order with the same bounds (the embedding's low-rank F underrates the
+diagonal and knows no gates). What is left, destinations failing the move gate in other states, is bounded
+by ``retrieve.cross_state_bound``. Skipping only what provably cannot enter the list keeps the result exact.
 """
 
 from __future__ import annotations
@@ -21,7 +25,16 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from workshift.services.matching.score import Tables, clip01, insert, pair_score, popcount64
+from workshift.services.matching.score import (
+    FEASIBLE,
+    GATE_PENALTY,
+    PAY_SHARE,
+    Tables,
+    clip01,
+    insert,
+    pair_score,
+    popcount64,
+)
 
 EPS = 1e-9  # bounds are loosened by this much against floating-point rounding
 INTERLEAVE = 256  # seekers are processed in this many interleaved slices: balanced threads, cache locality
@@ -60,7 +73,9 @@ class CellLayout:
             min_required[nonempty] = np.minimum.reduceat(required, start[nonempty])
             max_wage[nonempty] = np.maximum.reduceat(tables.v_wage[perm], start[nonempty])
         w = tables.weights
-        value = w[1] * tables.feasibility.astype(np.float64) + w[4] * tables.safety[None, :]
+        feas = tables.feasibility.astype(np.float64)
+        gated = (feas < FEASIBLE) & ~np.eye(n_occ, dtype=bool)  # the move gate fails for every vacancy of d
+        value = w[1] * feas + w[4] * tables.safety[None, :] - GATE_PENALTY * gated
         order = np.argsort(-value, axis=1, kind="stable").astype(np.int64)
         v_args = tuple(np.ascontiguousarray(a[perm]) for a in tables.vacancy_args())
         return cls(perm, v_args, tables.v_key[perm], start.reshape(n_states, n_occ), end.reshape(n_states, n_occ),
@@ -74,8 +89,17 @@ def _cell_bound(i, c, d, o, loc, s_pay, s_bits, union, min_required, max_wage, f
     for b in range(union.shape[1] // words):
         for k in range(words):
             common += popcount64(s_bits[i, k] & union[c, b * words + k]) << b
-    return (w[0] * min(1.0, common / min_required[c]) + w[1] * feas[o, d] + loc
-            + w[3] * clip01(max_wage[c] * s_pay[i] - 1.0) + w[4] * safety[d] + EPS)
+    bound = (w[0] * min(1.0, common / min_required[c]) + w[1] * feas[o, d] + loc + w[4] * safety[d] + EPS)
+    if max_wage[c] > 0.0:
+        ratio = max_wage[c] * s_pay[i]
+        bound += w[3] * clip01(ratio - 1.0)
+        if ratio < 2.0 * PAY_SHARE:  # even the best-paid vacancy of the cell fails the pay gate
+            bound -= GATE_PENALTY
+    else:
+        bound -= GATE_PENALTY
+    if d != o and feas[o, d] < FEASIBLE:
+        bound -= GATE_PENALTY
+    return bound
 
 
 @numba.njit(inline="always")
@@ -118,17 +142,24 @@ def topk_cells(rows, k, start, end, union, min_required, max_wage, dest_order, d
                 size = _scan(i, a, b, k, scores, ids, keys, size, v_key, s_occ, s_state, s_pay, s_bits, v_occ,
                              v_state, v_wage, v_bits, v_inv, v_static, feas, w)
                 pairs += b - a
-            for s2 in range(n_states):  # pass 2: the seeker's occupation in the other states
-                a, b = start[s2, o], end[s2, o]
-                if s2 == s or a == b:
+            top = w[0] + w[3]
+            for t in range(n_occ):  # pass 2: the seeker's feasible destinations (and own occupation) elsewhere
+                if size == k and top + dest_bound[o, t] + EPS < scores[k - 1]:
+                    break
+                d = dest_order[o, t]
+                if d != o and feas[o, d] < FEASIBLE:
                     continue
-                c = s2 * n_occ + o
-                if size == k and _cell_bound(i, c, o, o, 0.0, s_pay, s_bits, union, min_required, max_wage, feas,
-                                             safety, w) < scores[k - 1]:
-                    continue
-                size = _scan(i, a, b, k, scores, ids, keys, size, v_key, s_occ, s_state, s_pay, s_bits, v_occ,
-                             v_state, v_wage, v_bits, v_inv, v_static, feas, w)
-                pairs += b - a
+                for s2 in range(n_states):
+                    a, b = start[s2, d], end[s2, d]
+                    if s2 == s or a == b:
+                        continue
+                    c = s2 * n_occ + d
+                    if size == k and _cell_bound(i, c, d, o, 0.0, s_pay, s_bits, union, min_required, max_wage,
+                                                 feas, safety, w) < scores[k - 1]:
+                        continue
+                    size = _scan(i, a, b, k, scores, ids, keys, size, v_key, s_occ, s_state, s_pay, s_bits,
+                                 v_occ, v_state, v_wage, v_bits, v_inv, v_static, feas, w)
+                    pairs += b - a
             visited[r] = pairs
 
 

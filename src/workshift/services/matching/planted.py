@@ -85,13 +85,14 @@ def planted_population(pack, n_seekers: int, seed: int = 0, coverage: np.ndarray
 
 def baseline_scores(tables, rows: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """len(rows) x vacancies scores of the simple rules (a tiny random jitter breaks their many ties):
-    ``same occupation code``; ``pay only`` (stated pay / desired wage); ``skills only`` (share of the vacancy's
-    listed or core elements the seeker has, unweighted, as issue 6 scored it)."""
+    ``same occupation code`` (in the seeker's state first); ``pay only`` (stated pay / desired wage); ``skills
+    only`` (share of the vacancy's listed and core elements the seeker has, unweighted)."""
     words = tables.s_bits.shape[1]
     needed = requirement_sets(tables, np.arange(len(tables.v_occ)))
     count = np.maximum(np.bitwise_count(needed).sum(axis=1), 1)
     jitter = rng.random((len(rows), len(tables.v_occ))) * 1e-6
-    same = (tables.s_occ[rows][:, None] == tables.v_occ[None, :]).astype(float)
+    same = (tables.s_occ[rows][:, None] == tables.v_occ[None, :]) * (
+        1.0 + 0.5 * (tables.s_state[rows][:, None] == tables.v_state[None, :]))
     desired = np.where(tables.s_wage[rows] > 0, tables.s_wage[rows], 1.0)
     pay = tables.v_wage[None, :] / desired[:, None]
     common = np.zeros((len(rows), len(tables.v_occ)))

@@ -4,12 +4,12 @@ Methods (``docs/matching.md``):
 
 - ``exact``: every (seeker, vacancy) pair scored (numba). Used when n_seekers x n_vacancies <= :data:`EXACT_PAIRS`.
 - ``hybrid`` (default above that): exact cells plus embedding retrieval.
-  1-2. the vacancies of the seeker's state (location = 1 only there) and of the seeker's own occupation in
-     other states (the embedding's low-rank feasibility underrates the diagonal of F), exactly, skipping
-     only (state, occupation) cells whose score bound cannot reach the k-th score (:mod:`.blocks`);
-  3. a vacancy of another occupation in another state scores at most ``w_skill + w_pay + max_d (w_trans
-     F[o, d] + w_safe safety[d])``; only for seekers whose k-th score is at or below that bound, an hnswlib
-     index over fixed-size location-free embeddings (:class:`features.Embedding`) proposes
+  1-2. the vacancies of the seeker's state (location = 1 only there) and, in other states, of the seeker's
+     own occupation and of every destination passing the move gate, exactly, skipping only (state,
+     occupation) cells whose score bound cannot reach the k-th score (:mod:`.blocks`);
+  3. any other vacancy (another state, a destination failing the move gate) scores at most ``w_skill + w_pay
+     + max_d (w_trans F[o, d] + w_safe safety[d]) - penalty``; only for seekers whose k-th score is at or below that bound, an hnswlib
+     index over fixed-size location-free embeddings (:class:`embedding.Embedding`) proposes
      :data:`QUERY_FACTOR` x k candidates, which are re-scored exactly and merged.
 - ``hnsw``: embedding retrieval alone (location included), :data:`QUERY_FACTOR` x k candidates re-ranked
   exactly; the plain method of the literature, kept for comparison in the benchmark.
@@ -25,8 +25,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workshift.errors import InputError
-from workshift.services.matching.features import Embedding
-from workshift.services.matching.score import Tables, empty_topk, exact_topk, merge_candidates
+from workshift.services.matching.embedding import Embedding
+from workshift.services.matching.score import (
+    FEASIBLE,
+    GATE_PENALTY,
+    Tables,
+    empty_topk,
+    exact_topk,
+    merge_candidates,
+)
 
 METHODS = ("auto", "exact", "hybrid", "hnsw")
 EXACT_PAIRS = 20_000_000
@@ -114,13 +121,16 @@ def retrieve(
 
 
 def cross_state_bound(tables: Tables) -> np.ndarray:
-    """Per occupation o: the most a vacancy of another occupation in another state can score for o's seekers."""
+    """Per occupation o: the most a vacancy in another state of an occupation failing o's move gate can score for
+    o's seekers (the exact cell passes cover o itself and every destination passing the gate)."""
     w = tables.weights
     present = np.zeros(len(tables.feasibility), dtype=bool)
     present[tables.v_occ] = True
-    value = np.where(present[None, :], w[1] * tables.feasibility + w[4] * tables.safety[None, :], -np.inf)
+    value = w[1] * tables.feasibility + w[4] * tables.safety[None, :] - GATE_PENALTY
+    value = np.where(present[None, :] & (tables.feasibility < FEASIBLE), value, -np.inf)
     np.fill_diagonal(value, -np.inf)
-    return w[0] + w[3] + np.clip(value.max(axis=1), 0.0, None)
+    best = value.max(axis=1)
+    return w[0] + w[3] + np.where(np.isfinite(best), best, 0.0)
 
 
 def _hybrid(tables: Tables, k: int, threads: int, seed: int, n_states: int, started: float) -> Candidates:
