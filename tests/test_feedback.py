@@ -21,7 +21,7 @@ from workshift.evidence.panel import panel_from_frame
 from workshift.policy import catalogue as cat
 from workshift.store import Store
 
-# job_matching.effect_lt1y: pooled mean 2 pp, SE 1 pp (lever file), tau 5 pp (DEFAULT_TAU) -> var 26.
+# job_matching.effect_lt1y: pooled mean 2 pp, SE 1 pp (lever file), tau 5 pp (lever file) -> var 26.
 PRIOR_MEAN, PRIOR_VAR = 2.0, 1.0**2 + 5.0**2
 
 
@@ -103,8 +103,7 @@ def test_meta_prior_is_the_random_effects_predictive(monkeypatch, tmp_path) -> N
     assert prior.sd == pytest.approx(math.sqrt(PRIOR_VAR)) and prior.details["tau2"] == 25.0
     # a lever file that carries pooled_se and tau is used as it is
     text = (cat.LEVER_DIR / "job_matching.toml").read_text(encoding="utf-8")
-    text = text.replace('period = "0-12 months after programme end"',
-                        'period = "0-12 months after programme end"\npooled_se = 0.5\ntau = 3.0')
+    text = text.replace('[effects.effect_lt1y]\ntau = 5.0', '[effects.effect_lt1y]\npooled_se = 0.5\ntau = 3.0', 1)
     (tmp_path / "job_matching.toml").write_text(text, encoding="utf-8")
     cat.packaged_levers()  # cached from the packaged files before the directory is swapped
     monkeypatch.setattr(cat, "LEVER_DIR", tmp_path)

@@ -48,17 +48,6 @@ DEFAULT_PARAMETER = "effect_lt1y"
 OUTCOME_KINDS = EMPLOYMENT_KINDS
 DOMINANT_SHARE = 0.8  # warn when one study takes more than this share of the weight
 SOURCE = "workshift evaluate feedback"
-# Between-study sd (pp) used when a lever file carries no `tau` key for the parameter (docs/feedback.md).
-DEFAULT_TAU: dict[str, tuple[float, str]] = {
-    "job_matching": (5.0, "Assumed between-study sd of job-search-assistance effects on participants' "
-                          "employment probability, at the scale of the dispersion of the employment-probability "
-                          "estimates in Card, Kluve & Weber (2018, JEEA 16(3): 894-931, Section 5); provisional "
-                          "until the lever file carries `tau` (see docs/feedback.md)"),
-    "training": (5.0, "Assumed between-study sd of training-programme effects on participants' employment "
-                      "probability, at the scale of the dispersion of the employment-probability estimates in Card, "
-                      "Kluve & Weber (2018, JEEA 16(3): 894-931, Section 5), where training effects grow from near "
-                      "zero in the short run; provisional until the lever file carries `tau` (see docs/feedback.md)"),
-}
 
 
 @dataclass(frozen=True)
@@ -157,7 +146,7 @@ def meta_prior(lever_id: str, parameter: str = DEFAULT_PARAMETER) -> Prior:
     """The packaged meta-analytic prior N(mu_hat, SE^2 + tau^2) of one lever parameter (no recorded updates).
 
     mu_hat is the lever file's ``value``; SE its ``pooled_se`` key, else its ``sd``; tau its ``tau`` key, else
-    :data:`DEFAULT_TAU`.
+    no default (the lever file is the one home of its evidence).
     """
     from workshift.policy.catalogue import LEVER_DIR, get_lever, packaged_levers
 
@@ -169,8 +158,6 @@ def meta_prior(lever_id: str, parameter: str = DEFAULT_PARAMETER) -> Prior:
     se = raw.get("pooled_se", effect.sd)
     if "tau" in raw:
         tau, tau_source = float(raw["tau"]), str(raw.get("tau_source", effect.source))
-    elif lever_id in DEFAULT_TAU:
-        tau, tau_source = DEFAULT_TAU[lever_id]
     else:
         raise InputError(f"lever '{lever_id}' carries no between-study variance for {parameter}",
                          hint=f"add `tau` (between-study sd, pp) and `pooled_se` to [effects.{parameter}] "
