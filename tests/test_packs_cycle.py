@@ -55,6 +55,19 @@ def test_transitions_answer_in_the_packs_own_codes_and_titles(packs) -> None:
     assert found.soc_code[:1] in "23" and found.system == "title (csco)" and 0 < found.confidence <= 1
 
 
+def test_china_policy_scenario_prepares_on_the_china_pack(packs, monkeypatch) -> None:
+    from workshift.config import CHECKOUT_ROOT
+    from workshift.optimize.pipeline import load_policy_scenario, prepare
+
+    monkeypatch.setenv("WORKSHIFT_HOME", str(packs))
+    sc = load_policy_scenario(CHECKOUT_ROOT / "scenarios" / "genai_policy_cn.toml", home=packs)
+    assert sc.engine.market["pack"] == "cn" and sc.engine.market["network"] == "skills"
+    inputs = from_pack(load_pack("cn", home=packs), "CN")
+    assert inputs.currency == "CNY" and inputs.region == "CN"
+    prepared = prepare(sc, inputs=inputs)
+    assert 0.0 < prepared.baseline["employment_to_population"] < 1.0
+
+
 def test_monitoring_series_of_china(packs) -> None:
     obs = load_pack("cn", home=packs).observations()
     ur = obs[obs["indicator"] == "unemployment_rate"]

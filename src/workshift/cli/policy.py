@@ -72,8 +72,9 @@ def optimize(
 
     rec = summary["recommended"]["objectives"]
     for key in summary["objectives"]:
-        table.add_row(t(f"policy.{key}", lang), _fmt(key, summary["baseline"][key], summary["currency"]),
-                      _fmt(key, rec[key], summary["currency"]))
+        table.add_row(t(f"policy.{key}", lang),
+                      _fmt(key, summary["baseline"][key], summary["currency"], lang, summary.get("wage_currency")),
+                      _fmt(key, rec[key], summary["currency"], lang, summary.get("wage_currency")))
     out_console = Console()
     out_console.print(table)
     out_console.print(t("policy.hypervolume", lang, value=f"{summary['hypervolume']:.3f}"))

@@ -163,6 +163,7 @@ def summarise(prepared: Prepared, result: SearchResult) -> dict[str, Any]:
         "scenario": prepared.scenario.path,
         "algorithm": result.algorithm, "seed": result.seed, "objectives": keys,
         "budget": spec.budget, "currency": spec.currency, "horizon_years": spec.horizon_years,
+        "wage_currency": getattr(prepared.built.inputs, "currency", "USD"),  # of wages and income (the pack's)
         "levers": space.ids, "levers_skipped": prepared.scenario.skipped,
         "baseline": {k: prepared.baseline[k] for k in [*keys, *extra] if k in prepared.baseline},
         "pareto": pareto,
