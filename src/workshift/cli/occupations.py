@@ -6,6 +6,7 @@ import typer
 
 from workshift.cli.output import echo_json
 from workshift.i18n import lang_option
+from workshift.i18n.names import occupation_title
 
 occupations_app = typer.Typer(
     help="Occupation codes and titles: search (English/Chinese), show a code, CSCO->SOC crosswalk.",
@@ -80,12 +81,14 @@ def register(app: typer.Typer) -> None:
             table.add_column(t(f"occupations.col_{key}", lang), overflow="fold")
         for hit in hits:
             own = hit.system == "soc"  # a SOC hit is its own SOC occupation
-            soc = "" if own else (f"{hit.soc_code} {hit.soc_title or ''}".strip() if hit.soc_code else "—")
+            soc = "" if own else (f"{hit.soc_code} {occupation_title(hit.soc_code, hit.soc_title or '', lang)}".strip()
+                                 if hit.soc_code else "—")
             confidence = (
                 "" if own else (f"{hit.soc_confidence:.2f}" if hit.soc_confidence is not None else "—")
             )
             matched = "" if hit.matched == hit.title else hit.matched
-            table.add_row(hit.system, hit.code, hit.title, matched, f"{hit.score:.3f}", soc, confidence)
+            title = occupation_title(hit.code, hit.title, lang) if own else hit.title
+            table.add_row(hit.system, hit.code, title, matched, f"{hit.score:.3f}", soc, confidence)
         if hits:
             console.print(table)
         else:
@@ -146,7 +149,7 @@ def register(app: typer.Typer) -> None:
                     lang,
                     query=text,
                     soc_code=found.soc_code,
-                    title=found.title,
+                    title=occupation_title(found.soc_code, found.title, lang),
                     confidence=f"{found.confidence:.2f}",
                 )
             )
@@ -201,13 +204,14 @@ def _print_description(info: dict, lang: str) -> None:
     from workshift.i18n import t
 
     console = Console()
-    console.print(f"[bold]{info['system_label']} {info['code']}[/] {info['title']}", highlight=False)
+    console.print(f"[bold]{info['system_label']} {info['code']}[/] {occupation_title(info['code'], info['title'], lang)}",
+                  highlight=False)
     for key in ("level", "definition", "aliases", "soc_code"):
         value = info.get(key)
         if value:
             text = "、".join(value) if isinstance(value, list) else str(value)
             if key == "soc_code":
-                text = f"{value} {info.get('soc_title') or ''}"
+                text = f"{value} {occupation_title(value, info.get('soc_title') or '', lang)}"
             console.print(f"  {t(f'occupations.field_{key}', lang)}: {text}", highlight=False)
     for name in ("soc_candidates", "csco_candidates", "onet_occupations"):
         rows = info.get(name) or []

@@ -19,6 +19,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from workshift.i18n.names import add_title_zh
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -55,9 +57,12 @@ def finite(value: Any) -> Any:
 
 
 def dumps(payload: Any, *, indent: int | None = 2, compact: bool = False) -> str:
-    """Strict JSON text of ``payload`` (see :func:`finite`); anything else unusual is written with ``str``."""
+    """Strict JSON text of ``payload`` (see :func:`finite`); anything else unusual is written with ``str``.
+
+    Every occupation (a mapping with ``title`` and a SOC code) gains ``title_zh`` beside its ``title``.
+    """
     separators = (",", ":") if compact else None
-    return json.dumps(finite(payload), indent=None if compact else indent, separators=separators,
+    return json.dumps(add_title_zh(finite(payload)), indent=None if compact else indent, separators=separators,
                       ensure_ascii=False, default=_default, allow_nan=False)
 
 

@@ -14,6 +14,7 @@ import typer
 
 from workshift.cli.output import dumps, echo_json, plain
 from workshift.i18n import lang_option, normalise_lang
+from workshift.i18n.names import occupation_title
 
 OCCUPATION_HELP = "A SOC, O*NET or CSCO code, or a job title in English or Chinese."
 PACK_OPT = typer.Option("us", "--pack", help="Region pack name.")
@@ -106,7 +107,7 @@ def _transitions_table(advice, model, lang: str):
     col = {k: t(f"services.column.{k}", lang) for k in ("rank", "title", "score_observed", "score", "labels",
                                                          "wage_ratio",
                                                          "exposure_change", "growth", "training")}
-    table = Table(title=t("services.table_title", lang, code=advice.origin.soc_code, title=advice.origin.title))
+    table = Table(title=t("services.table_title", lang, code=advice.origin.soc_code, title=occupation_title(advice.origin.soc_code, advice.origin.title, lang)))
     for key in col:
         table.add_column(col[key], overflow="fold", min_width=20 if key == "title" else None,
                          no_wrap=key == "labels",
@@ -117,8 +118,9 @@ def _transitions_table(advice, model, lang: str):
         flags = "".join("✓" if flag else "·" for flag in (item.viable, item.desirable, item.safe))
         plan = item.training
         training = "-" if plan is None or not plan.courses else f"{plan.months:.1f}m ${plan.cost:,.0f}"
-        table.add_row(str(n), f"{item.code} {item.title}", _fmt(item.score_observed, ".2f", 100) + "%",
-                      f"{item.score:.3f}", flags, _fmt(item.wage_ratio, ".2f"),
+        table.add_row(str(n), f"{item.code} {occupation_title(item.code, item.title, lang)}",
+                      _fmt(item.score_observed, ".2f", 100) + "%", f"{item.score:.3f}", flags,
+                      _fmt(item.wage_ratio, ".2f"),
                       _fmt(item.exposure_change, "+.2f"), _fmt(item.growth, "+.1f", 100) + "%", training)
     return table
 
@@ -129,10 +131,10 @@ def _print_advice(console, advice, model, catalogue, lang: str) -> None:
     from workshift.i18n import t
 
     origin, prof, th = advice.origin, advice.profile, model.thresholds
-    console.print(t("services.resolved", lang, query=origin.query, code=origin.soc_code, title=origin.title,
+    console.print(t("services.resolved", lang, query=origin.query, code=origin.soc_code, title=occupation_title(origin.soc_code, origin.title, lang),
                     system=origin.system, confidence=f"{origin.confidence:.2f}"), highlight=False)
     if origin.candidates:
-        console.print("  ~ " + "; ".join(f"{c['code']} {c['title']} ({c['score']})" for c in origin.candidates),
+        console.print("  ~ " + "; ".join(f"{c['code']} {occupation_title(c['code'], c['title'], lang)} ({c['score']})" for c in origin.candidates),
                       highlight=False, style="dim")
     high = t("services.origin_high", lang) if prof["high_exposure"] else ""
     console.print(t("services.origin_facts", lang, wage=prof["wage"] or 0, zone=_fmt(prof["job_zone"], "g"),
@@ -144,7 +146,7 @@ def _print_advice(console, advice, model, catalogue, lang: str) -> None:
         return
     console.print(_transitions_table(advice, model, lang))
     for n, item in enumerate(advice.transitions, start=1):
-        console.print(f"[bold]{n}. {item.code} {escape(item.title)}[/]: {escape(item.explanation)}", highlight=False)
+        console.print(f"[bold]{n}. {item.code} {escape(occupation_title(item.code, item.title, lang))}[/]: {escape(item.explanation)}", highlight=False)
 
 
 def _print_footer(console, model, catalogue, lang: str) -> None:
@@ -262,12 +264,12 @@ def training_command(
         return
     console = _console()
     for who in (src, dst):
-        console.print(t("services.resolved", lang, query=who.query, code=who.soc_code, title=who.title,
+        console.print(t("services.resolved", lang, query=who.query, code=who.soc_code, title=occupation_title(who.soc_code, who.title, lang),
                         system=who.system, confidence=f"{who.confidence:.2f}"), highlight=False)
     if not plan.courses:
         console.print(t("services.training.none_needed", lang, min_gap=TRAINING_MIN_GAP))
         return
-    table = Table(title=t("services.training.title", lang, origin=src.title, dest=dst.title))
+    table = Table(title=t("services.training.title", lang, origin=occupation_title(src.soc_code, src.title, lang), dest=occupation_title(dst.soc_code, dst.title, lang)))
     for key in ("skill", "gap", "course", "duration", "cost"):
         table.add_column(t(f"services.column.{key}", lang), justify="right" if key in ("gap", "duration", "cost")
                          else "left", overflow="fold")
@@ -314,7 +316,7 @@ def entrepreneurship_command(
         _echo_json({"resolved": origin.to_dict(), **paths.to_dict(), "meta": model.meta()})
         return
     console = _console()
-    console.print(t("services.resolved", lang, query=origin.query, code=origin.soc_code, title=origin.title,
+    console.print(t("services.resolved", lang, query=origin.query, code=origin.soc_code, title=occupation_title(origin.soc_code, origin.title, lang),
                     system=origin.system, confidence=f"{origin.confidence:.2f}"), highlight=False)
     console.print(t("services.entrepreneurship.threshold", lang, threshold=f"{100 * paths.threshold:.1f}"),
                   highlight=False)
@@ -322,11 +324,12 @@ def entrepreneurship_command(
         share = paths.origin["self_employment_share"]
         console.print(t("services.entrepreneurship.origin_high", lang, share=f"{100 * share:.1f}"), highlight=False)
     if paths.paths:
-        table = Table(title=t("services.entrepreneurship.title", lang, code=origin.soc_code, title=origin.title))
+        table = Table(title=t("services.entrepreneurship.title", lang, code=origin.soc_code,
+                                     title=occupation_title(origin.soc_code, origin.title, lang)))
         for key in ("code", "title", "self_employment", "score", "wage_ratio", "exposure_change"):
             table.add_column(t(f"services.column.{key}", lang), overflow="fold")
         for item in paths.paths:
-            table.add_row(item.code, item.title, _fmt(item.self_employment_share, ".1f", 100) + "%",
+            table.add_row(item.code, occupation_title(item.code, item.title, lang), _fmt(item.self_employment_share, ".1f", 100) + "%",
                           f"{item.score:.3f}", _fmt(item.wage_ratio, ".2f"), _fmt(item.exposure_change, "+.2f"))
         console.print(table)
     else:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from workshift.i18n import catalogue, normalise_lang, t
+from workshift.i18n import normalise_lang, t
+from workshift.i18n.names import element_title
 from workshift.services.similarity import SkillGap
 from workshift.services.transitions import Thresholds, Transition
 
@@ -12,8 +13,8 @@ IMPORTANT = 3.0
 
 
 def element_name(gap: SkillGap, lang: str) -> str:
-    """The element's name in ``lang`` (O*NET's English name when the catalogue has none)."""
-    return catalogue(normalise_lang(lang)).get(f"services.element.{gap.element_id}", gap.skill)
+    """The element's name in ``lang`` (O*NET's English name when the translation table has none)."""
+    return element_title(gap.element_id, gap.skill, lang)
 
 
 def main_gaps(gaps: list[SkillGap], count: int = GAPS_SHOWN) -> list[SkillGap]:

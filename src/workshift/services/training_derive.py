@@ -27,6 +27,7 @@ import pandas as pd
 from workshift.data import registry
 from workshift.data.codes import fold
 from workshift.errors import DataError
+from workshift.i18n.names import element_names
 
 ETE = "onet/tsv/Education, Training, and Experience.txt"
 ETE_CATEGORIES = "onet/tsv/Education, Training, and Experience Categories.txt"
@@ -75,10 +76,8 @@ def expected_training_months(data_dir: str | Path | None = None) -> pd.Series:
 
 
 def _element_names(lang: str) -> dict[str, str]:
-    from workshift.i18n import catalogue
-
-    prefix = "services.element."
-    return {k[len(prefix):]: v for k, v in catalogue(lang).items() if k.startswith(prefix)}
+    column = "title_zh" if lang == "zh" else "title_en"
+    return {code: row[column] for code, row in element_names().items()}
 
 
 def derive_catalogue(pack, data_dir: str | Path | None = None) -> pd.DataFrame:
