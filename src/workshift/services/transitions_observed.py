@@ -44,6 +44,8 @@ CACHE_VERSION = 1  # bump when features, target or model change
 FEATURE_INDEX = "gpts_beta"  # exposure index of the exposure-change feature (fixed, so one model per pack)
 NEGATIVE_SHARE = 0.05  # share of unobserved pairs kept in a fit (each weighted 1 / NEGATIVE_SHARE)
 SEED = 0
+MIN_ORIGINS = 30  # fewer origins with observed moves (a small user pack): no model, rank by coverage
+MIN_POSITIVE_PAIRS = 300
 HGB_PARAMS = {"loss": "poisson", "max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 31,
               "min_samples_leaf": 40, "l2_regularization": 1.0, "early_stopping": False}
 FEATURES = ("coverage", "coverage_skills", "coverage_knowledge", "coverage_work_activities", "coverage_reverse",
@@ -117,7 +119,7 @@ def pair_features(pack, space: SkillSpace, exposure: np.ndarray) -> np.ndarray:
     for group, name in (("major_group", "same_major"), ("minor_group", "same_minor"), ("broad_group", "same_broad")):
         g = occ[group].astype(str).to_numpy()
         columns[name] = (g[:, None] == g[None, :]).astype(float)
-    return np.stack([np.asarray(columns[f], dtype=np.float32) for f in FEATURES], axis=-1)
+    return np.nan_to_num(np.stack([np.asarray(columns[f], dtype=np.float32) for f in FEATURES], axis=-1), nan=0.0)
 
 
 def observed_flows(pack, codes: pd.Index) -> tuple[np.ndarray, np.ndarray]:
@@ -183,11 +185,12 @@ class ObservedMobility:
 
     @classmethod
     def fit_pack(cls, pack, space: SkillSpace, exposure: np.ndarray, seed: int = SEED) -> ObservedMobility | None:
-        """Fit on every origin with observed moves; None when the pack has no empirical mobility network."""
+        """Fit on every origin with observed moves; None when the pack has no empirical mobility network (or
+        fewer than MIN_ORIGINS origins / MIN_POSITIVE_PAIRS pairs with observed moves)."""
         codes = pd.Index(pack.occupations["soc_code"])
         y, known = observed_flows(pack, codes)
         origins = np.flatnonzero(known.any(axis=1))
-        if len(origins) < 10:
+        if len(origins) < MIN_ORIGINS or int((known & (y > 0)).sum()) < MIN_POSITIVE_PAIRS:
             return None
         features = pair_features(pack, space, exposure)
         model = fit(features, y, known, origins, seed)
