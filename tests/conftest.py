@@ -42,3 +42,14 @@ def fresh_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("WORKSHIFT_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def intl_home(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    """One home with the international packs the tests use (de, uk, cn), built once per session."""
+    from workshift.data import build_pack
+
+    home = tmp_path_factory.mktemp("intl_home")
+    for name in ("de", "uk", "cn"):
+        build_pack(name, data_dir=data_dir, home=home)
+    return home

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workshift.data import build_pack, load_pack
+from workshift.data import load_pack
 from workshift.data.disaggregate import aggregate
 from workshift.data.international import NBS_MONTHLY, modelled_major
 from workshift.data.reading import Reader
@@ -17,10 +17,8 @@ ILO_TOTAL_2025 = 737_574_583.0  # ILO modelled, sex_t, ocu_details_total, 2025 (
 
 
 @pytest.fixture(scope="module")
-def cn_pack(tmp_path_factory, data_dir):
-    home = tmp_path_factory.mktemp("cn_home")
-    build_pack("cn", data_dir=data_dir, home=home)
-    return load_pack("cn", home=home), home
+def cn_pack(intl_home):
+    return load_pack("cn", home=intl_home), intl_home
 
 
 def test_total_and_major_groups_are_the_ilo_modelled_2025_values(cn_pack, data_dir) -> None:

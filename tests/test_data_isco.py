@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workshift.data import build_pack, load_pack
+from workshift.data import load_pack
 from workshift.data.disaggregate import aggregate, disaggregate, split, validation_table
 from workshift.data.international import eu_lfs_minor, oc2_employment
 from workshift.data.occupations import build_occupations
@@ -19,11 +19,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "pack.md"
 
 
 @pytest.fixture(scope="module")
-def isco_home(tmp_path_factory, data_dir):
-    home = tmp_path_factory.mktemp("isco_home")
-    for name in ("de", "uk"):
-        build_pack(name, data_dir=data_dir, home=home)
-    return home
+def isco_home(intl_home):
+    return intl_home
 
 
 def test_split_reproduces_the_observed_level_and_follows_the_prior() -> None:

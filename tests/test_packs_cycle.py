@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workshift.data import build_pack, load_pack
+from workshift.data import load_pack
 from workshift.errors import NotFoundError
 from workshift.market.inputs import from_pack
 from workshift.market.run import simulate
@@ -14,11 +14,8 @@ from workshift.services.transitions import TransitionModel
 
 
 @pytest.fixture(scope="module")
-def packs(tmp_path_factory, data_dir):
-    home = tmp_path_factory.mktemp("cycle_home")
-    for name in ("de", "cn"):
-        build_pack(name, data_dir=data_dir, home=home)
-    return home
+def packs(intl_home):
+    return intl_home
 
 
 def _scenario(name: str, network: str) -> dict:
