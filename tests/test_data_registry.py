@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_user_supplied_sources_are_exactly_the_unclear_licences() -> None:
 
 def test_shared_data_matches_the_registry(data_dir: Path) -> None:
     checks = registry.verify(data_dir)
-    assert len(checks) == len(ALL_FILES) == 142
+    assert len(checks) == len(ALL_FILES) == 143
     assert {c.status for c in checks} == {"ok"}
     for _, entry in ALL_FILES:
         assert (data_dir / entry.path).stat().st_size == entry.bytes
@@ -153,6 +154,14 @@ def test_packaged_tables_are_shipped_and_match_the_registry() -> None:
         assert entry.bytes < 250_000  # small tables only
     shipped = {p.relative_to(registry.PACKAGED_DIR).as_posix() for p in registry.PACKAGED_DIR.rglob("*.csv")}
     assert shipped == {f.path for _, f in packaged}  # nothing shipped that the registry does not list
+
+
+def test_download_addresses_name_files_not_pages() -> None:
+    """A copy/extract/transcode address must serve a file: a project or landing page would be fetched as HTML."""
+    for _, entry in ALL_FILES:
+        if entry.rule in ("copy", "extract", "transcode"):
+            last = urlsplit(entry.url).path.rsplit("/", 1)[-1]
+            assert "." in last or urlsplit(entry.url).netloc == "raw.githubusercontent.com", entry.path
 
 
 def test_public_git_copies_are_pinned_to_a_commit() -> None:
