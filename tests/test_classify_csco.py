@@ -99,3 +99,21 @@ def test_classify_command_json(capsys, monkeypatch, tmp_path, data_dir) -> None:
     with pytest.raises(SystemExit) as done:
         main(["occupations", "classify", "--system", "isco", "--from-file", str(titles)])
     assert done.value.code == 2 and "expected: csco" in capsys.readouterr().err
+
+
+SOC_OF = {  # the issue's five titles, resolved to SOC: classifier -> CSCO code -> hand-checked crosswalk answer
+    "护士": "29-1141",  # Registered Nurses (was unknown, 0.42)
+    "快递员": "43-5021",  # Couriers and Messengers (was unknown, 0.38)
+    "客服": "43-4051",  # Customer Service Representatives (was Telephone Operators, 0.96)
+    "外卖员": "43-5021",  # (was Food Servers, Nonrestaurant)
+    "商务数据分析师": "15-2051",  # Data Scientists (was Detectives and Criminal Investigators)
+}
+
+
+def test_the_issues_titles_resolve_to_soc(data_dir, tmp_path) -> None:
+    from workshift.services.lookup import resolve_occupation
+
+    for title, soc in SOC_OF.items():
+        found = resolve_occupation(title, data_dir=data_dir, home=tmp_path, build_crosswalk=False)
+        assert (found.known, found.soc_code) == (True, soc), (title, found.candidates[:2])
+        assert "classifier" in found.candidates[0]["via"]

@@ -3,7 +3,7 @@
 Built on a small subset (30 CSCO occupations against every SOC title, without O*NET descriptions) to stay
 fast: titles-only passages rank the right SOC occupation lower than the full build does, so the known pairs
 are checked in the top 5 here. The full build's accuracy on the hand-checked sample (tests/data/
-csco_soc_sample.csv) is measured in bench/bench_search.py and reported in docs/occupations.md.
+services/data/csco_soc_checked.csv) is measured in bench/bench_search.py and reported in docs/occupations.md.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from workshift.data.csco import CSCO_TO_SOC_MAJOR, csco_available, load_csco, so
 from workshift.errors import DataError, NotFoundError
 from workshift.services import crosswalk_csco as xw
 
-SAMPLE = Path(__file__).parent / "data" / "csco_soc_sample.csv"
+SAMPLE = xw.CHECKED_FILE
 KNOWN = {  # CSCO code -> SOC codes that must rank in the top 5 (of 830) even with titles-only passages
     "2-05-08-01": {"29-1141"},  # 内科护士 -> Registered Nurses
     "2-02-10-03": {"15-1252", "15-1251"},  # 计算机软件工程技术人员 -> Software Developers / Programmers
@@ -31,6 +31,7 @@ KNOWN = {  # CSCO code -> SOC codes that must rank in the top 5 (of 830) even wi
 @pytest.fixture(scope="module")
 def subset() -> list[str]:
     sample = pd.read_csv(SAMPLE, dtype=str)
+    sample = sample[sample["subset"] != "served"]  # the accuracy sample: random and common occupations
     others = [c for c in sample["csco_code"] if c not in KNOWN]
     return list(KNOWN) + others[::3][: 30 - len(KNOWN)]
 
@@ -121,12 +122,21 @@ def test_major_group_correspondence_uses_real_groups(data_dir: Path) -> None:
 
 
 def test_csco_to_soc_and_errors(crosswalk: pd.DataFrame, data_dir: Path, home: Path, monkeypatch) -> None:
+    monkeypatch.setattr(xw.crosswalk_packaged, "install", lambda *a, **k: False)  # no shipped build either
     with pytest.raises(NotFoundError, match="has not been built"):
         xw.csco_to_soc("2-05-08-01", data_dir, home=home, build=False)
     monkeypatch.setattr(xw, "cached_crosswalk", lambda *a, **k: crosswalk)
+    real_checked = xw.checked
+    monkeypatch.setattr(xw, "checked", lambda path=None: {})  # the model's own candidates
     nurse = xw.csco_to_soc("2050801", data_dir, home=home)
     assert nurse[0].rank == 1 and nurse[0].confidence >= nurse[1].confidence
     assert "29-1141" in [c.soc_code for c in nurse[:5]]
+    monkeypatch.setattr(xw, "checked", real_checked)  # served: the hand-checked answer, 29-1141 first
+    served = xw.csco_to_soc("2-05-08-01", data_dir, home=home)
+    assert [(c.soc_code, c.confidence) for c in served] == [("29-1141", xw.CHECKED_FIRST)]
+    courier = xw.csco_to_soc("4-02-07-08", data_dir, home=home)
+    assert [c.soc_code for c in courier] == ["43-5021", "53-3031", "53-3033"]
+    assert np.isclose(sum(c.confidence for c in courier), 1.0)
     with pytest.raises(NotFoundError, match="is a group"):
         xw.csco_to_soc("2-05-00-00", data_dir, home=home)
     with pytest.raises(NotFoundError, match="unknown CSCO 2022 code '9-99-99-99'"):

@@ -26,7 +26,7 @@ def test_first_chinese_query_on_a_fresh_store(data_dir, tmp_path, monkeypatch) -
     print(f"first Chinese query: {wall:.2f} s wall, {cpu:.2f} s CPU")
     assert cpu < 5.0
     assert found.system == "title_zh" and found.candidates
-    assert found.suggestions[0] == "快递员（4-02-07-08）" or "4-02-07-08" in found.candidates[0]["via"]
+    assert found.known and found.soc_code == "43-5021" and "4-02-07-08" in found.candidates[0]["via"]
     installed = list((home / "cache" / "crosswalk").glob("*.parquet"))
     assert len(installed) == 1
     meta = json.loads(pq.read_schema(installed[0]).metadata[b"workshift"])

@@ -58,3 +58,26 @@ def test_library_default_follows_the_environment(monkeypatch):
     assert i18n.normalise_lang("en") == "en"
     monkeypatch.delenv(i18n.LANG_ENV)
     assert i18n.normalise_lang(None) == "en"
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "lang", "text"),
+    [
+        (3e11, "USD", "zh", "3000 亿美元"),  # the example, not "300.0 bn USD（USD）"
+        (3e11, "usd", "en", "300 billion USD"),
+        (5e7, "CNY", "zh", "5000 万人民币"),
+        (950, "CNY", "zh", "950 人民币"),
+    ],
+)
+def test_amounts_in_each_language(value, currency, lang, text) -> None:
+    from workshift.i18n.numbers import format_amount
+
+    assert format_amount(value, currency, lang) == text
+
+
+def test_numbers_in_each_language() -> None:
+    from workshift.i18n.numbers import MISSING, format_number
+
+    assert format_number(66300, "zh") == "6.63 万" and format_number(-2.5e8, "zh") == "-2.5 亿"
+    assert format_number(1234.5, "zh") == "1,234.5" and format_number(66250, "en") == "66.25 thousand"
+    assert format_number(float("nan"), "zh") == MISSING and format_number(None, "en") == MISSING

@@ -157,22 +157,27 @@ def build_index(
 ) -> ClassIndex:
     """Fit the n-gram vocabulary on names, aliases and examples, and embed every document.
 
-    ``vectors`` (documents x 384, from :func:`shipped_vectors`) skips the embedding.
+    ``vectors`` (from :func:`shipped_vectors`: the embeddings and the fitted n-gram matrix) skips both.
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     docs = class_documents(csco.reset_index(drop=True), examples, load_extra_aliases())
     short = docs["kind"] != "definition"
-    vectorizer = TfidfVectorizer(analyzer=char_ngrams, dtype=np.float32, **VECTORIZER_PARAMS)
-    vectorizer.fit(docs.loc[short, "text"])
-    # Definitions are compared by embedding only: their n-gram rows are zero.
-    keep = sp.diags(short.to_numpy().astype(np.float32))
-    doc_tfidf = (keep @ vectorizer.transform(docs["text"])).tocsr()
-    doc_tfidf.eliminate_zeros()
     texts = docs["text"].tolist()
     total = len(texts)
-    if vectors is not None and len(vectors) == total:
-        emb = vectors
+    if vectors is not None and len(vectors["embeddings"]) == total:
+        vocabulary, idf, doc_tfidf = vectors["vocabulary"], vectors["idf"], vectors["tfidf"]
+    else:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(analyzer=char_ngrams, dtype=np.float32, **VECTORIZER_PARAMS)
+        vectorizer.fit(docs.loc[short, "text"])
+        vocabulary = {k: int(v) for k, v in vectorizer.vocabulary_.items()}
+        idf = vectorizer.idf_.astype(np.float32)
+        # Definitions are compared by embedding only: their n-gram rows are zero.
+        keep = sp.diags(short.to_numpy().astype(np.float32))
+        doc_tfidf = (keep @ vectorizer.transform(docs["text"])).tocsr()
+        doc_tfidf.eliminate_zeros()
+    if vectors is not None and len(vectors["embeddings"]) == total:
+        emb = vectors["embeddings"]
     else:
         emb = np.zeros((total, 384), dtype=np.float32)
         query_rows = np.flatnonzero(short.to_numpy())
@@ -186,8 +191,8 @@ def build_index(
         names=csco["name"].to_numpy().astype(str),
         levels=csco["level"].to_numpy().astype(np.int64),
         docs=docs,
-        vocabulary={k: int(v) for k, v in vectorizer.vocabulary_.items()},
-        idf=vectorizer.idf_.astype(np.float32),
+        vocabulary=vocabulary,
+        idf=idf,
         doc_tfidf=doc_tfidf,
         doc_embeddings=emb,
         log_prior=log_prior,
@@ -259,12 +264,13 @@ def get_index(
     return index
 
 
-def shipped_vectors(key: str) -> np.ndarray | None:
-    """The documents' embeddings shipped with the package, when built from inputs of the same content.
+def shipped_vectors(key: str) -> dict | None:
+    """The documents' vectors shipped with the package, when built from inputs of the same content.
 
     ``services/data/csco_class_vectors.npz`` holds the key (a sha256 of the CSCO file, the example and
-    alias tables, the model) and int8 vectors with one float scale per row (no text): a fresh store then
-    needs no embedding of the 8,000 documents (minutes).
+    alias tables, the model), the embeddings as int8 with one float scale per row, and the fitted n-gram
+    TF-IDF matrix and vocabulary (no text): a fresh store then needs no embedding of the 8,000 documents
+    (minutes) and no scikit-learn.
     """
     path = shipped(VECTORS_FILE)
     if not path.is_file():
@@ -272,7 +278,15 @@ def shipped_vectors(key: str) -> np.ndarray | None:
     with np.load(path, allow_pickle=False) as z:
         if str(z["key"]) != key:
             return None
-        return z["vectors"].astype(np.float32) * z["scale"][:, None]
+        idf = z["idf"]
+        return {
+            "embeddings": z["vectors"].astype(np.float32) * z["scale"][:, None],
+            "vocabulary": json.loads(str(z["vocabulary"])),
+            "idf": idf,
+            "tfidf": sp.csr_matrix(
+                (z["tfidf_data"], z["tfidf_indices"], z["tfidf_indptr"]), shape=(len(z["scale"]), len(idf))
+            ),
+        }
 
 
 def package_vectors(index: ClassIndex) -> None:
@@ -281,7 +295,12 @@ def package_vectors(index: ClassIndex) -> None:
     scale = np.maximum(np.abs(emb).max(axis=1), 1e-12) / 127.0
     quantised = np.round(emb / scale[:, None]).astype(np.int8)
     with atomic_path(shipped(VECTORS_FILE), suffix=".npz") as tmp:
-        np.savez_compressed(tmp, key=index.key, vectors=quantised, scale=scale.astype(np.float32))
+        m = index.doc_tfidf
+        np.savez_compressed(
+            tmp, key=index.key, vectors=quantised, scale=scale.astype(np.float32), idf=index.idf,
+            vocabulary=json.dumps(index.vocabulary, ensure_ascii=False), tfidf_data=m.data,
+            tfidf_indices=m.indices, tfidf_indptr=m.indptr,
+        )  # fmt: skip
 
 
 def load_model(path: Path | None = None) -> dict:

