@@ -17,7 +17,16 @@ from workshift.services.matching.features import DEFAULT_INDEX, MatchContext
 from workshift.services.matching.report import summarise
 from workshift.services.matching.resolve import OccupationResolver
 from workshift.services.matching.retrieve import EXACT_PAIRS, Candidates, retrieve
-from workshift.services.matching.score import GOOD_MATCH, Tables, Weights, empty_topk, exact_top_seekers
+from workshift.services.matching.score import (
+    FEASIBLE,
+    GATE_PENALTY,
+    GOOD_MATCH,
+    PAY_SHARE,
+    Tables,
+    Weights,
+    empty_topk,
+    exact_top_seekers,
+)
 
 
 @dataclass
@@ -97,6 +106,10 @@ def run_match(seekers_file: str | Path, vacancies_file: str | Path, top: int = 1
     meta = {
         **ctx.meta, "inputs": {"seekers": seekers.source, "vacancies": vacancies.source},
         "weights": weights.to_dict(), "good_match_threshold": GOOD_MATCH, "top": top, "candidates": k,
+        "gates": {"pay_share_of_desired_wage": PAY_SHARE, "feasibility_of_a_move": FEASIBLE,
+                  "penalty": GATE_PENALTY, "no_stated_pay": "pay factor 0, never a good match"},
+        "skill_coverage": "importance-weighted (O*NET IM -> weights 1-7) over the listed plus the occupation's "
+                          "core skills",
         "retrieval": {"method": found.method, **{a: v for a, v in found.stats.items() if not a.startswith("sec")}},
         "assignment": {"method": assignment.method, **assignment.stats} if assignment else None,
         "imputed": {"desired_wage": int(seekers.desired_imputed.sum()), "wage": int(vacancies.wage_imputed.sum()),
