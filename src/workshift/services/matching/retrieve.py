@@ -10,7 +10,8 @@ Methods (``docs/matching.md``):
   3. any other vacancy (another state, a destination failing the move gate) scores at most ``w_skill + w_pay
      + max_d (w_trans F[o, d] + w_safe safety[d]) - penalty``; only for seekers whose k-th score is at or below that bound, an hnswlib
      index over fixed-size location-free embeddings (:class:`embedding.Embedding`) proposes
-     :data:`QUERY_FACTOR` x k candidates, which are re-scored exactly and merged.
+     :data:`QUERY_FACTOR` x k candidates, which are re-scored exactly and merged; when those seekers times the
+     vacancies are at most :data:`EXACT_REST_PAIRS`, they are scored against every vacancy instead (exact).
 - ``hnsw``: embedding retrieval alone (location included), :data:`QUERY_FACTOR` x k candidates re-ranked
   exactly; the plain method of the literature, kept for comparison in the benchmark.
 
@@ -37,6 +38,7 @@ from workshift.services.matching.score import (
 
 METHODS = ("auto", "exact", "hybrid", "hnsw")
 EXACT_PAIRS = 20_000_000
+EXACT_REST_PAIRS = 200_000_000  # hybrid pass 3 is exact when this few pairs remain (a few seconds of cpu)
 QUERY_FACTOR = 3  # hnswlib neighbours asked per needed candidate
 HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 100
@@ -145,7 +147,11 @@ def _hybrid(tables: Tables, k: int, threads: int, seed: int, n_states: int, star
     bound = cross_state_bound(tables)[tables.s_occ]
     need = np.flatnonzero((ids[:, k - 1] < 0) | (scores[:, k - 1] <= bound + 1e-9))
     stats["seekers_queried"] = int(len(need))
-    if len(need):
+    if len(need) and len(need) * m <= EXACT_REST_PAIRS:  # few left: score them against every vacancy, exactly
+        scores[need], ids[need] = exact_topk(tables, k, need)
+        stats["rest"] = "exact"
+    elif len(need):
+        stats["rest"] = "hnsw"
         t0 = time.perf_counter()
         embedding = Embedding.fit(tables, n_states, seed=seed)
         index = _build_index(embedding.vacancies(tables), threads, seed)
