@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from workshift.i18n import lang_option
+from workshift.outputs import FORCE_HELP, check_output_folder, mark_output_folder
 
 
 def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/demo"),
@@ -118,8 +119,11 @@ def register(app: typer.Typer) -> None:
         generations: int | None = typer.Option(None, "--generations", help="Generations (default: the demo's)."),
         ensemble: int | None = typer.Option(None, "--ensemble", help="Uncertainty draws of the recommended portfolio "
                                             "(default: the demo's; 0 = none)."),
+        force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     ) -> None:
         """Run the demo: a region pack and its quality report, then the GenAI policy optimisation and reports."""
         from workshift.i18n import normalise_lang
 
+        check_output_folder(out, force=force)
         run_demo(normalise_lang(lang), rebuild, out, pop, generations, pack, ensemble)
+        mark_output_folder(out)

@@ -16,6 +16,7 @@ import typer
 from workshift.cli.output import echo_json
 from workshift.evidence.evaluated import subject
 from workshift.i18n import lang_option, normalise_lang
+from workshift.outputs import FORCE_HELP, check_output
 
 evaluate_app = typer.Typer(
     help="Causal evaluation: staggered difference-in-differences, event studies, synthetic control.",
@@ -136,11 +137,13 @@ def _did_command(focus: str):
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
         report: Path | None = typer.Option(None, "--report", help="Write an HTML report to this file."),
         lang: str = typer.Option(None, "--lang", help="Report language: en | zh.", callback=lang_option),
+        force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     ) -> None:
         from workshift.evidence.did import estimate_did
         from workshift.evidence.panel import read_panel
 
         lang = normalise_lang(lang)
+        check_output(report, flag="--report", formats=(".html",), inputs=[data], force=force)
         evaluated = subject(programme_type, population, outcome_kind, horizon)
         panel = read_panel(data, unit=unit, time=time, outcome=outcome, cohort=cohort)
         options = {"control": control, "base_period": base_period, "bootstrap": bootstrap, "seed": seed,
@@ -218,12 +221,14 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
         report: Path | None = typer.Option(None, "--report", help="Write an HTML report to this file."),
         lang: str = typer.Option(None, "--lang", help="Report language: en | zh.", callback=lang_option),
+        force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     ) -> None:
         """Synthetic control (SC), synthetic DiD (SDID) or DiD for one treated unit, with placebo tests."""
         from workshift.evidence.panel import read_panel
         from workshift.evidence.synth import estimate_synth
 
         lang = normalise_lang(lang)
+        check_output(report, flag="--report", formats=(".html",), inputs=[data], force=force)
         evaluated = subject(programme_type, population, outcome_kind, horizon)
         panel = read_panel(data, unit=unit, time=time, outcome=outcome)
         start = _parse_period(treatment_start, panel)

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
-from workshift.cli.output import echo_json
+from workshift.cli.output import echo_json, plain
 from workshift.i18n import lang_option, normalise_lang
+from workshift.outputs import FORCE_HELP, check_output, check_outputs
 
 monitor_app = typer.Typer(help="Watch indicators against a stored plan: ingest observations, check alerts.",
                           no_args_is_help=True)
@@ -44,22 +46,28 @@ def fit(
     as_json: bool = typer.Option(False, "--json", help="Print metrics as JSON."),
     report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
     lang: str = typer.Option(None, "--lang", help="Report language: en or zh.", callback=lang_option),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
-    """Fit a predictive model honestly: CV model choice, holdout vs a naive baseline, conformal intervals."""
+    """Fit a predictive model honestly: CV model choice, holdout vs a naive baseline, conformal intervals.
+
+    The model file's sha256 is recorded in the store; `workshift predict` loads only such files.
+    """
     from workshift.evidence import predict, tabular
     from workshift.evidence.predict_report import fit_report
     from workshift.files import sha256_file
 
     lang = normalise_lang(lang)
+    out = out or Path(f"{data.stem}.model.joblib")
+    check_outputs([out, predict.sidecar_path(out)], inputs=[data], force=force)
+    check_output(report, flag="--report", formats=(".html",), inputs=[data, out], force=force)
     frame = tabular.read_table(data)
     result = predict.fit(frame, target, _split_list(features), time, group, seed=seed, level=level, folds=folds,
                          n_iter=search_iter, file=str(data), families=_split_list(models))
-    out = out or Path(f"{data.stem}.model.joblib")
     info = {"file": str(data.resolve()), "sha256": sha256_file(data), "rows": int(len(frame))}
     meta = predict.save_model(result, out, info)
-    run_id = _store_fit(meta, out)
     if report:
         fit_report(meta, report, lang)
+    run_id = _store_fit(meta, out)  # last: a stored fit always has its files
     if as_json:
         keys = ("cv", "holdout", "baseline", "model", "features", "interval", "importances", "splits", "cleaning",
                 "target", "seed", "data", "versions")
@@ -80,7 +88,7 @@ def _store_fit(meta: dict[str, Any], out: Path) -> str:
     rows += [{"split": f"cv_{stat}", "metric": metric, "value": values[stat]}
              for metric, values in meta["cv"].items() for stat in ("mean", "std")]
     keep = ("target", "features", "time", "group", "seed", "model", "interval", "splits", "cleaning", "data",
-            "versions", "baseline")
+            "versions", "baseline", "model_sha256")
     return Store().save_run("fit", {**{k: meta[k] for k in keep}, "model_file": str(out.resolve())},
                             {"metrics": pd.DataFrame(rows), "importances": pd.DataFrame(meta["importances"])})
 
@@ -89,7 +97,7 @@ def _print_fit(meta: dict[str, Any], out: Path, report: Path | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(markup=False, highlight=False)  # column names and paths are the user's: never markup
     table = Table(title=f"{meta['target']}: {meta['model']['name']} {meta['model']['params']}")
     for column in ("metric", "CV mean ± sd", "holdout", f"baseline ({meta['baseline']['method']})"):
         table.add_column(column)
@@ -110,14 +118,22 @@ def _print_fit(meta: dict[str, Any], out: Path, report: Path | None) -> None:
 
 
 def predict_cmd(
-    model: Path = typer.Argument(..., help="Model file written by `workshift fit`."),
+    model: Path = typer.Argument(..., help="Model file written by `workshift fit` with this store (see below)."),
     data: Path = typer.Argument(..., help="Rows to predict (CSV/TSV, Parquet or .xlsx) with the model's features."),
-    out: Path | None = typer.Option(None, "--out", help="Write predictions (CSV or Parquet by suffix)."),
+    out: Path | None = typer.Option(None, "--out", help="Write predictions (.csv, or .parquet)."),
     as_json: bool = typer.Option(False, "--json", help="Print predictions as JSON."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
-    """Predict with a fitted model: point predictions and conformal intervals."""
+    """Predict with a fitted model: point predictions and conformal intervals.
+
+    Safety: a model file is a pickle, and loading a pickle can run code. MODEL is loaded only if its sha256
+    was recorded by a `workshift fit` run of this store; any other file (edited, copied from another
+    machine, crafted) is refused without being read. Fit the model again on this store to use it.
+    """
     from workshift.evidence import predict, tabular
 
+    check_output(out, formats=(".csv", *tabular.PARQUET_SUFFIXES), inputs=[model, data, predict.sidecar_path(model)],
+                 force=force)
     pipeline, meta, warnings = predict.load_model(model)
     frame = tabular.read_table(data)
     result = predict.predict(pipeline, meta, frame, file=str(data))
@@ -139,7 +155,7 @@ def predict_cmd(
         table.add_column(str(column))
     for row in shown.itertuples(index=False):
         table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
-    Console().print(table)
+    Console(markup=False, highlight=False).print(table)  # the user's column names: never markup
     typer.echo(f"{len(result)} rows" + (f" written to {out}" if out else " (use --out FILE to save them)"))
 
 
@@ -165,12 +181,14 @@ def monitor_check(
     report: Path | None = typer.Option(None, "--report", help="Write an HTML report here."),
     lang: str = typer.Option(None, "--lang", help="Report language: en or zh.", callback=lang_option),
     fail_on_alert: bool = typer.Option(False, "--fail-on-alert", help="Exit with status 1 when there are alerts."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Compare observations with the plan's trajectory and band: EWMA, CUSUM, band and Sahm-rule alerts."""
     from workshift.evidence.monitor_check import check
     from workshift.evidence.report_monitor import monitor_report
 
     lang = normalise_lang(lang)
+    check_output(report, flag="--report", formats=(".html",), force=force)
     result = check(plan)
     if report:
         monitor_report(result, report, lang)
@@ -181,16 +199,17 @@ def monitor_check(
         from rich.console import Console
 
         console = Console()
-        console.print(f"plan {plan}: {result.meta['observations']['matched']} observations matched, "
+        console.print(f"plan {escape(plan)}: {result.meta['observations']['matched']} observations matched, "
                       f"{len(alerts)} alert(s); stored as run {result.run_id}")
         for note in result.meta["notes"]:
-            console.print(f"[yellow]note:[/] {note}", highlight=False)
+            console.print(f"[yellow]note:[/] {escape(plain(note))}", highlight=False)
         for alert in alerts:
-            console.print(f"[bold red]{alert['rule']}[/]: {alert['message']}", highlight=False)
+            console.print(f"[bold red]{escape(plain(alert['rule']))}[/]: {escape(plain(alert['message']))}",
+                          highlight=False)
         if alerts:
-            console.print(f"[yellow]action:[/] {result.meta['action']}", highlight=False)
+            console.print(f"[yellow]action:[/] {escape(plain(result.meta['action']))}", highlight=False)
         if report:
-            console.print(f"report written to {report}")
+            console.print(f"report written to {escape(str(report))}", highlight=False)
     if fail_on_alert and alerts:
         raise typer.Exit(1)
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
-from workshift.cli.output import echo_json
+from workshift.cli.output import echo_json, print_note
 from workshift.i18n import lang_option
+from workshift.outputs import FORCE_HELP, check_output_folder, mark_output_folder
 
 
 def _save_tables(tables: dict, out: Path) -> None:
@@ -27,6 +28,7 @@ def simulate(
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Write plots.html (aggregate paths, "
                                "Beveridge curve, most affected occupations)."),
     lang: str = typer.Option(None, "--lang", help="Language of plots and the summary table: en or zh.", callback=lang_option),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Simulate a scenario: the occupational mobility network model under AI adoption."""
     from rich.console import Console
@@ -40,7 +42,10 @@ def simulate(
     from workshift.store import Store
 
     lang = normalise_lang(lang)
+    check_output_folder(out, inputs=[scenario], force=force)
     sc = scenario_mod.load(scenario)
+    if not any(sc.raw.values()):
+        print_note(f"{scenario} sets nothing: every value is the documented default (see scenarios/)")
     result = run_simulation(sc)
     tables = {"series": aggregate_table(result), "nodes": node_table(result),
               "occupations": occupation_table(result)}
@@ -52,6 +57,7 @@ def simulate(
         _save_tables(tables, folder)
         if plots:
             write_html(result, folder / "plots.html", lang)
+        mark_output_folder(folder)
 
     store.save_run("simulate", meta, tables, run_id=run_id, files=write_files, folder=out)
     folder = out or store.runs_dir / run_id

@@ -8,6 +8,7 @@ import typer
 
 from workshift.cli.output import echo_json
 from workshift.i18n import lang_option
+from workshift.outputs import FORCE_HELP, check_output, check_output_folder, check_outputs, mark_output_folder
 
 match_app = typer.Typer(help="Job matching: explainable top-N vacancies per seeker, capacity-aware assignment, "
                              "fairness and congestion report (docs/matching.md).")
@@ -61,6 +62,7 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="Seed of the retrieval index."),
         explain: bool = typer.Option(True, "--explain/--no-explain", help="Write an explanation per row."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+        force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     ) -> None:
         """Rank the best vacancies for every seeker, with a per-factor score breakdown and explanations."""
         if ctx.invoked_subcommand is not None:
@@ -82,7 +84,10 @@ def register(app: typer.Typer) -> None:
             code = normalise_lang(lang)
         except ValueError as exc:
             raise InputError(str(exc)) from None
-        output_paths(out)  # a bad --out suffix fails before the work
+        written = output_paths(out)  # a bad --out suffix fails before the work
+        check_outputs([*written.values(), *([html] if html else [])], inputs=[seekers, vacancies], force=force)
+        check_output(html, flag="--html", formats=(".html",), inputs=[seekers, vacancies, *written.values()],
+                     force=force)
         columns = [c.strip() for c in groups.split(",") if c.strip()] if groups else []
         result = run_match(seekers, vacancies, top, do_assign=do_assign, groups=columns, index=index,
                            weights=Weights.parse(weights), candidates=candidates, method=method, threads=threads,
@@ -105,12 +110,16 @@ def register(app: typer.Typer) -> None:
         fmt: str = typer.Option("csv", "--format", help="csv or parquet."),
         title_share: float = typer.Option(0.0, "--title-share",
                                           help="Share of occupations written as titles instead of SOC codes."),
+        force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     ) -> None:
         """Synthetic seekers and vacancies whose occupation x state shares follow OEWS employment."""
         from workshift.data import load_pack
         from workshift.services.matching.synth import write_synthetic
 
+        check_output_folder(out, force=force)
+
         paths = write_synthetic(load_pack("us"), out, seekers, vacancies, seed=seed, fmt=fmt, title_share=title_share)
+        mark_output_folder(out)
         for name, path in paths.items():
             typer.echo(f"wrote {name}: {path}")
 

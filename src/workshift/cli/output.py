@@ -42,6 +42,13 @@ def print_error(message: object, hint: object | None = None) -> None:
     Console(stderr=True, soft_wrap=True, highlight=False).print(line)
 
 
+def print_note(message: object) -> None:
+    """One yellow ``note:`` line on stderr (printed literally, like :func:`print_error`)."""
+    line = Text("note: ", style="yellow")
+    line.append(plain(message))
+    Console(stderr=True, soft_wrap=True, highlight=False).print(line)
+
+
 def finite(value: Any) -> Any:
     """A JSON-ready copy of ``value``: numpy scalars and arrays as Python values, NaN and inf as None."""
     if isinstance(value, Mapping):

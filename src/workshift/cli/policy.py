@@ -10,6 +10,7 @@ import typer
 
 from workshift.cli.output import dumps, echo_json
 from workshift.i18n import lang_option
+from workshift.outputs import FORCE_HELP, check_output_folder, mark_output_folder
 
 
 def optimize(
@@ -29,6 +30,7 @@ def optimize(
     lang: str = typer.Option(None, "--lang", help="Language of the table printed: en or zh.", callback=lang_option),
     ensemble: int = typer.Option(16, "--ensemble", help="Uncertainty draws of the recommended portfolio (seeded; "
                                  "exposure index, displacement share, effects, costs); 0 = none."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Optimise a portfolio of policy levers for a scenario: Pareto front, hypervolume, recommended plan."""
     from rich.console import Console
@@ -44,6 +46,7 @@ def optimize(
     from workshift.optimize.uncertainty import attach_uncertainty
 
     lang = normalise_lang(lang)
+    check_output_folder(out, inputs=[scenario], force=force)
     check_algorithm(algorithm)
     console = Console(stderr=True)
     sc = load_policy_scenario(scenario)
@@ -56,11 +59,15 @@ def optimize(
         result = search(prepared, algorithm, pop, generations, seed, dask=dask_address or dask,
                         progress=lambda done, total: bar.update(task, completed=min(done, total)))
     summary = attach_uncertainty(prepared, summarise(prepared, result), ensemble, seed=seed)
-    run_id, plan_id, paths = save(prepared, summary)
-    summary["run_id"], summary["plan_id"] = run_id, plan_id
-    if out is not None:
-        summary["reports"] = write_reports(prepared, summary, paths, out)
-        write_text_atomic(Path(out) / "result.json", dumps(summary, indent=1))
+
+    def write_files(run_id: str, plan_id: str, paths) -> None:  # before the run is stored
+        summary["run_id"], summary["plan_id"] = run_id, plan_id
+        if out is not None:
+            summary["reports"] = write_reports(prepared, summary, paths, out)
+            write_text_atomic(Path(out) / "result.json", dumps(summary, indent=1))
+            mark_output_folder(out)
+
+    run_id, plan_id, _ = save(prepared, summary, before_commit=write_files)
     if as_json:
         echo_json(summary, indent=None)
         return

@@ -15,6 +15,7 @@ import typer
 from workshift.cli.output import dumps, echo_json, plain
 from workshift.i18n import lang_option, normalise_lang
 from workshift.i18n.names import occupation_title
+from workshift.outputs import FORCE_HELP, check_output
 
 OCCUPATION_HELP = "A SOC, O*NET or CSCO code, or a job title in English or Chinese."
 PACK_OPT = typer.Option("us", "--pack", help="Region pack name.")
@@ -348,6 +349,7 @@ def population_command(
     lang: str = LANG_OPT,
     as_json: bool = JSON_OPT,
     pack: str = PACK_OPT,
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Workers in high-exposure occupations with no safe and desirable option: table and plot by state."""
     from rich.table import Table
@@ -356,6 +358,7 @@ def population_command(
     from workshift.services.population import population_view, write_figure
 
     lang = normalise_lang(lang)
+    check_output(out, formats=(".html",), force=force)
     model = _model(pack, index, safe_rule)
     view = population_view(model)
     if out is not None:

@@ -36,7 +36,7 @@ from threadpoolctl import threadpool_limits
 from workshift.errors import DataError, InputError, NotFoundError, closest
 from workshift.evidence import tabular
 from workshift.evidence.predict_search import build_pipeline, scores, search
-from workshift.files import atomic_path, write_text_atomic
+from workshift.files import atomic_path, sha256_file, write_text_atomic
 from workshift.provenance import environment
 
 MIN_ROWS = 50
@@ -365,7 +365,11 @@ def sidecar_path(model_path: str | Path) -> Path:
 
 
 def save_model(result: FitResult, path: str | Path, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write the pipeline (joblib) and its metadata (JSON sidecar ``<path stem>.json``), each atomically."""
+    """Write the pipeline (joblib) and its metadata (JSON sidecar ``<path stem>.json``), each atomically.
+
+    The returned metadata carries ``model_sha256``, the file's hash: ``workshift fit`` records it in the
+    store, and :func:`load_model` loads only files whose hash a ``fit`` run of the store recorded.
+    """
     import joblib
 
     meta = {**result.meta, "partial_dependence": result.partial_dependence, "data": data or {},
@@ -373,20 +377,36 @@ def save_model(result: FitResult, path: str | Path, data: dict[str, Any] | None 
             "model_file": Path(path).name, "format": MODEL_FORMAT}
     with atomic_path(path) as tmp:
         joblib.dump({"pipeline": result.pipeline, "meta": meta}, tmp)
+        digest = sha256_file(tmp)
+    meta["model_sha256"] = digest
     write_text_atomic(sidecar_path(path), json.dumps(meta, indent=2, ensure_ascii=False, default=str))
     return meta
 
 
-def load_model(path: str | Path) -> tuple[Any, dict[str, Any], list[str]]:
+def trusted_model_hashes(home: str | Path | None = None) -> set[str]:
+    """sha256 of every model file a ``fit`` run of the store wrote."""
+    from workshift.store import Store
+
+    return {run.meta["model_sha256"] for run in Store(home).runs("fit") if run.meta.get("model_sha256")}
+
+
+def load_model(path: str | Path, home: str | Path | None = None) -> tuple[Any, dict[str, Any], list[str]]:
     """The pipeline, its metadata and warnings (library versions that differ from the fitting ones).
 
-    A model file is a pickle: load only files you (or someone you trust) wrote.
+    A model file is a pickle, and unpickling can run code: a file is loaded only when its sha256 is one that
+    a ``workshift fit`` run of this store recorded (:func:`trusted_model_hashes`); any other file (edited,
+    copied from elsewhere, crafted) is refused before it is read as a pickle.
     """
     import joblib
 
     path = Path(path)
     if not path.is_file():
         raise NotFoundError(f"no model file at {path}", hint="fit one with `workshift fit DATA.csv --target COLUMN`")
+    digest = sha256_file(path)
+    if digest not in trusted_model_hashes(home):
+        raise DataError(f"not a Workshift model file of this store (sha256 {digest[:12]}... was not recorded by "
+                        "`workshift fit`): refusing to load it, since a model file can run code", file=path,
+                        hint="fit the model again with this store (`workshift fit DATA --target COLUMN`)")
     try:
         bundle = joblib.load(path)
         pipeline, meta = bundle["pipeline"], bundle["meta"]

@@ -134,16 +134,24 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 
 def to_numeric(values: pd.Series) -> pd.Series:
-    """Parse text cells as numbers (NaN where a cell is not a number); numbers pass through."""
+    """Parse text cells as numbers (NaN where a cell is not a number); numbers pass through.
+
+    Infinity (``inf``, ``1e309``) is not a number here: it becomes NaN, so that :func:`non_numeric_cells`
+    reports the cell instead of letting it reach a model or the store.
+    """
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype(float)
+        return _finite(values.astype(float))
     text = values.astype("string").map(
         lambda v: unicodedata.normalize("NFKC", v).strip() if isinstance(v, str) else v
     )
     text = text.str.replace("\u2212", "-", regex=False).str.removesuffix("%").str.strip()
     thousands = text.str.match(_THOUSANDS).astype("boolean").fillna(False).astype(bool)
     text = text.where(~thousands, text.str.replace(",", "", regex=False))
-    return pd.to_numeric(text, errors="coerce").astype(float)
+    return _finite(pd.to_numeric(text, errors="coerce").astype(float))
+
+
+def _finite(values: pd.Series) -> pd.Series:
+    return values.where(values.abs() != float("inf"))
 
 
 def non_numeric_cells(values: pd.Series) -> pd.Series:

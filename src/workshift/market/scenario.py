@@ -10,6 +10,7 @@ them and are left to ``workshift optimize``). When ``market.extensions`` is abse
 from __future__ import annotations
 
 import copy
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from workshift.market.params import (
     ModelParams,
     steps_of,
 )
+from workshift.validation import validate_section
 
 MODES = ("mean-field", "agents")
 
@@ -151,11 +153,8 @@ def from_dict(raw: dict[str, Any], path: str | None = None) -> Scenario:
             if key not in schema:
                 known = list(schema) + (list(_portfolio_keys()) if section == "policy" else [])
                 raise _unknown(key, known, f"[{section}]", path)
-            _, kind = schema[key]
-            if isinstance(val, bool) and kind is not bool or not isinstance(val, kind):
-                raise InputError(f"{section}.{key} = {val!r} has the wrong type",
-                                 hint=f"expected {getattr(kind, '__name__', kind)}")
             values[key] = val
+        values = validate_section(values, {key: kind for key, (_, kind) in schema.items()}, section, path)
         sections[section] = {key: values.get(key, copy.deepcopy(default)) for key, (default, _) in schema.items()}
     _check(sections, path)
     return Scenario(sections=sections, path=path, raw=copy.deepcopy(raw))
@@ -194,6 +193,9 @@ def _check(s: dict[str, dict[str, Any]], path: str | None) -> None:
         raise InputError(f"{where}market.ltu_steps = {m['ltu_steps']} must be >= 1")
     if m["ltu_weeks"] <= 0:
         raise InputError(f"{where}market.ltu_weeks = {m['ltu_weeks']} must be > 0")
+    if not 0 <= m["seed"] < 2**32:
+        raise InputError(f"{where}market.seed = {m['seed']} must be a whole number in [0, 2^32)")
+    _check_memory(m, where)
     ds = shock["displacement_share"]
     if ds is not None and not 0.0 <= ds <= 1.0:
         raise InputError(f"{where}shock.displacement_share = {ds} must be in [0, 1]")
@@ -205,6 +207,10 @@ def _check(s: dict[str, dict[str, Any]], path: str | None) -> None:
                          hint=PARAMETERS["reinstatement"].note)
     if shock["start_step"] < 0 or shock["adoption_steps"] <= 0:
         raise InputError(f"{where}shock.start_step must be >= 0 and shock.adoption_steps > 0")
+    if shock["index"] != "none" and shock["start_step"] >= m["steps"]:
+        raise InputError(f"{where}shock.start_step = {shock['start_step']} is not before the last step "
+                         f"(market.steps = {m['steps']}): the shock would never start",
+                         hint="raise market.steps or lower shock.start_step (or set shock.index = \"none\")")
     if not -1.0 < cycle["amplitude"] < 1.0 or cycle["period_steps"] <= 0:
         raise InputError(f"{where}cycle.amplitude must be in (-1, 1) and cycle.period_steps > 0")
     for key, val in s["parameters"].items():
@@ -218,17 +224,63 @@ def _check(s: dict[str, dict[str, Any]], path: str | None) -> None:
                 raise InputError(f"{where}policy.{key} = {val} must be in [{low}, {high}]", hint=meaning)
 
 
+# Memory of a mean-field run, measured on the US pack (about 800 nodes): a fixed part (network, inputs), the
+# recorded paths per step, and the spell-duration state per long-term-unemployment step; agents add their
+# own arrays. An estimate to refuse what cannot fit before anything is allocated, not an exact figure.
+MEMORY_FIXED_BYTES = 50e6
+MEMORY_PER_STEP_BYTES = 16e3
+MEMORY_PER_LTU_STEP_BYTES = 26e3
+MEMORY_PER_AGENT_BYTES = 24.0
+
+
+def memory_needed(m: dict[str, Any]) -> float:
+    """Estimated bytes a run of the ``[market]`` settings ``m`` needs (see the constants above)."""
+    ltu = m["ltu_steps"] if m.get("ltu_steps") is not None else steps_of(m["ltu_weeks"], m["step_weeks"])
+    need = MEMORY_FIXED_BYTES + MEMORY_PER_STEP_BYTES * m["steps"] + MEMORY_PER_LTU_STEP_BYTES * ltu
+    if m["mode"] == "agents":
+        need += MEMORY_PER_AGENT_BYTES * m["agents"]
+    return need
+
+
+def _physical_memory() -> float:
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 64 * 2.0**30
+
+
+def _check_memory(m: dict[str, Any], where: str) -> None:
+    need, have = memory_needed(m), _physical_memory()
+    if need > have:
+        raise InputError(f"{where}market.steps = {m['steps']}, ltu_steps = {m['ltu_steps']}, "
+                         f"ltu_weeks = {m['ltu_weeks']}"
+                         + (f", agents = {m['agents']}" if m["mode"] == "agents" else "")
+                         + f" would need about {need / 2**30:,.0f} GiB of memory; this machine has "
+                         f"{have / 2**30:,.0f} GiB", hint="fewer steps (or a longer market.step_weeks), "
+                         "fewer ltu_steps (ltu_weeks) or agents")
+
+
 def load(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
     path = Path(path)
     if not path.is_file():
         raise DataError("scenario file not found", file=path, expected="a TOML scenario (see scenarios/)")
+    return from_dict(read_toml(path, "a TOML scenario (see scenarios/)"), str(path))
+
+
+def read_toml(path: Path, what: str) -> dict[str, Any]:
+    """A TOML file as a dict (UTF-8, a leading BOM allowed); anything else is a one-line DataError."""
     try:
-        with open(path, "rb") as handle:
-            raw = tomllib.load(handle)
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+                        file=path, expected=what) from exc
+    except OSError as exc:
+        raise DataError(f"cannot be read ({exc.strerror or exc})", file=path, expected=what) from exc
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"not valid TOML: {exc}", file=path) from exc
-    return from_dict(raw, str(path))
+        raise DataError(f"not valid TOML: {exc}", file=path, expected=what) from exc
 
 
 def paper(**market: Any) -> Scenario:

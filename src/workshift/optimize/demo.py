@@ -74,9 +74,13 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
     summary["network"] = network
     summary["network_fallback"] = {"wanted": wanted, "used": network} if fell_back else None
     tick("report", 0, 1)
-    run_id, plan_id, p = save(prepared, summary, home=home)
-    summary["run_id"], summary["plan_id"] = run_id, plan_id
-    reports = write_reports(prepared, summary, p, out_dir, lang)
+    reports: dict = {}
+
+    def write_files(run_id: str, plan_id: str, p: Any) -> None:  # the reports first, then the run is stored
+        summary["run_id"], summary["plan_id"] = run_id, plan_id
+        reports.update(write_reports(prepared, summary, p, out_dir, lang) or {})
+
+    run_id, plan_id, p = save(prepared, summary, home=home, before_commit=write_files)
     tick("report", 1, 1)
     keys = summary["objectives"] + [k for k in ("employment_rate", "policy_effect", "ai_displacement", "coverage",
                                                 "insurance_coverage", "earnings_stability",

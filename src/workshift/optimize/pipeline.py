@@ -7,7 +7,6 @@ levers, objectives, weights) are read here; any engine hook names under ``[polic
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,14 +35,12 @@ class PolicyScenario:
 
 
 def read_scenario(path: str | Path) -> dict[str, Any]:
+    from workshift.market.scenario import read_toml
+
     path = Path(path)
     if not path.is_file():
         raise DataError("scenario file not found", file=path, expected="a TOML scenario (see scenarios/)")
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"not valid TOML: {exc}", file=path) from exc
+    return read_toml(path, "a TOML scenario (see scenarios/)")
 
 
 def load_policy_scenario(source: str | Path | dict[str, Any], home: str | Path | None = None,
@@ -54,7 +51,10 @@ def load_policy_scenario(source: str | Path | dict[str, Any], home: str | Path |
 
     raw = dict(read_scenario(source)) if not isinstance(source, dict) else dict(source)
     path = path or (str(source) if not isinstance(source, dict) else None)
-    policy_raw = dict(raw.pop("policy", None) or {})
+    policy_raw = raw.pop("policy", None) or {}
+    if not isinstance(policy_raw, dict):
+        raise InputError(f"{path + ': ' if path else ''}'policy' must be a table ([policy])")
+    policy_raw = dict(policy_raw)
     hooks = {k: policy_raw.pop(k) for k in list(policy_raw) if k in HOOKS and k not in POLICY_KEYS}
     if hooks:
         raw["policy"] = hooks

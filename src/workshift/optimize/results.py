@@ -3,6 +3,7 @@ recommended plan as a monitoring plan (kind ``plan``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +26,21 @@ def tables(summary: dict[str, Any]) -> dict[str, pd.DataFrame]:
             "baseline": baseline}
 
 
-def save(prepared: Prepared, summary: dict[str, Any], home: str | Path | None = None) -> tuple[str, str, Paths]:
-    """Save the run and the monitoring plan; returns (run id, plan id, the recommended paths)."""
+def save(prepared: Prepared, summary: dict[str, Any], home: str | Path | None = None,
+         before_commit: Callable[[str, str, Paths], None] | None = None) -> tuple[str, str, Paths]:
+    """Save the run and the monitoring plan; returns (run id, plan id, the recommended paths).
+
+    ``before_commit(run_id, plan_id, paths)`` writes the run's files (reports) before anything is stored:
+    if it fails, neither the run nor the plan is.
+    """
     from workshift.store import Store
 
     p = paths(prepared, prepared.evaluator.space.from_dict(summary["recommended"]["portfolio"]))
     meta = {k: v for k, v in summary.items() if k not in ("pareto",)}
-    run_id = Store(home).save_run("optimize", meta, tables(summary))
+    store = Store(home)
+    run_id = store.new_run_id("optimize")
+    if before_commit is not None:
+        before_commit(run_id, run_id.replace("optimize-", "plan-", 1), p)
+    store.save_run("optimize", meta, tables(summary), run_id=run_id)
     plan_id = save_plan(prepared, p, summary, run_id, home=str(home) if home else None)
     return run_id, plan_id, p

@@ -24,10 +24,21 @@ from typing import Any
 
 from workshift.errors import InputError, closest
 from workshift.policy.catalogue import Lever
+from workshift.validation import Number, Text, Whole, validate_section
 
 POLICY_KEYS = ("budget", "currency", "horizon_years", "phases", "discount_rate", "start_year", "levers",
                "objectives", "weights", "reform")
 LEVER_KEYS = ("min", "max")
+# the type of each [policy] key, checked by workshift.validation (strict: finite numbers, whole numbers)
+POLICY_SCHEMA: dict[str, Any] = {
+    "budget": float, "currency": str, "horizon_years": int, "phases": Whole | list[Whole],
+    "discount_rate": float, "start_year": int, "levers": dict[str, dict[str, Number]],
+    "objectives": list[Text], "weights": list[Number],
+}
+POLICY_WORDS = {"phases": "a whole number or a list of whole numbers",
+                "levers": "tables [policy.levers.NAME] with numbers min and max",
+                "objectives": "a list of objective names", "weights": "a list of finite numbers"}
+START_YEARS = (1950, 2200)
 
 
 @dataclass(frozen=True)
@@ -81,9 +92,12 @@ def parse_policy(raw: dict[str, Any] | None, catalogue: dict[str, Lever],
     if raw is None:
         raise InputError(f"{_where(file)}the scenario has no [policy] section",
                          hint="add [policy] with at least budget = <total over the horizon>")
+    if not isinstance(raw, dict):
+        raise InputError(f"{_where(file)}'policy' must be a table ([policy])")
     for key in raw:
         if key not in POLICY_KEYS:
             raise _unknown(key, POLICY_KEYS, "[policy] key", file)
+    raw = {**raw, **validate_section(raw, POLICY_SCHEMA, "policy", file, POLICY_WORDS)}
     budget = _number(raw, "budget", None, file)
     if budget < 0:
         raise InputError(f"{_where(file)}[policy] budget = {budget:g} is negative")
@@ -120,15 +134,26 @@ def parse_policy(raw: dict[str, Any] | None, catalogue: dict[str, Lever],
             raise InputError(f"{_where(file)}[policy.levers.{lid}] min = {low:g} is negative")
         if low > high:
             raise InputError(f"{_where(file)}[policy.levers.{lid}] bounds inverted: min {low:g} > max {high:g}")
+        feasible = catalogue[lid].bounds
+        if high > feasible[1]:
+            raise InputError(f"{_where(file)}[policy.levers.{lid}] max = {high:g} exceeds the lever's range "
+                             f"[{feasible[0]:g}, {feasible[1]:g}] ({catalogue[lid].unit})",
+                             hint=f"the range is set in the lever file policy/levers/{lid}.toml")
         levers[lid] = (low, high)
     reform = _reform(raw.get("reform") or {}, catalogue, phases if isinstance(phases, int) else len(phases), file)
     objectives = raw.get("objectives")
     weights = raw.get("weights")
     if weights is not None and (objectives is None or len(weights) != len(objectives)):
         raise InputError(f"{_where(file)}[policy] weights need one value per listed objective")
+    if weights is not None and (any(w < 0 for w in weights) or not sum(weights) > 0):
+        raise InputError(f"{_where(file)}[policy] weights {list(weights)} must be >= 0 with a positive sum")
+    start_year = raw.get("start_year", 2026)
+    if not START_YEARS[0] <= start_year <= START_YEARS[1]:
+        raise InputError(f"{_where(file)}[policy] start_year = {start_year} must be a calendar year in "
+                         f"[{START_YEARS[0]}, {START_YEARS[1]}]")
     return PolicySpec(
         budget=budget, currency=currency.upper(), horizon_years=horizon, phases=phases, discount_rate=rate,
-        start_year=int(raw.get("start_year", 2026)), levers=levers,
+        start_year=int(start_year), levers=levers,
         objectives=tuple(objectives) if objectives is not None else None,
         weights=tuple(float(w) for w in weights) if weights is not None else None, reform=reform,
     )

@@ -206,7 +206,7 @@ def vacancy_view(result, top: int, lang: str = "en", explanations: bool = True) 
     frame.insert(2, "rank", slot + 1)
     frame = frame[["vacancy_id", "rank", "seeker_id", *[c for c in frame.columns
                                                         if c not in ("vacancy_id", "rank", "seeker_id")]]]
-    return _groups(result, frame, ids[vj, slot])
+    return frame  # employer-facing: never the seekers' fairness-group attributes (docs/matching.md)
 
 
 def assignment_view(result, lang: str = "en", explanations: bool = True) -> pd.DataFrame:
@@ -219,5 +219,4 @@ def assignment_view(result, lang: str = "en", explanations: bool = True) -> pd.D
     if len(rest):
         frame = pd.concat([frame, pd.DataFrame({"seeker_id": result.seekers.ids[rest]})], ignore_index=True)
     order = np.argsort(np.concatenate([si, rest]), kind="stable")
-    frame = frame.iloc[order].reset_index(drop=True)
-    return _groups(result, frame, np.concatenate([si, rest])[order])
+    return frame.iloc[order].reset_index(drop=True)  # shared with employers: no fairness-group attributes

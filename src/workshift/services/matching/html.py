@@ -54,7 +54,9 @@ def render_html(result, lang: str = "en") -> str:
     n = min(EXAMPLE_SEEKERS, len(result.seekers))
     ids = result.candidates.ids[:n, :min(EXAMPLE_RANKS, top)]
     si, slot = np.nonzero(ids >= 0)
-    examples = pair_frame(result, si, ids[si, slot], code).assign(rank=slot + 1).to_dict("records")
+    examples = pair_frame(result, si, ids[si, slot], code).assign(rank=slot + 1)
+    # a summary page travels further than the files: example seekers appear by position, never by their id
+    examples = examples.assign(seeker_id=[f"#{k + 1}" for k in si]).to_dict("records")
     weights = meta["weights"]
     factors = [{"name": m[f"factor_{f}"], "weight": f"{weights[f]:.2f}",
                 "meaning": m[f"meaning_{f}"].format(index=result.ctx.index)} for f in FACTORS]

@@ -159,9 +159,10 @@ def to_number(values: pd.Series) -> pd.Series:
     from workshift.evidence.tabular import to_numeric
 
     try:
-        return pd.Series(
+        number = pd.Series(
             pc.cast(pa.array(values), pa.float64()).to_numpy(zero_copy_only=False), index=values.index
         )
+        return number.where(number.abs() != float("inf"))  # inf is not a number: reported, never imputed
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return to_numeric(values.astype(object))
 
