@@ -19,6 +19,8 @@ import platformdirs
 from workshift.errors import InputError
 
 _overrides: dict[str, Path] = {}
+# set (to 1) to build packs from source files whose sha256 is not the registry's (see data.reading.Reader)
+ACCEPT_EDITS_ENV = "WORKSHIFT_ACCEPT_LOCAL_EDITS"
 
 # src/workshift/config.py -> the checkout root is three levels up.
 CHECKOUT_ROOT = Path(__file__).resolve().parents[2]

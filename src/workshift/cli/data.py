@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 
 from workshift.cli.output import echo_json
+from workshift.config import ACCEPT_EDITS_ENV
 from workshift.errors import InputError
 from workshift.i18n import lang_option
 
@@ -63,8 +65,13 @@ def register(app: typer.Typer) -> None:
         from_tables: Path | None = typer.Option(
             None, "--from-tables", help="Build pack NAME from your own tables in this folder (pack.toml, "
             "occupations.csv, optional exposure.csv, skills.csv, mobility.csv; see docs/pack.md)."),
+        accept_local_edits: bool = typer.Option(
+            False, "--accept-local-edits", help="Build even from source files whose sha256 differs from the "
+            "registry's (edited locally), with a warning; without it such a build is refused."),
     ) -> None:
         """Build a region pack from the raw sources (atomic: a failed build keeps the previous pack)."""
+        if accept_local_edits:
+            os.environ[ACCEPT_EDITS_ENV] = "1"
         build_with_progress(name, data_dir, from_tables=from_tables)
 
     @data_app.command("series")

@@ -29,6 +29,7 @@ def assemble(name: str, data_dir: str | Path | None, cache_dir: Path, progress: 
                            source_dir=source_dir)
     tables, meta = builder.assemble(context)
     check_tables(tables, name)
+    reader.check_registry()  # a tampered source that parses is refused too (or accepted with a warning)
     sources = sources_read(reader)
     meta = {
         "name": name,

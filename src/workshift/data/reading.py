@@ -7,10 +7,14 @@ file (the header is line 1), the column and the expectation, so a user can open 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
+import json
+import os
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +24,8 @@ from pandera.errors import SchemaError, SchemaErrors
 
 from workshift import config
 from workshift.data import registry
-from workshift.errors import DataError
-from workshift.files import atomic_path, sha256_file
+from workshift.errors import ChecksumError, DataError
+from workshift.files import atomic_path, sha256_file, write_text_atomic
 
 # Tokens that publishers use for "no value": OEWS '-' (not available), '*' (no estimate), '#' (top-coded
 # wage), '**' (employment not released); BLS EP '—'.
@@ -39,17 +43,64 @@ class SourceUse:
     bytes: int
 
 
+def _hash_cache_path() -> Path:
+    return config.home() / "cache" / "sha256.json"
+
+
+def sha256_cached(path: Path) -> str:
+    """sha256 of a raw file, cached by (resolved path, size, modification time) in ``<home>/cache``."""
+    cache_file = _hash_cache_path()
+    try:
+        cache = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    stat = path.stat()
+    key = str(path.resolve())
+    entry = cache.get(key)
+    if isinstance(entry, list) and entry[:2] == [stat.st_size, stat.st_mtime_ns]:
+        return entry[2]
+    digest = sha256_file(path)
+    cache[key] = [stat.st_size, stat.st_mtime_ns, digest]
+    with contextlib.suppress(OSError):
+        write_text_atomic(cache_file, json.dumps(cache))
+    return digest
+
+
 @dataclass
 class Reader:
-    """Reads raw files of one data dir and records every file it read (for the pack's provenance)."""
+    """Reads raw files of one data dir and records every file it read (for the pack's provenance).
+
+    ``accept_edits``: build even when a file's sha256 is not the registry's (a local edit), with a loud
+    warning (``workshift data build --accept-local-edits`` or ``$WORKSHIFT_ACCEPT_LOCAL_EDITS=1``);
+    otherwise :meth:`check_registry` refuses such a build.
+    """
 
     data_dir: Path
     used: dict[str, SourceUse] = field(default_factory=dict)
     absent: list[str] = field(default_factory=list)
+    accept_edits: bool = False
 
     @classmethod
     def open(cls, data_dir: str | Path | None = None) -> Reader:
-        return cls(config.data_dir(data_dir))
+        return cls(config.data_dir(data_dir), accept_edits=os.environ.get(config.ACCEPT_EDITS_ENV, "") not in ("", "0"))
+
+    def check_registry(self) -> list[SourceUse]:
+        """Refuse (or, accepting edits, warn about) files whose sha256 the registry does not list.
+
+        Called once the tables are built, so that a broken file is still reported by what is wrong in it.
+        """
+        edited = [use for use in self.used.values() if not use.matches_registry]
+        if not edited:
+            return edited
+        names = ", ".join(use.path for use in edited[:3]) + (" ..." if len(edited) > 3 else "")
+        if not self.accept_edits:
+            raise ChecksumError(f"{len(edited)} source file(s) differ from the registry's sha256 ({names}): "
+                                "a changed value would build silently", file=self.data_dir / edited[0].path,
+                                hint="restore the published file (`workshift data pull`, `workshift data "
+                                     "verify`), or build with --accept-local-edits to use your edits")
+        print(f"WARNING: building from {len(edited)} locally edited source file(s) ({names}); their sha256 "
+              "differs from the registry's and is recorded in the pack", file=sys.stderr, flush=True)
+        return edited
 
     def path(self, rel: str, required: bool = True) -> Path | None:
         """The file's path (via the registry); None, and recorded as absent, for a missing optional file."""
@@ -59,7 +110,7 @@ class Reader:
                 self.absent.append(rel)
             return None
         if rel not in self.used:
-            digest = sha256_file(path)
+            digest = sha256_cached(path)
             self.used[rel] = SourceUse(rel, registry.source_of(rel).id, digest,
                                        registry.registry_file(rel).accepts(digest), path.stat().st_size)
         return path
