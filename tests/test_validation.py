@@ -36,6 +36,7 @@ def scenario_file(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
     ("[market]\nsteps = 1000000000000\n", "would need about"),
     ("[market]\nltu_steps = 10000000000\n", "GiB of memory"),
     ("[market]\nsteps = 50\n[shock]\nindex = \"gpts_beta\"\nstart_step = 60\n", "the shock would never start"),
+    ("[market]\nsteps = 50\n", "shock.start_step = 100 is not before the last step (market.steps = 50)"),
     ("market = 3\n", "'market' must be a table"),
 ])
 def test_bad_scenarios_are_one_line_errors(text, needle, tmp_path):
@@ -51,7 +52,7 @@ def test_unreadable_scenario_files(tmp_path):
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
     with pytest.raises(DataError, match="is not UTF-8 text"):
         scenario_mod.load(binary)
-    bom = scenario_file(tmp_path, "\ufeff[market]\nsteps = 50\n", "bom.toml")
+    bom = scenario_file(tmp_path, "\ufeff[market]\nsteps = 50\n[shock]\nstart_step = 10\n", "bom.toml")
     assert scenario_mod.load(bom).steps == 50  # a BOM is allowed
     with pytest.raises(DataError, match="scenario file not found"):
         scenario_mod.load(tmp_path)  # a folder
@@ -59,7 +60,7 @@ def test_unreadable_scenario_files(tmp_path):
 
 def test_valid_numbers_still_pass():
     sc = scenario_mod.from_dict({"market": {"steps": 50, "step_weeks": 6, "seed": 0},
-                                 "shock": {"adoption_steps": 231, "displacement_share": 1}})
+                                 "shock": {"adoption_steps": 231, "displacement_share": 1, "start_step": 10}})
     assert sc.steps == 50 and sc.market["step_weeks"] == 6 and sc.shock["displacement_share"] == 1
 
 

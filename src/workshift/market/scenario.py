@@ -207,10 +207,10 @@ def _check(s: dict[str, dict[str, Any]], path: str | None) -> None:
                          hint=PARAMETERS["reinstatement"].note)
     if shock["start_step"] < 0 or shock["adoption_steps"] <= 0:
         raise InputError(f"{where}shock.start_step must be >= 0 and shock.adoption_steps > 0")
-    if shock["index"] != "none" and shock["start_step"] >= m["steps"]:
+    if shock["start_step"] >= m["steps"]:  # the steady state is read over the steps before start_step
         raise InputError(f"{where}shock.start_step = {shock['start_step']} is not before the last step "
-                         f"(market.steps = {m['steps']}): the shock would never start",
-                         hint="raise market.steps or lower shock.start_step (or set shock.index = \"none\")")
+                         f"(market.steps = {m['steps']}): the shock would never start and the steady state "
+                         "before it lies outside the run", hint="raise market.steps or lower shock.start_step")
     if not -1.0 < cycle["amplitude"] < 1.0 or cycle["period_steps"] <= 0:
         raise InputError(f"{where}cycle.amplitude must be in (-1, 1) and cycle.period_steps > 0")
     for key, val in s["parameters"].items():
