@@ -98,7 +98,8 @@ def render(meta: dict, lang: str = "en") -> Group:
         default = q["mobility"].get("default", networks[0])
         notes.append(m("network") + ": " + ", ".join(
             f"{n} ({m('network_default')})" if n == default else n for n in networks))
-    notes += [m("quality_note", note=n) for n in q.get("notes", [])]
+    local = [q["note_zh"]] if lang == "zh" and q.get("note_zh") else q.get("notes", [])[:1]
+    notes += [m("quality_note", note=n) for n in [*local, *q.get("notes", [])[1:]]]
     if q.get("exposure_absent"):
         notes.append(m("absent", names=", ".join(q["exposure_absent"])))
 
