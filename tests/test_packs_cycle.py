@@ -87,3 +87,17 @@ def test_small_demo_runs_on_the_pack(packs, tmp_path, monkeypatch, pack: str, la
     assert "政策" in report
     # income is in the pack's wage currency, costs in the scenario's budget currency
     assert f"{load_pack(pack, home=packs).currency} / year" in report and "bn USD" in report
+
+
+def test_data_series_writes_observations_monitor_ingest_reads(packs, tmp_path, monkeypatch, capsys) -> None:
+    from workshift.cli import main
+
+    monkeypatch.setenv("WORKSHIFT_HOME", str(packs))
+    out = tmp_path / "obs_cn.csv"
+    for expected in (0, 2):  # the second time the file exists: refused without --force
+        with pytest.raises(SystemExit) as done:
+            main(["data", "series", "cn", "--out", str(out)])
+        assert (done.value.code or 0) == expected
+    with pytest.raises(SystemExit) as done:
+        main(["monitor", "ingest", str(out)])
+    assert (done.value.code or 0) == 0 and "384 new" in capsys.readouterr().out

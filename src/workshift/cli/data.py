@@ -9,8 +9,8 @@ import typer
 
 from workshift.cli.output import echo_json
 from workshift.config import ACCEPT_EDITS_ENV
-from workshift.errors import InputError
 from workshift.i18n import lang_option
+from workshift.outputs import FORCE_HELP, check_output
 
 data_app = typer.Typer(help="Region packs and their raw sources: build, info, pull, verify.", no_args_is_help=True)
 
@@ -78,13 +78,13 @@ def register(app: typer.Typer) -> None:
     def series(
         name: str = PACK_ARG,
         out: Path = typer.Option(..., "--out", help="CSV file to write (indicator, region, period, value)."),
+        force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     ) -> None:
         """Write a pack's monthly macro series as monitoring observations (for `workshift monitor ingest`)."""
         from workshift.data import load_pack
         from workshift.files import atomic_path
 
-        if out.exists():
-            raise InputError(f"{out}: already exists (choose another --out; inputs are never overwritten)")
+        check_output(out, formats=(".csv",), force=force)
         frame = load_pack(name).observations()
         with atomic_path(out, suffix=".csv") as tmp:
             frame.to_csv(tmp, index=False)
