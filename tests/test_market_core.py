@@ -3,6 +3,8 @@ state, scenarios and bad input."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -36,7 +38,8 @@ def _random_hooks(B, n, seed=0):
                        vacancy_multiplier=rng.uniform(0.8, 1.2, (B, n)), separation_multiplier=rng.uniform(0.8, 1.2, (B, n)),
                        training_multiplier=rng.uniform(0, 20, (B, 1)), exit_multiplier=rng.uniform(0.5, 2, (B, 1)),
                        reentry_multiplier=rng.uniform(0.5, 2, (B, 1)), flexible_multiplier=rng.uniform(0.5, 2, (B, n)),
-                       work_sharing=rng.uniform(0, 1, (B, n)), training_edges=edges)
+                       work_sharing=rng.uniform(0, 1, (B, n)), short_time_end=rng.uniform(0, 0.3, (B, n)),
+                       training_edges=edges)
 
 
 def test_self_loop_r_is_the_papers_value() -> None:
@@ -115,6 +118,24 @@ def test_workers_are_conserved_every_step_with_every_extension_and_hook(engine) 
         for arr in (state.e, state.u, state.v, state.f, state.tr, state.g, state.x, state.hc):
             assert arr.min() >= -1e-9
     assert state.f.sum() > 0 and state.tr.sum() > 0 and state.g.sum() > 0 and state.x.sum() > 0
+
+
+def test_hours_whose_short_time_benefit_ends_become_separations() -> None:
+    """Known answer: with hours cut and demand not back (no directed openings), the benefit ends for a share
+    p of the hours cut each step and exactly those become separations on top of the separations without it."""
+    built = _built(ALL, network_kind="empirical")
+    model = built.model
+    state = model.initial_state(1, PolicyHooks().broadcast(1, model.n))
+    state.hc = 0.2 * state.e
+    target = state.e + state.v - 0.5 * state.e  # demand far below employment: nothing restored
+    kept = PolicyHooks(work_sharing=0.0).broadcast(1, model.n)
+    ends = replace(kept, short_time_end=np.full((1, model.n), 0.25))
+    s0, f0 = step(state, model, kept, target)
+    s1, f1 = step(state, model, ends, target)
+    np.testing.assert_allclose(f0.hours_restored, 0.0)
+    np.testing.assert_allclose(f1.separations - f0.separations, 0.25 * state.hc, rtol=1e-12)
+    np.testing.assert_allclose(s0.hc - s1.hc, 0.25 * state.hc, rtol=1e-12)
+    np.testing.assert_allclose(s1.workers(), state.workers(), rtol=1e-12)
 
 
 @pytest.mark.parametrize(("kind", "step_weeks"), [("empirical", 6.75), ("complete", 6.75), ("empirical", 1.0)])

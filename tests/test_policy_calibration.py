@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -44,7 +45,8 @@ def _ctx(n: int = 6) -> Context:
     return Context(n=n, steps_per_year=12.0, job_finding_month=0.17, unemployed=1e6,
                    openings_per_step=np.full(n, 2e4), employment=np.linspace(1e6, 2e6, n),
                    growing=np.arange(n) % 2 == 0, training_rate=0.003, flexible_entry_per_step=5e3,
-                   coverage_flexible=0.0, levers=levers, calibration=fits)
+                   coverage_flexible=0.0, levers=levers, calibration=fits,
+                   demand_ratio=np.linspace(0.8, 1.3, n))
 
 
 # the hook each lever moves in its participants' favour, and the direction (+1 up, -1 down)
@@ -52,7 +54,7 @@ DIRECT = {
     "training": [("training_multiplier", +1), ("matching_efficiency", +1)],
     "job_matching": [("matching_efficiency", +1)],  # precision_gain is 0 by default
     "hiring_subsidy": [("vacancy_multiplier", +1), ("matching_efficiency", +1)],
-    "flexible_support": [("flexible_income", +1)],  # entry_gain is 0 by default (no demand limit yet)
+    "flexible_support": [("flexible_income", +1), ("flexible_multiplier", +1)],
     "flexible_insurance": [("flexible_coverage", +1)],
     "entrepreneurship": [("matching_efficiency", +1)],
     "working_time": [("work_sharing", +1)],
@@ -75,10 +77,30 @@ def test_more_of_a_lever_never_lowers_its_direct_effect(lever: str) -> None:
     # zero intensity is exactly no effect
     for name, arr in zero.items():
         default = 0.0 if name in ("search_precision", "work_sharing", "demand_kept") else 1.0
-        if name == "flexible_coverage":
+        if name == "short_time_end":  # no funding: every benefit ends (nothing is cut, so no effect)
+            assert np.allclose(arr, 1.0 if lever == "working_time" else 0.0), (lever, name)
+        elif name == "flexible_coverage":
             assert np.all(np.isnan(arr)) or np.allclose(arr, ctx.coverage_flexible)
         else:
             assert np.allclose(arr, default), (lever, name)
+
+
+def test_flexible_entry_stays_within_each_occupations_flexible_demand() -> None:
+    """Known answer: the entry factor of node i is 1 + min(entry_gain x, (1 + headroom) r_i - 1, floored at 0);
+    a node AI shrinks by more than the headroom gets no extra entry, and without the demand ratio none does."""
+    ctx = _ctx()
+    lever = packaged_levers()["flexible_support"]
+    gain, headroom = lever.effect("entry_gain"), lever.effect("demand_headroom")
+    assert gain > 0 and headroom > 0
+    x = np.array([0.0, 0.1, 0.5, 1.0])
+    factor = MAPPINGS["flexible_support"](x, ctx)["flexible_multiplier"]
+    room = np.maximum((1.0 + headroom) * ctx.demand_ratio - 1.0, 0.0)
+    assert np.allclose(factor, 1.0 + np.minimum(gain * x[:, None], room[None, :]))
+    shrinking = (1.0 + headroom) * ctx.demand_ratio <= 1.0
+    assert shrinking.any() and np.all(factor[:, shrinking] == 1.0)
+    assert np.all(factor - 1.0 <= room[None, :] + 1e-15)
+    none = MAPPINGS["flexible_support"](x, replace(ctx, demand_ratio=None))["flexible_multiplier"]
+    assert np.all(none == 1.0)
 
 
 def test_working_time_never_touches_routine_churn() -> None:
@@ -86,6 +108,9 @@ def test_working_time_never_touches_routine_churn() -> None:
     hooks = combine([MAPPINGS["working_time"](np.array([0.0, 0.5]), _ctx())], 2, 6)
     assert np.all(hooks["separation_multiplier"] == 1.0) and np.all(hooks["exit_multiplier"] == 1.0)
     assert np.allclose(hooks["work_sharing"][:, 0], [0.0, 0.5])
+    # the benefit lasts its duration on average (geometric), and ends with funding
+    months = packaged_levers()["working_time"].effect("duration")
+    assert np.allclose(hooks["short_time_end"][:, 0], [1.0, 1.0 / months])
 
 
 def test_every_lever_file_has_one_mapping_and_no_unknown_hook() -> None:

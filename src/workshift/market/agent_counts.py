@@ -169,8 +169,9 @@ def draw_counts(size, L, GL, v, hc, target, hooks, m1, m2, complete, rates, flex
         dsep -= cut
         restored = min(hc[i], dopen)
         dopen -= restored
-        new_hc[i] = hc[i] + cut - restored
-        mean_sep = min(float(e), (du * e + dsep) * hooks[3, i])
+        ended = hooks[9, i] * (hc[i] - restored)
+        new_hc[i] = hc[i] + cut - restored - ended
+        mean_sep = min(float(e), (du * e + dsep) * hooks[3, i] + ended)
         out[0, i] = _binom(e, mean_sep / e) if e > 0 else 0
         mean_open = (dv * e + dopen) * hooks[2, i]
         out[1, i] = np.random.poisson(mean_open) if mean_open > 0 else 0

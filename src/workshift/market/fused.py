@@ -34,6 +34,9 @@ from workshift.market.kernels import csr_tuple, serial_twin
 from workshift.market.model import Model
 from workshift.market.spmm import backward, extra, forward
 from workshift.market.state import MarketState
+from workshift.market.stepper import HOOK_ORDER
+
+N_HOOKS = len(HOOK_ORDER)
 
 AGGREGATES = ("employed", "flexible", "unemployed", "ltu", "trainees", "wage_income", "flexible_earnings",
               "eligible_benefit_base", "eligible")
@@ -42,10 +45,6 @@ eligible; w = wage per step; eligible = unemployed (and graduates) in the first 
 
 BLOCK = 512
 """Elements per block of the element-by-element passes (8 arrays of 4 KB stay in the L1 cache)."""
-
-HOOK_ORDER = ("matching_efficiency", "search_precision", "vacancy_multiplier", "separation_multiplier",
-              "training_multiplier", "exit_multiplier", "reentry_multiplier", "flexible_multiplier",
-              "work_sharing")
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -115,7 +114,7 @@ def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, ba
         nw = n * w
         stocks = np.empty((8, nw))
         hist, ghist = np.empty((tau, nw)), np.empty((tau, nw))
-        hk = np.empty((9, nw))
+        hk = np.empty((N_HOOKS, nw))
         work = np.empty((11, nw))
         for k, src in enumerate((E, U, V, F, TR, G, X, HC)):
             _load(src, stocks[k], b0, w)
@@ -124,7 +123,7 @@ def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, ba
             _load(GHIST[k], ghist[k], b0, w)
         local = np.empty((steps, 9, w))
         for s in range(starts.shape[0] - 1):
-            for h in range(9):
+            for h in range(N_HOOKS):
                 _load_t(hooks[h][s], hk[h], b0, w)
             _chunk_steps(starts[s], starts[s + 1], n, w, b0, stocks, hist, ghist, hk, flex_rates, work, base,
                          lost, kept[s, b0:b0 + w], net, skills, edges, hook_edges[0][s], hook_edges[1:], rates,
@@ -156,7 +155,7 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
     tsrc, ttgt, tw = hook_edges
     sig = sigma_f if flexible else 0.0
     e, u, v, f, g, hc = stocks[0], stocks[1], stocks[2], stocks[3], stocks[5], stocks[7]
-    mu, lam, vacm, sepm, ws = hk[0], hk[1], hk[2], hk[3], hk[8]
+    mu, lam, vacm, sepm, ws, wend = hk[0], hk[1], hk[2], hk[3], hk[8], hk[9]
     sep, opn, inv_av, inv_av2, z1, w2, tmp, tmp2 = (work[0], work[1], work[2], work[3], work[4], work[5],
                                                     work[6], work[7])
     hires, zl, vP = work[8], work[9], work[10]
@@ -179,8 +178,9 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
             dsep -= cut
             restored = min(hc[m], dopen)
             dopen -= restored
-            hc[m] = hc[m] + cut - restored  # hc is not read again this step
-            sep[m] = min(e[m], (du * e[m] + dsep) * sepm[m])
+            ended = wend[m] * (hc[m] - restored)  # the benefit ends before demand returns: the job ends
+            hc[m] = hc[m] + cut - restored - ended  # hc is not read again this step
+            sep[m] = min(e[m], (du * e[m] + dsep) * sepm[m] + ended)
             opn[m] = (dv * e[m] + dopen) * vacm[m]
             tmp2[m] = u[m] + sig * f[m]  # searchers
         # 2. search: A_lam v (and E v for graduates), and what the searchers of each origin send along the

@@ -88,8 +88,8 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
                    net, skills, edges, edges_t, hook_edges, hooks, rates, flex_rates, flags,
                    ne, nu, nv, nhist, nf, ntr, ng, nghist, nx, nhc):
     """One mean-field step for all scenarios. ``net``/``skills``/``edges``/``edges_t`` are (ptr, idx, val,
-    tptr, tidx, tval) CSR tuples; ``hooks`` is (9, B, n): mu, lam, vac, sep, train, exit, reentry, flex,
-    work_sharing; ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps, a), a = applications per searcher and
+    tptr, tidx, tval) CSR tuples; ``hooks`` is (10, B, n): mu, lam, vac, sep, train, exit, reentry, flex,
+    work_sharing, short_time_end; ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps, a), a = applications per searcher and
     step; ``flex_rates`` (2, n):
     e -> flexible and u -> flexible rates per node;
     ``flags`` = (complete, use_skills, use_edges, flexible, training, exit). Writes the new state into n*."""
@@ -127,8 +127,9 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
             dsep -= cut
             restored = min(hc[b, i], dopen)
             dopen -= restored
-            nhc[b, i] = hc[b, i] + cut - restored
-            sep[i] = min(e[b, i], (du * e[b, i] + dsep) * hooks[3, b, i])
+            ended = hooks[9, b, i] * (hc[b, i] - restored)
+            nhc[b, i] = hc[b, i] + cut - restored - ended
+            sep[i] = min(e[b, i], (du * e[b, i] + dsep) * hooks[3, b, i] + ended)
             opn[i] = (dv * e[b, i] + dopen) * hooks[2, b, i]
             searchers[i] = u[b, i] + (sigma_f * f[b, i] if flexible else 0.0)
         _apply(ptr, idx, val, complete, sptr, sidx, sval, lam, use_skills, v[b], Av)

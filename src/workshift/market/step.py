@@ -74,13 +74,14 @@ def step(state: MarketState, model: Model, hooks: PolicyHooks, target: np.ndarra
     gap = eff + v - target
     directed_sep = (1.0 - p.delta_u) * np.minimum(eff, p.gamma_u * np.maximum(gap, 0.0))
     directed_open = (1.0 - p.delta_v) * np.minimum(eff, p.gamma_v * np.maximum(-gap, 0.0))
-    hours_cut, hours_restored = zero, zero
+    hours_cut, hours_restored, hours_ended = zero, zero, zero
     if np.any(hooks.work_sharing > 0) or np.any(hc > 0):
         hours_cut = hooks.work_sharing * directed_sep
         directed_sep = directed_sep - hours_cut
         hours_restored = np.minimum(hc, directed_open)
         directed_open = directed_open - hours_restored
-    separations = np.minimum(e, (p.delta_u * e + directed_sep) * hooks.separation_multiplier)
+        hours_ended = hooks.short_time_end * (hc - hours_restored)  # benefit over, demand not back: job ends
+    separations = np.minimum(e, (p.delta_u * e + directed_sep) * hooks.separation_multiplier + hours_ended)
     openings = (p.delta_v * e + directed_open) * hooks.vacancy_multiplier
 
     # 2. search and matching (a applications per searcher and step; flexible workers at a lower intensity)
@@ -139,7 +140,7 @@ def step(state: MarketState, model: Model, hooks: PolicyHooks, target: np.ndarra
         g=ghist.sum(axis=1) if training else state.g,
         ghist=ghist,
         x=state.x + to_inactive - reentries if exits else state.x,
-        hc=hc + hours_cut - hours_restored if hours_cut is not zero else hc,
+        hc=hc + hours_cut - hours_restored - hours_ended if hours_cut is not zero else hc,
         t=state.t + 1,
     )
     flows = Flows(separations, openings, hires, u_hired, f_hired, g_hired, e_to_f, u_to_f, f_to_u,

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 HOOK_ORDER = ("matching_efficiency", "search_precision", "vacancy_multiplier", "separation_multiplier",
               "training_multiplier", "exit_multiplier", "reentry_multiplier", "flexible_multiplier",
-              "work_sharing")
+              "work_sharing", "short_time_end")
 
 
 class Stepper:

@@ -250,7 +250,8 @@ class PolicyEvaluator:
             flexible_entry_per_step=float(base["flexible_entry"].mean()),
             coverage_flexible=accounting.coverage_flexible, levers={**packaged_levers(), **levers},
             calibration=calibrate_all(levers, rates), engine_multiplier={"training": max(graduate, 1.0)},
-            rates=rates,
+            rates=rates, demand_ratio=np.where(unshocked > 0, shocked / np.where(unshocked > 0, unshocked, 1.0),
+                                               1.0).mean(axis=0),
         )
         year_of_step = np.minimum((np.arange(T) / steps_per_year).astype(int), space.horizon_years - 1)
         lost = np.maximum(unshocked - shocked, 0.0).sum(axis=1)

@@ -4,7 +4,7 @@ Every function takes the intensities of one lever for a batch of scenarios, ``x`
 (a share of its target group per year), and a :class:`Context` (quantities of the no-policy run and the
 calibrated participant effects), and returns hook changes: multiplicative factors (``matching_efficiency``,
 ``vacancy_multiplier``, ``separation_multiplier``, ``training_multiplier``, ``exit_multiplier``,
-``flexible_multiplier``) and additive values (``search_precision``, ``work_sharing``), each (B, 1) or
+``flexible_multiplier``) and additive values (``search_precision``, ``work_sharing``, ``short_time_end``), each (B, 1) or
 (B, n), and three accounts outside the engine's hooks: ``flexible_coverage`` (insurance of flexible workers),
 ``flexible_income`` (a factor on flexible income) and ``demand_kept`` (the share of the AI shock's
 reallocation of demand undone, within the total). :func:`combine` multiplies factors and adds increments
@@ -33,7 +33,7 @@ from workshift.policy.catalogue import Lever
 
 MULTIPLICATIVE = ("matching_efficiency", "vacancy_multiplier", "separation_multiplier", "training_multiplier",
                   "exit_multiplier", "reentry_multiplier", "flexible_multiplier")
-ADDITIVE = ("search_precision", "work_sharing")
+ADDITIVE = ("search_precision", "work_sharing", "short_time_end")
 
 
 @dataclass
@@ -51,6 +51,9 @@ class Context:
     flexible_entry_per_step: float  # persons per step in the flow the engine's flexible_multiplier scales
     coverage_flexible: float  # default insurance coverage of flexible workers
     levers: dict[str, Lever]
+    # (n,) each node's target demand under AI over its demand without AI (horizon mean): demand for flexible
+    # work in the node follows the same displacement channel as its wage employment (None: no room)
+    demand_ratio: np.ndarray | None = None
     calibration: dict[str, Calibration] = field(default_factory=dict)
     # job-finding multiplier participants already get from the engine's own mechanism (training graduates
     # search along extra edges); the matching-efficiency hook adds only the calibrated remainder
@@ -153,11 +156,29 @@ def hiring_subsidy(x: np.ndarray, ctx: Context) -> Hooks:
     return {"vacancy_multiplier": mult, "matching_efficiency": ctx.participant_gain(x, "hiring_subsidy")}
 
 
+def flexible_demand_room(ctx: Context) -> np.ndarray:
+    """(n,) extra flexible workers each occupation's flexible-work demand can absorb, relative to its
+    no-policy flexible stock: demand for flexible work in occupation i is (1 + headroom) x its no-policy
+    stock (the pack's self-employment share, which the engine's steady state reproduces) scaled by r_i, the
+    occupation's target demand under AI over its demand without AI (the same displacement channel as its
+    employees), so room_i = max(0, (1 + headroom) r_i - 1). Occupations that AI shrinks by more than the
+    headroom have none. Without the demand ratio in the context there is no room."""
+    if ctx.demand_ratio is None:
+        return np.zeros(ctx.n)
+    headroom = ctx.levers["flexible_support"].effect("demand_headroom")
+    return np.maximum((1.0 + headroom) * np.asarray(ctx.demand_ratio, dtype=float) - 1.0, 0.0)
+
+
 def flexible_support(x: np.ndarray, ctx: Context) -> Hooks:
-    """Support for flexible workers: entry into flexible work rises by entry_gain * x (x = share of flexible
-    workers supported); flexible income rises by income_gain * x (applied in the income accounting)."""
+    """Support for freelancers and platform workers (x = share of flexible workers supported).
+
+    Entry into flexible work (from jobs and from unemployment) rises by entry_gain * x, but in each
+    occupation only up to its flexible-work demand (:func:`flexible_demand_room`): the flexible stock
+    moves in proportion to the entry rate, so the node's factor is 1 + min(entry_gain x, room_i) and no
+    entrant is a job created from nothing. Flexible income rises by income_gain * x (income accounting)."""
     lever = ctx.levers["flexible_support"]
-    return {"flexible_multiplier": (1.0 + lever.effect("entry_gain") * x)[:, None],
+    gain = np.minimum(lever.effect("entry_gain") * np.clip(x, 0.0, None)[:, None], flexible_demand_room(ctx)[None, :])
+    return {"flexible_multiplier": 1.0 + gain,
             "flexible_income": (1.0 + lever.effect("income_gain") * x)[:, None]}
 
 
@@ -181,9 +202,15 @@ def entrepreneurship(x: np.ndarray, ctx: Context) -> Hooks:
 def working_time(x: np.ndarray, ctx: Context) -> Hooks:
     """Short-time work (a subsidy for hours cut instead of jobs): a share x of the demand-driven
     separations becomes shorter hours (the engine's work_sharing, which acts on demand-driven separations
-    only, never on routine churn). Priced as the subsidy it is: each absorbed separation is paid the
-    benefit on the hours lost (lever file)."""
-    return {"work_sharing": np.clip(x, 0.0, 1.0)[:, None]}
+    only, never on routine churn). The benefit lasts ``duration`` months (a geometric spell of that mean:
+    short_time_end = 1 / duration in steps): hours whose benefit ends before demand has returned become the
+    separations they postponed (Giupponi & Landais 2023: the headcount effect vanishes when the programme
+    stops), and in a year without funding every benefit ends (short_time_end = 1; with no hours cut that is
+    no effect). Priced as the subsidy it is: each absorbed separation is paid the benefit on the hours lost
+    for the benefit's duration (lever file)."""
+    steps = max(1.0, ctx.levers["working_time"].effect("duration") * ctx.steps_per_year / 12.0)
+    x = np.clip(x, 0.0, 1.0)
+    return {"work_sharing": x[:, None], "short_time_end": np.where(x > 0, 1.0 / steps, 1.0)[:, None]}
 
 
 def ai_augmentation(x: np.ndarray, ctx: Context) -> Hooks:
