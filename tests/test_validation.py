@@ -100,3 +100,23 @@ def test_infinite_cells_are_not_numbers(cell, tmp_path, fresh_home):
     import pandas as pd
 
     assert to_number(pd.Series(["52000", cell])).isna().tolist() == [False, True]
+
+
+def test_search_settings_and_stray_text(tmp_path, fresh_home, capsys):
+    """Item 8: --pop 0 with random, negative seeds; item 12: a numeric column with one stray 'oops'."""
+    import numpy as np
+    import pandas as pd
+
+    from workshift.cli import main
+    from workshift.evidence import predict
+
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "genai_policy.toml"
+    for args, needle in ((["--pop", "0", "--algorithm", "random"], "--pop = 0"), (["--seed", "-5"], "--seed = -5")):
+        with pytest.raises(SystemExit) as code:
+            main(["optimize", str(scenario), *args])
+        assert code.value.code == 2 and needle in capsys.readouterr().err
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": [f"{v:.3f}" for v in rng.normal(size=60)], "y": rng.normal(size=60)})
+    frame.loc[7, "x"] = "oops"
+    with pytest.raises(DataError, match="column 'x': is numeric except 1 cell"):
+        predict.fit(frame, "y", families=["ridge"], n_iter=1, folds=3)

@@ -39,7 +39,7 @@ def optimize(
 
     from workshift.files import write_text_atomic
     from workshift.i18n import normalise_lang, t
-    from workshift.optimize.algorithms import check_algorithm
+    from workshift.optimize.algorithms import check_algorithm, check_settings
     from workshift.optimize.pipeline import load_policy_scenario, prepare, search, summarise
     from workshift.optimize.report import write_reports
     from workshift.optimize.results import save
@@ -48,6 +48,7 @@ def optimize(
     lang = normalise_lang(lang)
     check_output_folder(out, inputs=[scenario], force=force)
     check_algorithm(algorithm)
+    check_settings(pop, generations, seed)
     console = Console(stderr=True)
     sc = load_policy_scenario(scenario)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),

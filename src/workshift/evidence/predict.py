@@ -126,11 +126,25 @@ def prepare(frame: pd.DataFrame, target: str, features: list[str] | None = None,
     numeric = [c for c in features if pd.api.types.is_numeric_dtype(rows[c]) and not
                pd.api.types.is_bool_dtype(rows[c])]
     categorical = [c for c in features if c not in numeric]
+    for c in categorical:
+        _stray_text(rows[c], c, file)
     schema = Schema(target, numeric, categorical, time, group)
     report = {"rows_read": int(len(frame)), "duplicate_rows_dropped": duplicates,
               "missing_target_dropped": missing_target, "rows_used": int(len(rows)),
               "missing_cells": {c: int(rows[c].isna().sum()) for c in features if rows[c].isna().any()}}
     return rows, y, schema, report
+
+
+STRAY_SHARE = 0.05  # a column numeric but for at most this share of its cells is a numeric column with typos
+
+
+def _stray_text(values: pd.Series, column: str, file: str | None) -> None:
+    """A mostly numeric column with a few text cells is a typo to fix, not a category (never silently)."""
+    present = values.dropna()
+    bad = tabular.non_numeric_cells(present)
+    if len(present) >= 10 and 0 < len(bad) <= max(1, STRAY_SHARE * len(present)):
+        raise DataError(f"is numeric except {len(bad)} cell(s), first '{bad.iloc[0]}'", file=file, column=column,
+                        expected="a number in every cell (or leave it empty: missing values are imputed)")
 
 
 def design(rows: pd.DataFrame, schema: Schema) -> pd.DataFrame:

@@ -47,6 +47,17 @@ def check_algorithm(name: str) -> str:
     return name
 
 
+MAX_SEED = 2**32 - 1
+
+
+def check_settings(pop_size: int, generations: int, seed: int) -> None:
+    """Population, generations and seed a search can run with (one-line errors, before any work)."""
+    if pop_size < 1 or generations < 1:
+        raise InputError(f"--pop = {pop_size} and --generations = {generations} must both be at least 1")
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(f"--seed = {seed} must be a whole number in [0, {MAX_SEED}]")
+
+
 def make_algorithm(name: str, pop_size: int, n_obj: int, seed: int, zero: np.ndarray,
                    repair: object | None = None) -> Algorithm | None:
     """The pymoo algorithm for ``name`` (None for random search, run by :func:`random_search`)."""

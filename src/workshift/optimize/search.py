@@ -14,6 +14,7 @@ from workshift.optimize.algorithms import (
     SCALAR,
     Convergence,
     check_algorithm,
+    check_settings,
     make_algorithm,
     random_search,
 )
@@ -69,6 +70,7 @@ def optimise(
     from pymoo.optimize import minimize
 
     check_algorithm(algorithm)
+    check_settings(pop, generations, seed)
     objectives = tuple(objectives)
     if algorithm in SCALAR:
         weights = np.full(len(objectives), 1.0 / len(objectives)) if weights is None else np.asarray(weights)
