@@ -120,3 +120,15 @@ def test_search_settings_and_stray_text(tmp_path, fresh_home, capsys):
     frame.loc[7, "x"] = "oops"
     with pytest.raises(DataError, match="column 'x': is numeric except 1 cell"):
         predict.fit(frame, "y", families=["ridge"], n_iter=1, folds=3)
+
+
+def test_missing_column_message_names_the_files_columns(tmp_path, fresh_home):
+    """Item 12: 'unknown column period (expected one of: indicator, region, value)' had the wording inverted."""
+    from workshift.evidence import monitor
+
+    path = tmp_path / "o.csv"
+    path.write_text("indicator,region,priod,value\nu,US,2024-01,4\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        monitor.ingest(path)
+    assert "the file has no such column (its columns: indicator, region, priod, value)" in err.value.message
+    assert "expected one of" not in err.value.message and "priod" in err.value.hint

@@ -180,9 +180,9 @@ def require_columns(frame: pd.DataFrame, names: list[str], file: str | Path | No
     for name in names:
         if name not in frame.columns:
             guess = closest(name, columns)
+            listed = f"{', '.join(columns[:20])}{' ...' if len(columns) > 20 else ''}"
             raise DataError(
-                f"unknown column '{name}'", file=file, column=name,
-                expected=f"one of: {', '.join(columns[:20])}{' ...' if len(columns) > 20 else ''}",
+                f"unknown column '{name}': the file has no such column (its columns: {listed})", file=file,
                 hint=f"did you mean '{guess}'?" if guess else None,
             )
 
