@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from workshift.data import load_pack
 from workshift.errors import NotFoundError
+from workshift.i18n.numbers import currency_name
 from workshift.market.inputs import from_pack
 from workshift.market.run import simulate
 from workshift.market.scenario import from_dict
@@ -86,7 +89,10 @@ def test_small_demo_runs_on_the_pack(packs, tmp_path, monkeypatch, pack: str, la
     report = (out / "policy_report.zh.html").read_text(encoding="utf-8")
     assert "政策" in report
     # income is in the pack's wage currency, costs in the scenario's budget currency
-    assert f"{load_pack(pack, home=packs).currency} / year" in report and "bn USD" in report
+    # (in Chinese: '每年 … 人民币/欧元/美元' and '… 亿美元', never '300.0 bn USD（USD）')
+    wages = currency_name(load_pack(pack, home=packs).currency, "zh")
+    assert re.search(rf"每年 [\d.,]+ ?(万|亿)? ?{wages}", report) and "亿美元" in report
+    assert "bn USD" not in report and "（USD）" not in report
 
 
 def test_data_series_writes_observations_monitor_ingest_reads(packs, tmp_path, monkeypatch, capsys) -> None:

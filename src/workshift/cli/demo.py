@@ -30,6 +30,7 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
     from workshift.data.registry import pull_everything_hint
     from workshift.errors import DataError
     from workshift.i18n import t
+    from workshift.i18n.numbers import number
     from workshift.optimize.demo import (
         DEMO_ENSEMBLE,
         DEMO_GENERATIONS,
@@ -40,6 +41,7 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
         run_policy_demo,
     )
     from workshift.optimize.pipeline import load_policy_scenario
+    from workshift.optimize.report import format_objective
 
     console = Console()
     path = store.pack_path(pack_name)
@@ -83,18 +85,19 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
     table.add_column(t("data.demo_objective", lang))
     table.add_column(t("data.demo_no_policy", lang), justify="right")
     table.add_column(t("data.demo_recommended", lang), justify="right")
+    cur, wages = result.get("currency", pack.currency), result.get("wage_currency")
     for row in result["headline"]:
-        base, rec = row["baseline"], row["recommended"]
-        table.add_row(row["objective"], "-" if base is None else f"{base:,.4g}",
-                      "-" if rec is None else f"{rec:,.4g}")
+        key = row["objective"]
+        table.add_row(t(f"policy.{key}", lang), format_objective(key, row["baseline"], cur, lang, wages),
+                      format_objective(key, row["recommended"], cur, lang, wages))
     console.print(table)
     unc, conv = result.get("uncertainty"), result.get("convergence") or {}
     if unc:
         low, _, high = unc["objectives"]["policy_effect"]
-        console.print(f"job-years added: {low:,.0f} to {high:,.0f} (5th-95th percentile of {unc['draws']} draws); "
-                      f"P(beats no new policy on employment) = {unc['p_beats_no_policy']:.2f}")
-    console.print(f"search {'converged' if conv.get('converged') else 'did not converge'} after "
-                  f"{conv.get('generations_run', 0)} generations ({conv.get('rule', '')})")
+        console.print(t("data.demo_uncertainty", lang, low=number(low, lang), high=number(high, lang),
+                        draws=unc["draws"], p=f"{unc['p_beats_no_policy']:.2f}"), highlight=False)
+    state = "demo_converged" if conv.get("converged") else "demo_not_converged"
+    console.print(t(f"data.{state}", lang, generations=conv.get("generations_run", 0)), highlight=False)
     console.print(t("data.demo_done", lang, evaluations=result["evaluations"], seconds=f"{result['seconds']:.1f}",
                     hypervolume=f"{result['hypervolume']:.4f}", network=result["network"], run=result["run_id"],
                     plan=result["plan_id"]))
@@ -102,7 +105,7 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
         console.print(t("data.demo_units_note", lang, code_system=pack.code_system, currency=pack.currency))
     reports = result["reports"]
     for item in reports.values() if isinstance(reports, dict) else reports:
-        console.print(f"report: {item}")
+        console.print(t("data.demo_report", lang, path=item), highlight=False)
     return result
 
 

@@ -76,13 +76,14 @@ def optimize(
     table.add_column(t("policy.objective", lang))
     table.add_column(t("policy.baseline", lang), justify="right")
     table.add_column(t("policy.recommended", lang), justify="right")
-    from workshift.optimize.report import _fmt
+    from workshift.optimize.report import format_objective
 
     rec = summary["recommended"]["objectives"]
     for key in summary["objectives"]:
         table.add_row(t(f"policy.{key}", lang),
-                      _fmt(key, summary["baseline"][key], summary["currency"], lang, summary.get("wage_currency")),
-                      _fmt(key, rec[key], summary["currency"], lang, summary.get("wage_currency")))
+                      format_objective(key, summary["baseline"][key], summary["currency"], lang,
+                                       summary.get("wage_currency")),
+                      format_objective(key, rec[key], summary["currency"], lang, summary.get("wage_currency")))
     out_console = Console()
     out_console.print(table)
     out_console.print(t("policy.hypervolume", lang, value=f"{summary['hypervolume']:.3f}"))
@@ -93,11 +94,11 @@ def optimize(
 
 def _table_row(key: str, values: list[float], currency: str, lang: str) -> list[str]:
     """Status quo, reform (with units) and their difference (shares in percentage points)."""
-    from workshift.optimize.report import PERCENT, _fmt
+    from workshift.optimize.report import PERCENT, format_objective
 
     *levels, diff = values
-    change = f"{100 * diff:+.2f} pp" if key in PERCENT else _fmt(key, diff, currency, lang)
-    return [*(_fmt(key, v, currency, lang) for v in levels), change]
+    change = f"{100 * diff:+.2f} pp" if key in PERCENT else format_objective(key, diff, currency, lang)
+    return [*(format_objective(key, v, currency, lang) for v in levels), change]
 
 
 def evaluate(
@@ -138,6 +139,7 @@ def audit(
     from rich.table import Table
 
     from workshift.i18n import normalise_lang, t
+    from workshift.i18n.numbers import money, number
     from workshift.optimize.audit import audit_levers
     from workshift.optimize.pipeline import load_policy_scenario
 
@@ -153,9 +155,9 @@ def audit(
                          else "right")
     for row in result.levers:
         low, high = row.evidence_cost_per_job_year
-        table.add_row(row.id, f"{row.spend / 1e9:,.2f} bn", f"{row.participants:,.0f}", f"{row.job_years:,.0f}",
-                      "-" if row.cost_per_job_year is None else f"{row.cost_per_job_year:,.0f}",
-                      "-" if row.evidence_job_years is None else f"{row.evidence_job_years:,.0f}",
+        table.add_row(row.id, money(row.spend, result.meta.get("currency", ""), lang, 2),
+                      number(row.participants, lang), number(row.job_years, lang),
+                      number(row.cost_per_job_year, lang), number(row.evidence_job_years, lang),
                       "-" if row.displacement_share is None else f"{100 * row.displacement_share:.0f} %",
                       "-" if low is None else f"{low:,.0f}-{high:,.0f}",
                       t(f"policy.audit_verdict_{row.verdict}", lang))

@@ -3,7 +3,10 @@
 Chinese groups large numbers by 万 (10⁴) and 亿 (10⁸): 3 × 10¹¹ US dollars is ``3000 亿美元``, not
 "300.0 bn USD（USD）"; English writes ``300 billion USD``. Below :data:`COMPACT_FROM` numbers are written
 in full with the locale's separators. A number and a Chinese unit are separated by one space
-(``6.63 万``), as the project's mixed-text rule asks. A missing value (None, NaN) is ``—``.
+(``6.63 万``), as the project's mixed-text rule asks. A missing value (None, NaN) is ``—``. Never
+scientific notation. The one formatter that console tables, reports and charts use:
+:func:`format_number` / :func:`format_amount` (compact), :func:`number` (counts: full in English),
+:func:`money`, :func:`percent`, :func:`money_unit` (a chart axis) and :func:`currency_name`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import math
 
 from babel import Locale
-from babel.numbers import format_compact_decimal, format_decimal
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
 
 from workshift.i18n import normalise_lang
 
@@ -21,7 +24,7 @@ MISSING = "—"
 
 
 def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
+    return value is None or not isinstance(value, int | float) or not math.isfinite(value)
 
 
 def format_number(value: float | None, lang: str | None = None, digits: int = 2) -> str:
@@ -45,6 +48,44 @@ def format_amount(value: float | None, currency: str, lang: str | None = None, d
     code = normalise_lang(lang)
     number = format_number(value, code, digits)
     if code == "zh":
-        name = Locale.parse(LOCALES["zh"]).currencies.get(currency.upper(), currency.upper())
+        name = currency_name(currency, "zh")
         return f"{number}{name}" if number[-1] in "万亿" else f"{number} {name}"
     return f"{number} {currency.upper()}"
+
+
+def number(value: float | None, lang: str | None = None, digits: int = 0) -> str:
+    """A count or level: English in full with grouping (``66,250``), Chinese in 万/亿 from 10,000 on."""
+    if _missing(value):
+        return MISSING
+    if normalise_lang(lang) == "zh" and abs(value) >= COMPACT_FROM:
+        return format_number(value, "zh", max(digits, 2))
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale=LOCALES[normalise_lang(lang)])
+
+
+def money(value: float | None, currency: str, lang: str | None = None, digits: int = 1) -> str:
+    """An amount with at most ``digits`` decimals: ``296.2 billion USD`` / ``2962 亿美元``, ``0 美元``."""
+    return format_amount(value, currency, lang, digits)
+
+
+def percent(value: float | None, lang: str | None = None, digits: int = 1) -> str:
+    """A share (0.123) as a percentage in ``lang``: ``12.3%``."""
+    if _missing(value):
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
+    return format_percent(value, format=pattern, locale=LOCALES[normalise_lang(lang)])
+
+
+def money_unit(currency: str, lang: str | None = None) -> tuple[float, str]:
+    """The scale and unit of large amounts on a chart's axis: ``(1e9, 'billion USD')`` / ``(1e8, '亿美元')``."""
+    if normalise_lang(lang) == "zh":
+        return 1e8, "亿" + currency_name(currency, "zh")
+    return 1e9, f"billion {currency.upper()}"
+
+
+def currency_name(currency: str, lang: str | None = None) -> str:
+    """The currency as a reader names it: ``USD`` in English, ``美元`` in Chinese."""
+    code = (currency or "").upper()
+    if normalise_lang(lang) == "zh" and code:
+        return Locale.parse(LOCALES["zh"]).currencies.get(code, code)
+    return code

@@ -13,12 +13,13 @@ from typing import Any
 import pandas as pd
 
 from workshift.i18n import t
+from workshift.i18n.numbers import money
 
 SHARE_NAMED = 0.05  # levers with at least this share of the spend are named in the recommendation
 
 
-def _bn(value: float, currency: str) -> str:
-    return f"{value / 1e9:,.1f} bn {currency}"
+def _bn(value: float, currency: str, lang: str = "en") -> str:
+    return money(value, currency, lang)
 
 
 def _range(values: tuple[float, float, float] | list[float] | None, scale: float = 1.0, digits: int = 0) -> str:
@@ -38,7 +39,7 @@ def funding_lines(result: dict[str, Any], labels: dict[str, str], lang: str) -> 
     for lid, row in totals.sort_values("spending", ascending=False).iterrows():
         if spend > 0 and row["spending"] / spend >= SHARE_NAMED:
             out.append(t("policy.brief_fund", lang, lever=labels.get(lid, lid),
-                         amount=_bn(row["spending"], result["currency"]), share=f"{100 * row['spending'] / spend:.0f}",
+                         amount=_bn(row["spending"], result["currency"], lang), share=f"{100 * row['spending'] / spend:.0f}",
                          participants=f"{row['participants']:,.0f}"))
     return out
 
@@ -55,7 +56,7 @@ def recommendation_html(result: dict[str, Any], labels: dict[str, str], assumed:
     if not lines or cost <= 0:
         parts.append(f"<p><b>{html.escape(t('policy.brief_nothing', lang))}</b></p>")
         return "".join(parts)
-    parts.append(f"<p><b>{html.escape(t('policy.brief_fund_intro', lang, years=result['horizon_years'], total=_bn(cost, cur)))}"
+    parts.append(f"<p><b>{html.escape(t('policy.brief_fund_intro', lang, years=result['horizon_years'], total=_bn(cost, cur, lang)))}"
                  "</b></p><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
     jobs = rec.get("policy_effect", 0.0)
     per_job = cost / jobs if jobs > 0 else None

@@ -87,7 +87,8 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
                                                 "low_long_term_unemployment") if k not in summary["objectives"]]
     headline = [{"objective": k, "baseline": summary["baseline"].get(k),
                  "recommended": summary["recommended"]["objectives"].get(k)} for k in keys]
-    return {"headline": headline, "uncertainty": summary.get("uncertainty"),
+    return {"headline": headline, "currency": summary["currency"], "wage_currency": summary.get("wage_currency"),
+            "uncertainty": summary.get("uncertainty"),
             "convergence": summary.get("convergence"), "economy_wide": economy_wide(prepared, p, summary),
             "recommended": summary["recommended"], "hypervolume": summary["hypervolume"],
             "evaluations": summary["evaluations"], "seconds": summary["seconds"],

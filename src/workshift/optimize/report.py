@@ -17,6 +17,7 @@ import pandas as pd
 from workshift import __version__
 from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t
+from workshift.i18n.numbers import money, number, percent
 from workshift.optimize.brief import methods_html, recommendation_html
 from workshift.optimize.pipeline import Prepared
 from workshift.optimize.plan import Paths
@@ -30,23 +31,23 @@ padding:4px 8px;font-size:.9em;vertical-align:top}th{background:#f4f4f4}.note{co
 .warn{background:#fff4e5;border-left:4px solid #e69500;padding:.5em 1em}"""
 
 
-def _fmt(key: str, value: float, currency: str, lang: str = "en", wage_currency: str | None = None) -> str:
+def format_objective(key: str, value: float, currency: str, lang: str = "en", wage_currency: str | None = None) -> str:
     """A value with its unit (``currency``: the budget's; ``wage_currency``: the pack's wages', for income)."""
     if value is None:
         return "-"
     if key in PERCENT:
-        return f"{100 * value:.2f} %"
+        return percent(value, lang, 2)
     if key in ("cost",):
-        return f"{value / 1e9:,.1f} bn {currency}"
+        return money(value, currency, lang)
     if key == "income":
-        return f"{value:,.0f} {wage_currency or currency} / year"
+        return t("policy.per_year", lang, amount=money(value, wage_currency or currency, lang))
     if key == "job_quality":
-        return f"{value:.4f}"
+        return number(value, lang, 4)
     if key == "policy_effect":
-        return f"{value:,.0f} {t('policy.job_years', lang)}"
+        return f"{number(value, lang)} {t('policy.job_years', lang)}"
     if key == "ai_displacement":
-        return f"{value:,.0f} {t('policy.worker_years', lang)}"
-    return f"{value:,.0f}"
+        return f"{number(value, lang)} {t('policy.worker_years', lang)}"
+    return number(value, lang)
 
 
 def _fig_html(fig) -> str:
@@ -99,7 +100,7 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     title = t("policy.report_title", lang, scenario=Path(prepared.scenario.path or "scenario").stem)
     parts.append(f"<h1>{html.escape(title)}</h1>")
     parts.append("<p class='note'>" + html.escape(t(
-        "policy.subtitle", lang, budget=_fmt("cost", spec.budget, cur), years=spec.horizon_years, currency=cur,
+        "policy.subtitle", lang, budget=format_objective("cost", spec.budget, cur, lang), years=spec.horizon_years, currency=cur,
         algorithm=result["algorithm"], evaluations=result["evaluations"], seconds=result["seconds"])) + "</p>")
     note = network_note(result.get("network_fallback"), lang)
     if note:
@@ -118,11 +119,11 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
 
     def interval(k: str) -> str:
         q = unc.get(k)
-        return "-" if not q else f"{_fmt(k, q[0], cur, lang, wages)} – {_fmt(k, q[2], cur, lang, wages)}"
+        return "-" if not q else f"{format_objective(k, q[0], cur, lang, wages)} – {format_objective(k, q[2], cur, lang, wages)}"
 
     rows = "".join(
-        f"<tr><td>{html.escape(t('policy.' + k, lang))}</td><td>{_fmt(k, result['baseline'][k], cur, lang, wages)}"
-        f"</td><td>{_fmt(k, rec[k], cur, lang, wages)}</td><td>{html.escape(interval(k))}</td></tr>"
+        f"<tr><td>{html.escape(t('policy.' + k, lang))}</td><td>{format_objective(k, result['baseline'][k], cur, lang, wages)}"
+        f"</td><td>{format_objective(k, rec[k], cur, lang, wages)}</td><td>{html.escape(interval(k))}</td></tr>"
         for k in [*keys, *[k for k in ("policy_effect", "ai_displacement", "insurance_coverage", "earnings_stability",
                                        "low_long_term_unemployment", "coverage") if k not in keys]]
         if k in rec and k in result["baseline"])
