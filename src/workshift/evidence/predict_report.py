@@ -22,7 +22,7 @@ def fit_report(meta: dict[str, Any], path: str | Path, lang: str = "en") -> Path
     def s(key: str, **fields: Any) -> str:
         return t(f"evidence.report.{key}", lang, **fields)
 
-    figures = Figures()
+    figures = Figures(lang)
     cv, hold, base = meta["cv"], meta["holdout"], meta["baseline"]
     metrics = [[name.upper() if name != "r2" else "R²", f"{_fmt(cv[name]['mean'])} ± {_fmt(cv[name]['std'])}",
                 _fmt(hold[name]), _fmt(base[name])] for name in ("mse", "mae", "r2")]

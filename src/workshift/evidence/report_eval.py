@@ -73,7 +73,7 @@ def _setup(result: DidResult | SynthResult, lang: str) -> tuple[str, Any, int, s
 def did_report(result: DidResult, path: str | Path, lang: str = "en", focus: str = "did") -> Path:
     """Write the report of a staggered DiD (``focus`` "did") or event-study (``focus`` "event-study") run."""
     lang, s, level, label = _setup(result, lang)
-    figures = Figures()
+    figures = Figures(lang)
     rows = [[s(kind), _fmt(a.overall.estimate), _fmt(a.overall.se), _ci(a.overall.ci_low, a.overall.ci_high)]
             for kind, a in result.aggregations.items()]
     estimates = table_html(rows, [s("aggregation"), s("estimate"), s("se"), s("ci", level=level)])
@@ -149,7 +149,7 @@ def synth_report(result: SynthResult, path: str | Path, lang: str = "en") -> Pat
     import plotly.graph_objects as go
 
     lang, s, level, label = _setup(result, lang)
-    figures = Figures()
+    figures = Figures(lang)
     path_frame = result.path
     start = str(result.treatment_start)
     periods = path_frame["period"].astype(str)

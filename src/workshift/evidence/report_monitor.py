@@ -16,14 +16,14 @@ import pandas as pd
 from workshift import __version__
 from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t
+from workshift.i18n.charts import FONT_STACK, figure_html
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from workshift.evidence.monitor_check import CheckResult
 
-_STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Noto Sans CJK SC",sans-serif;margin:2em auto;
+_STYLE = "\nbody{font-family:" + FONT_STACK + """;margin:2em auto;
 max-width:1100px;color:#222;line-height:1.45}h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;
 border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;
 padding:.25em .6em;text-align:left;vertical-align:top}th{background:#f4f4f4}.muted{color:#666;font-size:.9em}
@@ -32,13 +32,14 @@ padding:.25em .6em;text-align:left;vertical-align:top}th{background:#f4f4f4}.mut
 
 
 class Figures:
-    """Turns plotly figures into HTML divs, inlining plotly.js with the first one only."""
+    """Turns plotly figures into HTML divs in the reader's locale, inlining plotly.js with the first one only."""
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str | None = None) -> None:
         self.first = True
+        self.lang = normalise_lang(lang)
 
     def html(self, fig: go.Figure) -> str:
-        out = fig.to_html(full_html=False, include_plotlyjs=self.first, config={"displaylogo": False})
+        out = figure_html(fig, self.lang, include_plotlyjs=self.first)
         self.first = False
         return out
 
@@ -120,7 +121,7 @@ def monitor_report(result: CheckResult, path: str | Path, lang: str = "en") -> P
         return t(f"evidence.report.{key}", lang, **fields)
 
     meta = result.meta
-    figures = Figures()
+    figures = Figures(lang)
     action = t("evidence.action_reoptimise", lang, scenario=meta.get("scenario") or "SCENARIO.toml")
     if result.alerts.empty:
         alerts_html = f"<p>{esc(s('no_alerts'))}</p>"

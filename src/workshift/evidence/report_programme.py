@@ -37,7 +37,7 @@ def programme_report(result: ProgrammeResult, path: str | Path, lang: str = "en"
         return t(f"programme.{key}", lang, **fields)
 
     level = round(100 * (1 - result.alpha))
-    figures = Figures()
+    figures = Figures(lang)
     unit = f" ({result.outcome_unit})" if result.outcome_unit else ""
     naive = result.naive_difference
     summary = table_html([

@@ -83,6 +83,13 @@ def money_unit(currency: str, lang: str | None = None) -> tuple[float, str]:
     return 1e9, f"billion {currency.upper()}"
 
 
+def money_unit(currency: str, lang: str | None = None) -> tuple[float, str]:
+    """The scale and unit of large amounts on a chart's axis: ``(1e9, 'bn USD')`` / ``(1e8, '亿美元')``."""
+    if normalise_lang(lang) == "zh":
+        return 1e8, "亿" + currency_name(currency, "zh")
+    return 1e9, f"bn {currency}"
+
+
 def currency_name(currency: str, lang: str | None = None) -> str:
     """The currency as a reader names it: ``USD`` in English, ``美元`` in Chinese."""
     code = (currency or "").upper()

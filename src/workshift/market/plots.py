@@ -6,6 +6,7 @@ from pathlib import Path
 
 from workshift.files import write_text_atomic
 from workshift.i18n import t
+from workshift.i18n.charts import FONT_STACK, figure_html
 from workshift.market.run import SimulationResult
 from workshift.market.tables import aggregate_table, node_summary
 
@@ -39,7 +40,8 @@ def write_html(result: SimulationResult, path: str | Path, lang: str = "en") -> 
     """All figures in one self-contained HTML file (plotly.js embedded once)."""
     parts = []
     for k, fig in enumerate(figures(result, lang)):
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=(k == 0)))
+        parts.append(figure_html(fig, lang, include_plotlyjs=(k == 0)))
     title = t("market.report_title", lang)
-    html = f"<html><head><meta charset='utf-8'><title>{title}</title></head><body>{''.join(parts)}</body></html>"
+    html = (f"<html><head><meta charset='utf-8'><title>{title}</title><style>body{{font-family:{FONT_STACK}}}"
+            f"</style></head><body>{''.join(parts)}</body></html>")
     return write_text_atomic(path, html)

@@ -17,14 +17,15 @@ import pandas as pd
 from workshift import __version__
 from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t
-from workshift.i18n.numbers import money, number, percent
+from workshift.i18n.charts import FONT_STACK, figure_html, locale_script
+from workshift.i18n.numbers import money, money_unit, number, percent
 from workshift.optimize.brief import methods_html, recommendation_html
 from workshift.optimize.pipeline import Prepared
 from workshift.optimize.plan import Paths
 
 PERCENT = ("employment_rate", "employment_to_population", "coverage", "insurance_coverage", "unemployment_rate",
            "long_term_unemployment_rate", "earnings_stability", "low_long_term_unemployment")
-STYLE = """body{font-family:system-ui,-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei',sans-serif;
+STYLE = "body{font-family:" + FONT_STACK + """;
 max-width:1100px;margin:2em auto;padding:0 1em;color:#222}h1{font-size:1.6em}h2{margin-top:2em;
 border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;
 padding:4px 8px;font-size:.9em;vertical-align:top}th{background:#f4f4f4}.note{color:#555;font-size:.9em}
@@ -50,8 +51,8 @@ def format_objective(key: str, value: float, currency: str, lang: str = "en", wa
     return number(value, lang)
 
 
-def _fig_html(fig) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+def _fig_html(fig, lang: str = "en") -> str:
+    return figure_html(fig, lang)
 
 
 def _label(lever, lang: str) -> str:
@@ -94,6 +95,7 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     spec = prepared.scenario.policy
     ev = prepared.evaluator
     cur = spec.currency
+    scale, unit = money_unit(cur, lang)  # large amounts on axes and in the schedule table
     levers = {lv.id: lv for lv in ev.space.levers}
     keys = result["objectives"]
     parts: list[str] = []
@@ -142,32 +144,32 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     if benefit:
         y = benefit[0]
         color = front[benefit[1]] if len(benefit) > 1 else None
-        fig.add_trace(go.Scatter(x=front["cost"] / 1e9, y=100 * front[y] if y in PERCENT else front[y],
+        fig.add_trace(go.Scatter(x=front["cost"] / scale, y=100 * front[y] if y in PERCENT else front[y],
                                  mode="markers", name=t("policy.pareto_title", lang),
                                  marker={"color": color, "colorscale": "Viridis", "showscale": color is not None,
                                          "colorbar": {"title": t("policy." + benefit[1], lang)} if color is not None
                                          else None}))
-        fig.add_trace(go.Scatter(x=[result["recommended"]["cost"] / 1e9],
+        fig.add_trace(go.Scatter(x=[result["recommended"]["cost"] / scale],
                                  y=[100 * rec[y] if y in PERCENT else rec[y]], mode="markers",
                                  marker={"symbol": "star", "size": 18, "color": "red"},
                                  name=t("policy.recommended", lang)))
-        fig.update_layout(xaxis_title=f"{t('policy.cost', lang)} (bn {cur})", yaxis_title=t("policy." + y, lang))
+        fig.update_layout(xaxis_title=f"{t('policy.cost', lang)} ({unit})", yaxis_title=t("policy." + y, lang))
     parts.append(f"<h2>{html.escape(t('policy.pareto_title', lang))}</h2><p>{html.escape(t('policy.pareto_text', lang))}"
-                 f"</p>{_fig_html(fig)}")
+                 f"</p>{_fig_html(fig, lang)}")
 
     # schedule
     sched = pd.DataFrame(result["recommended"]["schedule"])
     fig = go.Figure()
     for lid, part in sched.groupby("lever", sort=False):
-        fig.add_trace(go.Bar(x=part["year"], y=part["spending"] / 1e9, name=_label(levers[lid], lang)))
+        fig.add_trace(go.Bar(x=part["year"], y=part["spending"] / scale, name=_label(levers[lid], lang)))
     fig.update_layout(barmode="stack", xaxis_title=t("policy.year", lang),
-                      yaxis_title=f"{t('policy.spending', lang)} (bn {cur})")
-    table = sched.pivot_table(index="lever", columns="year", values="spending", aggfunc="sum") / 1e9
+                      yaxis_title=f"{t('policy.spending', lang)} ({unit})")
+    table = sched.pivot_table(index="lever", columns="year", values="spending", aggfunc="sum") / scale
     head = "".join(f"<th>{y}</th>" for y in table.columns)
     body = "".join(f"<tr><td>{html.escape(_label(levers[lid], lang))}</td>"
                    + "".join(f"<td>{v:,.2f}</td>" for v in row) + "</tr>" for lid, row in table.iterrows())
     parts.append(f"<h2>{html.escape(t('policy.schedule_title', lang))}</h2><p>{html.escape(t('policy.schedule_text', lang))}"
-                 f"</p>{_fig_html(fig)}<table><tr><th>{t('policy.lever', lang)}</th>{head}</tr>{body}</table>")
+                 f"</p>{_fig_html(fig, lang)}<table><tr><th>{t('policy.lever', lang)}</th>{head}</tr>{body}</table>")
 
     # paths
     fig = go.Figure()
@@ -184,7 +186,7 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
                       yaxis2={"title": f"{t('policy.employment_rate', lang)} (%)", "overlaying": "y", "side": "right"},
                       legend={"orientation": "h", "y": -0.2})
     parts.append(f"<h2>{html.escape(t('policy.paths_title', lang))}</h2><p>{html.escape(t('policy.paths_text', lang))}"
-                 f"</p>{_fig_html(fig)}")
+                 f"</p>{_fig_html(fig, lang)}")
 
     # occupations most affected
     titles = list(prepared.built.inputs.titles)
@@ -198,13 +200,13 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     fig.update_layout(barmode="group", height=620, xaxis_title=t("policy.persons", lang),
                       margin={"l": 320})
     parts.append(f"<h2>{html.escape(t('policy.occupations_title', lang))}</h2><p>"
-                 f"{html.escape(t('policy.occupations_text', lang))}</p>{_fig_html(fig)}")
+                 f"{html.escape(t('policy.occupations_text', lang))}</p>{_fig_html(fig, lang)}")
 
     # money
     totals = sched.groupby("lever", sort=False)["spending"].sum()
-    fig = go.Figure([go.Pie(labels=[_label(levers[k], lang) for k in totals.index], values=totals.values / 1e9,
+    fig = go.Figure([go.Pie(labels=[_label(levers[k], lang) for k in totals.index], values=totals.values / scale,
                             hole=0.4)])
-    parts.append(f"<h2>{html.escape(t('policy.money_title', lang))}</h2>{_fig_html(fig)}")
+    parts.append(f"<h2>{html.escape(t('policy.money_title', lang))}</h2>{_fig_html(fig, lang)}")
 
     # assumptions
     rows = []
@@ -232,7 +234,7 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
                  f"{html.escape(t('common.generated_by', lang, version=__version__))}</p>")
     doc_lang = "zh-CN" if lang == "zh" else "en"
     return (f"<!DOCTYPE html><html lang='{doc_lang}'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style><script>{get_plotlyjs()}</script></head><body>{''.join(parts)}</body></html>")
+            f"<style>{STYLE}</style><script>{get_plotlyjs()}</script>{locale_script(lang)}</head><body>{''.join(parts)}</body></html>")
 
 
 def write_reports(prepared: Prepared, result: dict[str, Any], p: Paths, out_dir: str | Path,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.i18n import normalise_lang, t
+from workshift.i18n.charts import FONT_STACK, figure_html
 from workshift.services.transitions import TransitionModel
 
 
@@ -93,5 +94,8 @@ def write_figure(view: PopulationView, path: str | Path, lang: str = "en") -> Pa
     """Write the plot as a self-contained HTML file (works offline), atomically."""
     from workshift.files import write_text_atomic
 
-    html = population_figure(view, lang).to_html(include_plotlyjs=True, full_html=True)
+    fig = population_figure(view, lang)
+    body = figure_html(fig, lang, include_plotlyjs=True)
+    html = (f"<!DOCTYPE html><html lang='{'zh-CN' if normalise_lang(lang) == 'zh' else 'en'}'><head>"
+            f"<meta charset='utf-8'><style>body{{font-family:{FONT_STACK}}}</style></head><body>{body}</body></html>")
     return write_text_atomic(path, html)
