@@ -37,7 +37,8 @@ def format_number(value: float | None, lang: str | None = None, digits: int = 2)
         return format_decimal(round(value, digits), locale=locale)
     if code == "zh":
         text = format_compact_decimal(value, locale=locale, fraction_digits=digits)
-        return f"{text[:-1]} {text[-1]}" if text[-1] in "万亿" else text
+        unit = next((i for i, char in enumerate(text) if char in "万亿"), None)  # 万, 亿, 万亿
+        return text if unit is None else f"{text[:unit]} {text[unit:]}"
     return format_compact_decimal(value, format_type="long", locale=locale, fraction_digits=digits)
 
 
@@ -49,7 +50,7 @@ def format_amount(value: float | None, currency: str, lang: str | None = None, d
     number = format_number(value, code, digits)
     if code == "zh":
         name = currency_name(currency, "zh")
-        return f"{number}{name}" if number[-1] in "万亿" else f"{number} {name}"
+        return f"{number}{name}" if number[-1] in "万亿" else f"{number} {name}"  # 3000 亿美元, 950 人民币
     return f"{number} {currency.upper()}"
 
 
@@ -81,13 +82,6 @@ def money_unit(currency: str, lang: str | None = None) -> tuple[float, str]:
     if normalise_lang(lang) == "zh":
         return 1e8, "亿" + currency_name(currency, "zh")
     return 1e9, f"billion {currency.upper()}"
-
-
-def money_unit(currency: str, lang: str | None = None) -> tuple[float, str]:
-    """The scale and unit of large amounts on a chart's axis: ``(1e9, 'bn USD')`` / ``(1e8, '亿美元')``."""
-    if normalise_lang(lang) == "zh":
-        return 1e8, "亿" + currency_name(currency, "zh")
-    return 1e9, f"bn {currency}"
 
 
 def currency_name(currency: str, lang: str | None = None) -> str:
