@@ -39,7 +39,7 @@ def _random_hooks(B, n, seed=0):
                        training_multiplier=rng.uniform(0, 20, (B, 1)), exit_multiplier=rng.uniform(0.5, 2, (B, 1)),
                        reentry_multiplier=rng.uniform(0.5, 2, (B, 1)), flexible_multiplier=rng.uniform(0.5, 2, (B, n)),
                        work_sharing=rng.uniform(0, 1, (B, n)), short_time_end=rng.uniform(0, 0.3, (B, n)),
-                       training_edges=edges)
+                       demand_shift=rng.uniform(0, 50, (B, n)), training_edges=edges)
 
 
 def test_self_loop_r_is_the_papers_value() -> None:
@@ -136,6 +136,25 @@ def test_hours_whose_short_time_benefit_ends_become_separations() -> None:
     np.testing.assert_allclose(f1.separations - f0.separations, 0.25 * state.hc, rtol=1e-12)
     np.testing.assert_allclose(s0.hc - s1.hc, 0.25 * state.hc, rtol=1e-12)
     np.testing.assert_allclose(s1.workers(), state.workers(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_a_demand_shift_is_exactly_more_target_demand(engine) -> None:
+    """Known answer: the demand_shift hook (persons per node) gives the step of the target plus the shift."""
+    built = _built(ALL, network_kind="empirical")
+    model = built.model
+    shift = np.random.default_rng(5).uniform(0, 500, (1, model.n))
+    plain = PolicyHooks().broadcast(1, model.n)
+    shifted = replace(plain, demand_shift=shift)
+    state = model.initial_state(1, plain)
+    target = model.demand.at(1)
+    if engine == "numpy":
+        a, b = step(state, model, shifted, target)[0], step(state, model, plain, target + shift)[0]
+    else:
+        a, b = Stepper(model, shifted)(state, target).copy(), Stepper(model, plain)(state, target + shift).copy()
+    for key in ("e", "u", "v", "f", "tr", "g", "x", "hc"):
+        np.testing.assert_allclose(getattr(a, key), getattr(b, key), rtol=1e-13, err_msg=key)
+    assert not np.allclose(a.v, step(state, model, plain, target)[0].v)
 
 
 @pytest.mark.parametrize(("kind", "step_weeks"), [("empirical", 6.75), ("complete", 6.75), ("empirical", 1.0)])

@@ -53,7 +53,7 @@ def _ctx(n: int = 6) -> Context:
 DIRECT = {
     "training": [("training_multiplier", +1), ("matching_efficiency", +1)],
     "job_matching": [("matching_efficiency", +1)],  # precision_gain is 0 by default
-    "hiring_subsidy": [("vacancy_multiplier", +1), ("matching_efficiency", +1)],
+    "hiring_subsidy": [("demand_shift", +1), ("matching_efficiency", +1)],
     "flexible_support": [("flexible_income", +1), ("flexible_multiplier", +1)],
     "flexible_insurance": [("flexible_coverage", +1)],
     "entrepreneurship": [("matching_efficiency", +1)],
@@ -76,7 +76,7 @@ def test_more_of_a_lever_never_lowers_its_direct_effect(lever: str) -> None:
         assert np.any(steps > 0), (lever, name)
     # zero intensity is exactly no effect
     for name, arr in zero.items():
-        default = 0.0 if name in ("search_precision", "work_sharing", "demand_kept") else 1.0
+        default = 0.0 if name in ("search_precision", "work_sharing", "demand_kept", "demand_shift") else 1.0
         if name == "short_time_end":  # no funding: every benefit ends (nothing is cut, so no effect)
             assert np.allclose(arr, 1.0 if lever == "working_time" else 0.0), (lever, name)
         elif name == "flexible_coverage":

@@ -177,6 +177,9 @@ def balanced_order(sizes: np.ndarray) -> np.ndarray:
     return np.concatenate([by_size[c::threads] for c in range(threads)]).astype(np.int64)
 
 
+DEMAND_SHIFT = HOOK_ORDER.index("demand_shift")
+
+
 def _hooks_for(hooks: PolicyHooks, b: int) -> np.ndarray:
     return np.ascontiguousarray(np.stack([getattr(hooks, k)[b] for k in HOOK_ORDER]))
 
@@ -193,7 +196,7 @@ def step_population(pop: Population, model: Model, hooks_b: np.ndarray, m1: Sear
     rates = p.kernel_rates()
     flags = (p.on("flexible"), p.on("training"), p.on("exit"))
     new_hc = draw_counts(size, pop.hist[:, -1].copy(), pop.ghist[:, -1].copy(), pop.v, pop.hc,
-                         np.ascontiguousarray(target / pop.scale), hooks_b, m1.tuple(), m2.tuple(), complete, rates,
+                         np.ascontiguousarray((target + hooks_b[DEMAND_SHIFT]) / pop.scale), hooks_b, m1.tuple(), m2.tuple(), complete, rates,
                          np.ascontiguousarray(np.stack([model.e_to_flexible, model.u_to_flexible])), flags, counts, app1, hired1, app2, hired2)
     boff1 = np.zeros(m1.idx.size, dtype=np.int64)
     boff2 = np.zeros(m2.idx.size, dtype=np.int64)

@@ -155,7 +155,7 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
     tsrc, ttgt, tw = hook_edges
     sig = sigma_f if flexible else 0.0
     e, u, v, f, g, hc = stocks[0], stocks[1], stocks[2], stocks[3], stocks[5], stocks[7]
-    mu, lam, vacm, sepm, ws, wend = hk[0], hk[1], hk[2], hk[3], hk[8], hk[9]
+    mu, lam, vacm, sepm, ws, wend, dshift = hk[0], hk[1], hk[2], hk[3], hk[8], hk[9], hk[10]
     sep, opn, inv_av, inv_av2, z1, w2, tmp, tmp2 = (work[0], work[1], work[2], work[3], work[4], work[5],
                                                     work[6], work[7])
     hires, zl, vP = work[8], work[9], work[10]
@@ -168,7 +168,7 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
         for i in range(n):
             bt, lt = base[t, i], lost[t, i]
             for b in range(w):
-                tgt2[i, b] = bt + kept[b] * lt
+                tgt2[i, b] = bt + kept[b] * lt + dshift[i * w + b]
         for m in range(nw):
             eff = e[m] - hc[m]
             gap = eff + v[m] - tmp2[m]

@@ -78,6 +78,8 @@ HOOKS: dict[str, tuple[float, float, float, str]] = {
     "work_sharing": (0.0, 0.0, 1.0, "share of demand-driven separations absorbed by shorter hours"),
     "short_time_end": (0.0, 0.0, 1.0, "per-step probability that the benefit on hours cut ends: those hours "
                                       "become separations unless demand has restored them (0: kept until it does)"),
+    "demand_shift": (0.0, 0.0, np.inf, "jobs added to each node's target demand (persons; policy demand, e.g. "
+                                       "a wage subsidy through the labour-demand elasticity)"),
     "benefit_multiplier": (1.0, 0.0, 10.0, "multiplies unemployment benefits (income extension)"),
     "flexible_coverage": (np.nan, 0.0, 1.0, "social-insurance coverage of flexible workers (nan: default)"),
 }
@@ -97,6 +99,7 @@ class PolicyHooks:
     flexible_multiplier: Any = 1.0
     work_sharing: Any = 0.0
     short_time_end: Any = 0.0
+    demand_shift: Any = 0.0
     benefit_multiplier: Any = 1.0
     flexible_coverage: Any = np.nan
     training_edges: TrainingEdges = field(default_factory=TrainingEdges.empty)

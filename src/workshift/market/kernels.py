@@ -88,9 +88,9 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
                    net, skills, edges, edges_t, hook_edges, hooks, rates, flex_rates, flags,
                    ne, nu, nv, nhist, nf, ntr, ng, nghist, nx, nhc):
     """One mean-field step for all scenarios. ``net``/``skills``/``edges``/``edges_t`` are (ptr, idx, val,
-    tptr, tidx, tval) CSR tuples; ``hooks`` is (10, B, n): mu, lam, vac, sep, train, exit, reentry, flex,
-    work_sharing, short_time_end; ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps, a), a = applications per searcher and
-    step; ``flex_rates`` (2, n):
+    tptr, tidx, tval) CSR tuples; ``hooks`` is (11, B, n): mu, lam, vac, sep, train, exit, reentry, flex,
+    work_sharing, short_time_end, demand_shift (added to ``target`` by the caller); ``rates`` = (du, dv, gu,
+    gv, sigma_f, phi_fu, rho, duration, xi, eps, a), a = applications per searcher and step; ``flex_rates`` (2, n):
     e -> flexible and u -> flexible rates per node;
     ``flags`` = (complete, use_skills, use_edges, flexible, training, exit). Writes the new state into n*."""
     B, n = e.shape

@@ -68,6 +68,7 @@ def step(state: MarketState, model: Model, hooks: PolicyHooks, target: np.ndarra
     flexible, training, exits = p.on("flexible"), p.on("training"), p.on("exit")
     e, u, v, hc = state.e, state.u, state.v, state.hc
     zero = np.zeros_like(e)
+    target = target + hooks.demand_shift  # demand the policy adds (hook, persons)
 
     # 1. separations and openings, driven by the gap between effective employment and target demand
     eff = e - hc

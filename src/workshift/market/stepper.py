@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 HOOK_ORDER = ("matching_efficiency", "search_precision", "vacancy_multiplier", "separation_multiplier",
               "training_multiplier", "exit_multiplier", "reentry_multiplier", "flexible_multiplier",
-              "work_sharing", "short_time_end")
+              "work_sharing", "short_time_end", "demand_shift")
 
 
 class Stepper:
@@ -35,6 +35,7 @@ class Stepper:
         offsets = np.searchsorted(te.batch[order], np.arange(B + 1)).astype(np.int64)
         self.hook_edges = (offsets, te.source[order].copy(), te.target[order].copy(), te.weight[order].copy())
         self.hooks = np.ascontiguousarray(np.stack([getattr(hooks, k) for k in HOOK_ORDER]))
+        self.demand_shift = hooks.demand_shift  # added to the target demand (the kernel reads the target)
         self.rates = p.kernel_rates()
         self.flex_rates = np.ascontiguousarray(np.stack([model.e_to_flexible, model.u_to_flexible]),
                                                dtype=np.float64)
@@ -45,7 +46,7 @@ class Stepper:
 
     def __call__(self, state: MarketState, target: np.ndarray) -> MarketState:
         new = self.spare if self.spare is not None else state.copy()
-        target = np.ascontiguousarray(np.broadcast_to(target, state.e.shape), dtype=np.float64)
+        target = np.ascontiguousarray(np.broadcast_to(target, state.e.shape) + self.demand_shift, dtype=np.float64)
         self.kernel(state.e, state.u, state.v, state.hist, state.f, state.tr, state.g, state.ghist, state.x,
                        state.hc, target, self.net, self.skills, self.edges, self.edges_t, self.hook_edges,
                        self.hooks, self.rates, self.flex_rates, self.flags,

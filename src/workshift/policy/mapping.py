@@ -4,7 +4,7 @@ Every function takes the intensities of one lever for a batch of scenarios, ``x`
 (a share of its target group per year), and a :class:`Context` (quantities of the no-policy run and the
 calibrated participant effects), and returns hook changes: multiplicative factors (``matching_efficiency``,
 ``vacancy_multiplier``, ``separation_multiplier``, ``training_multiplier``, ``exit_multiplier``,
-``flexible_multiplier``) and additive values (``search_precision``, ``work_sharing``, ``short_time_end``), each (B, 1) or
+``flexible_multiplier``) and additive values (``search_precision``, ``work_sharing``, ``short_time_end``, ``demand_shift``), each (B, 1) or
 (B, n), and three accounts outside the engine's hooks: ``flexible_coverage`` (insurance of flexible workers),
 ``flexible_income`` (a factor on flexible income) and ``demand_kept`` (the share of the AI shock's
 reallocation of demand undone, within the total). :func:`combine` multiplies factors and adds increments
@@ -33,7 +33,7 @@ from workshift.policy.catalogue import Lever
 
 MULTIPLICATIVE = ("matching_efficiency", "vacancy_multiplier", "separation_multiplier", "training_multiplier",
                   "exit_multiplier", "reentry_multiplier", "flexible_multiplier")
-ADDITIVE = ("search_precision", "work_sharing", "short_time_end")
+ADDITIVE = ("search_precision", "work_sharing", "short_time_end", "demand_shift")
 
 
 @dataclass
@@ -138,22 +138,24 @@ def job_matching(x: np.ndarray, ctx: Context) -> Hooks:
 def hiring_subsidy(x: np.ndarray, ctx: Context) -> Hooks:
     """Hiring subsidies: x subsidised hires per year per unemployed person, in growing occupations.
 
-    Demand responds to the lower labour cost through the labour-demand elasticity: a subsidy of a share
-    ``subsidy_rate`` of the wage on a hire raises labour demand by ``demand_elasticity`` x subsidy_rate per
-    subsidised job (Hamermesh 1993), net of ``deadweight``; these extra openings per step are spread over
-    growing nodes in proportion to employment, vacancy_multiplier_j = 1 + extra_j / openings_j. Participants'
-    later gains (CKW 2018, private sector incentives) enter as matching efficiency for the treated share.
+    Demand responds to the lower labour cost through the labour-demand elasticity (Hamermesh 1993): a
+    subsidy of a share ``subsidy_rate`` of the wage raises labour demand by ``demand_elasticity`` x
+    subsidy_rate per subsidised job, net of ``deadweight``, for as long as the subsidy runs. The stock of
+    subsidised jobs is x U D (D = the subsidy's ``duration`` in years, U the unemployed), so target demand
+    shifts by demand_shift_j = response x x U D x share_j, spread over growing occupations in proportion to
+    their employment; the engine then opens (and later, when the subsidy ends, closes) the jobs through its
+    own gap to target demand. Participants' later gains (CKW 2018, private sector incentives) enter as
+    matching efficiency for the treated share.
     """
     lever = ctx.levers["hiring_subsidy"]
-    hires = x * ctx.unemployed / ctx.steps_per_year  # (B,)
+    subsidised = np.clip(x, 0.0, None) * ctx.unemployed * min(lever.effect("duration"), 12.0) / 12.0  # (B,)
     weights = np.where(ctx.growing, ctx.employment, 0.0)
     if weights.sum() <= 0:
         weights = ctx.employment.copy()
     share = weights / weights.sum()
     response = lever.effect("demand_elasticity") * lever.effect("subsidy_rate") * (1.0 - lever.effect("deadweight"))
-    extra = response * hires[:, None] * share[None, :]
-    mult = 1.0 + extra / np.maximum(ctx.openings_per_step, 1e-9)[None, :]
-    return {"vacancy_multiplier": mult, "matching_efficiency": ctx.participant_gain(x, "hiring_subsidy")}
+    return {"demand_shift": response * subsidised[:, None] * share[None, :],
+            "matching_efficiency": ctx.participant_gain(x, "hiring_subsidy")}
 
 
 def flexible_demand_room(ctx: Context) -> np.ndarray:
