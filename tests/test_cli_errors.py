@@ -90,3 +90,16 @@ def test_plain_and_strict_json():
     assert json.loads(dumps({"x": np.float64("nan"), "y": np.arange(2), "z": np.int64(3)})) == \
         {"x": None, "y": [0, 1], "z": 3}
     assert "NaN" not in dumps(Path("nan"))
+
+
+def test_a_query_is_echoed_back_literally():
+    """Item 12: raw terminal escape sequences in a query were echoed back to the terminal."""
+    from rich.console import Console
+
+    from workshift.cli.services import _shown
+
+    console = Console(record=True, width=200)
+    query = "nurse\x1b[2J[/x][bold]"
+    console.print("query: " + _shown(query))
+    text = console.export_text()
+    assert "\x1b" not in text and "nurse\\x1b[2J[/x][bold]" in text

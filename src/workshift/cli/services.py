@@ -29,6 +29,13 @@ CATALOGUE_OPT = typer.Option(None, "--catalogue", help="Training catalogue CSV (
                              "illustrative one; see docs/transitions.md for the columns).")
 
 
+def _shown(query: str) -> str:
+    """A user's query as printed back: control characters escaped, never read as markup."""
+    from rich.markup import escape
+
+    return escape(plain(query))
+
+
 def _echo_json(payload: Any, compact: bool = False) -> None:
     """JSON on stdout; ``compact`` (one line, for --from-file answers that can run to megabytes)."""
     echo_json(payload, compact=compact)
@@ -132,7 +139,7 @@ def _print_advice(console, advice, model, catalogue, lang: str) -> None:
     from workshift.i18n import t
 
     origin, prof, th = advice.origin, advice.profile, model.thresholds
-    console.print(t("services.resolved", lang, query=origin.query, code=origin.soc_code, title=occupation_title(origin.soc_code, origin.title, lang),
+    console.print(t("services.resolved", lang, query=_shown(origin.query), code=origin.soc_code, title=occupation_title(origin.soc_code, origin.title, lang),
                     system=origin.system, confidence=f"{origin.confidence:.2f}"), highlight=False)
     if origin.candidates:
         console.print("  ~ " + "; ".join(f"{c['code']} {occupation_title(c['code'], c['title'], lang)} ({c['score']})" for c in origin.candidates),
@@ -265,7 +272,7 @@ def training_command(
         return
     console = _console()
     for who in (src, dst):
-        console.print(t("services.resolved", lang, query=who.query, code=who.soc_code, title=occupation_title(who.soc_code, who.title, lang),
+        console.print(t("services.resolved", lang, query=_shown(who.query), code=who.soc_code, title=occupation_title(who.soc_code, who.title, lang),
                         system=who.system, confidence=f"{who.confidence:.2f}"), highlight=False)
     if not plan.courses:
         console.print(t("services.training.none_needed", lang, min_gap=TRAINING_MIN_GAP))
@@ -317,7 +324,7 @@ def entrepreneurship_command(
         _echo_json({"resolved": origin.to_dict(), **paths.to_dict(), "meta": model.meta()})
         return
     console = _console()
-    console.print(t("services.resolved", lang, query=origin.query, code=origin.soc_code, title=occupation_title(origin.soc_code, origin.title, lang),
+    console.print(t("services.resolved", lang, query=_shown(origin.query), code=origin.soc_code, title=occupation_title(origin.soc_code, origin.title, lang),
                     system=origin.system, confidence=f"{origin.confidence:.2f}"), highlight=False)
     console.print(t("services.entrepreneurship.threshold", lang, threshold=f"{100 * paths.threshold:.1f}"),
                   highlight=False)
