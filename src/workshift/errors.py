@@ -13,10 +13,19 @@ class WorkshiftError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, zh: str | None = None,
+                 hint_zh: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.zh = zh  # the message for Chinese readers, where it has one (else the English one is shown)
+        self.hint_zh = hint_zh
+
+    def text(self, lang: str) -> tuple[str, str | None]:
+        """The message and hint a reader of ``lang`` ('en' or 'zh') sees."""
+        if lang == "zh" and self.zh:
+            return self.zh, self.hint_zh or self.hint
+        return self.message, self.hint
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"

@@ -16,7 +16,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 from workshift import __version__, config
 from workshift.cli.output import print_error
 from workshift.errors import WorkshiftError
-from workshift.i18n import LANG_ENV, set_lang
+from workshift.i18n import LANG_ENV, current_lang, set_lang
 
 app = typer.Typer(
     name="workshift",
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = app(args=argv, standalone_mode=False)
     except WorkshiftError as exc:
-        print_error(exc.message, exc.hint)
+        print_error(*exc.text(current_lang()))
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

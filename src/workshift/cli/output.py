@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from workshift.i18n import current_lang, t
 from workshift.i18n.names import add_title_zh
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -32,13 +33,14 @@ def plain(text: object) -> str:
 
 
 def print_error(message: object, hint: object | None = None) -> None:
-    """One red ``Error:`` line on stderr; ``message`` and ``hint`` are printed literally (no markup)."""
-    line = Text("Error: ", style="bold red")
+    """One red ``Error:`` (``错误：``) line on stderr; ``message`` and ``hint`` are printed literally (no markup)."""
+    lang = current_lang()
+    line = Text(t("common.error_prefix", lang), style="bold red")
     line.append(plain(message))
     if hint:
-        line.append(" (hint: ", style="yellow")
+        line.append(t("common.hint_open", lang), style="yellow")
         line.append(plain(hint))
-        line.append(")", style="yellow")
+        line.append(t("common.hint_close", lang), style="yellow")
     Console(stderr=True, soft_wrap=True, highlight=False).print(line)
 
 

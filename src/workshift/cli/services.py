@@ -15,6 +15,7 @@ import typer
 from workshift.cli.output import dumps, echo_json, plain
 from workshift.i18n import lang_option, normalise_lang
 from workshift.i18n.names import occupation_title
+from workshift.i18n.numbers import month_years
 from workshift.outputs import FORCE_HELP, check_output
 
 OCCUPATION_HELP = "A SOC, O*NET or CSCO code, or a job title in English or Chinese."
@@ -165,12 +166,13 @@ def _print_footer(console, model, catalogue, lang: str) -> None:
                  if th.safe_rule == "relative" else
                  t("services.safe_category", lang, index=th.index, threshold=f"{th.high_exposure:.3f}"))
     safe_text += t("services.safe_growth", lang, threshold=f"{100 * th.safe_min_growth:.0f}")
-    console.print(t("services.footer_thresholds", lang, viable=f"{th.viable:.3f}", group=th.group.replace("_", " "),
+    console.print(t("services.footer_thresholds", lang, viable=f"{th.viable:.3f}", group=t(f"services.group.{th.group}", lang),
                     zone_gap=th.job_zone_gap, wage_ratio=th.wage_ratio, safe_text=safe_text), style="dim",
                   highlight=False)
     console.print(t(f"services.ranked_by_{th.ranked_by}", lang), style="dim", highlight=False)
-    console.print(t("services.footer_data", lang, oews=vint.get("oews", "?"), onet=vint.get("onet", "?"),
-                    projections=vint.get("bls_projections", "?"), index=th.index), style="dim", highlight=False)
+    console.print(month_years(t("services.footer_data", lang, oews=vint.get("oews", "?"), onet=vint.get("onet", "?"),
+                                projections=vint.get("bls_projections", "?"), index=th.index), lang),
+                  style="dim", highlight=False)
     if catalogue is not None and catalogue.illustrative:
         console.print(t("services.footer_illustrative", lang), style="dim")
 
@@ -292,10 +294,11 @@ def training_command(
         table.add_row(name, f"+{course.gap:.2f}", label, _fmt(course.duration_months, ".2f"),
                       _fmt(course.cost, ",.0f"))
     console.print(table)
-    illustrative = f" ({t('services.costs_illustrative', lang)})" if plan.illustrative else ""
+    illustrative = t("services.costs_illustrative_note", lang) if plan.illustrative else ""
     console.print(t("services.training.total", lang, months=f"{plan.months:.1f}", cost=plan.cost,
                     illustrative=illustrative), highlight=False)
-    console.print(t("services.training.catalogue", lang, source=catalogue.source), style="dim", highlight=False)
+    source = t("services.training.catalogue_shipped", lang) if catalogue.shipped else catalogue.source
+    console.print(t("services.training.catalogue", lang, source=source), style="dim", highlight=False)
     if plan.illustrative:
         console.print(t("services.footer_illustrative", lang), style="dim")
 

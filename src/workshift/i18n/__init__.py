@@ -66,8 +66,12 @@ def set_lang(lang: str | None) -> None:
 
 
 def lang_option(value: str | None) -> str:
-    """Typer callback of every command's ``--lang``: the value given, else the global language."""
-    return normalise_lang(value) if value else current_lang()
+    """Typer callback of every command's ``--lang``: the value given (then also the language of the
+    command's errors), else the global language."""
+    if not value:
+        return current_lang()
+    set_lang(value)
+    return current_lang()
 
 
 def _flatten(prefix: str, table: dict, out: dict[str, str]) -> None:

@@ -12,6 +12,8 @@ scientific notation. The one formatter that console tables, reports and charts u
 from __future__ import annotations
 
 import math
+import re
+from datetime import date
 
 from babel import Locale
 from babel.numbers import format_compact_decimal, format_decimal, format_percent
@@ -90,3 +92,17 @@ def currency_name(currency: str, lang: str | None = None) -> str:
     if normalise_lang(lang) == "zh" and code:
         return Locale.parse(LOCALES["zh"]).currencies.get(code, code)
     return code
+
+
+_MONTH_YEAR = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+                         r"December) (\d{4})\b")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def month_years(text: str, lang: str | None = None) -> str:
+    """Month-year dates in ``text`` as the reader writes them: 'May 2025' stays for English, '2025 年 5 月'."""
+    if normalise_lang(lang) != "zh":
+        return text
+    return _MONTH_YEAR.sub(lambda m: f"{date(int(m[2]), _MONTHS.index(m[1]) + 1, 1):%Y} 年 "
+                                     f"{_MONTHS.index(m[1]) + 1} 月", text)

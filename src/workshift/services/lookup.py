@@ -33,9 +33,12 @@ from workshift.data import registry
 from workshift.data.codes import SYSTEM_LABELS, OccupationCode, looks_like_code, parse_code, soc_level
 from workshift.data.csco import CSCO_FILE, csco_available, csco_missing_hint
 from workshift.errors import DataError, InputError, NotFoundError, closest
+from workshift.i18n import t
+from workshift.i18n.names import occupation_zh
 
 MIN_CONFIDENCE = 0.5
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_SUGGESTION = re.compile(r"^(?P<title>.*) \((?P<code>\d{2}-\d{4})\)$")  # how suggestions name a SOC title
 _SOC2010 = "crosswalks/bls_soc/soc2010_to_soc2018_bls.csv"
 _ISCO = "crosswalks/derived_soc2018_to_isco08_via_soc2010.csv"
 _OEWS = "oews/oews_may2025_national_cross_industry.csv"
@@ -67,10 +70,23 @@ class Resolution:
         zh = is_chinese(self.query)
         sep = "；" if zh else "; "
         label = "最接近的职业" if zh else "closest titles"
+        in_zh = "；".join(_suggestion_zh(s) for s in self.suggestions)
         raise NotFoundError(
             f"unknown occupation '{self.query}' (best confidence {self.confidence:.2f} < {MIN_CONFIDENCE})",
             hint=f"{label}: {sep.join(self.suggestions)}" if self.suggestions else None,
+            zh=t("occupations.unknown", "zh", query=self.query, confidence=f"{self.confidence:.2f}",
+                 threshold=MIN_CONFIDENCE),
+            hint_zh=t("occupations.closest", "zh", titles=in_zh) if self.suggestions else None,
         )
+
+
+def _suggestion_zh(text: str) -> str:
+    """'Registered Nurses (29-1141)' -> '注册护士（29-1141）' (as given when the code has no Chinese name)."""
+    found = _SUGGESTION.match(text)
+    if not found:
+        return text
+    name = occupation_zh(found["code"])
+    return f"{name}（{found['code']}）" if name else text
 
 
 def is_chinese(text: str) -> bool:
