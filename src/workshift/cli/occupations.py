@@ -218,10 +218,11 @@ def _print_description(info: dict, lang: str) -> None:
         if not rows:
             continue
         table = Table(title=t(f"occupations.table_{name}", lang))
-        columns = list(rows[0])
-        for column in columns:
-            table.add_column(column)
+        for column in rows[0]:
+            table.add_column(t(f"occupations.header.{column}", lang))
         for row in rows:
+            if "soc_code" in row and "title" in row:
+                row = {**row, "title": occupation_title(row["soc_code"], row["title"], lang)}
             table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()))
         console.print(table)
     if info.get("note"):
