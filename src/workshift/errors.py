@@ -9,23 +9,41 @@ from pathlib import Path
 
 
 class WorkshiftError(Exception):
-    """Base class of every user-facing error. ``exit_code`` is what the CLI exits with."""
+    """Base class of every user-facing error. ``exit_code`` is what the CLI exits with.
+
+    ``parameter`` names the library argument at fault (``pop``, ``top``...) when there is one: the message says
+    it in the library's terms, and a front end (the CLI) may restate it in its own (``--pop``) with
+    :meth:`restated`.
+    """
 
     exit_code = 2
 
     def __init__(self, message: str, *, hint: str | None = None, zh: str | None = None,
-                 hint_zh: str | None = None) -> None:
+                 hint_zh: str | None = None, parameter: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.zh = zh  # the message for Chinese readers, where it has one (else the English one is shown)
         self.hint_zh = hint_zh
+        self.parameter = parameter
 
     def text(self, lang: str) -> tuple[str, str | None]:
         """The message and hint a reader of ``lang`` ('en' or 'zh') sees."""
         if lang == "zh" and self.zh:
             return self.zh, self.hint_zh or self.hint
         return self.message, self.hint
+
+    def restated(self, names: dict[str, str]) -> WorkshiftError:
+        """The same error with its parameter's name replaced by ``names[parameter]`` (e.g. ``{"pop": "--pop"}``)
+        where the message starts with it; unchanged if the parameter is not in ``names``."""
+        name = names.get(self.parameter or "")
+        if not name or not self.message.startswith(f"{self.parameter} "):
+            return self
+        out = type(self).__new__(type(self))
+        out.__dict__.update(self.__dict__)
+        out.message = name + self.message[len(self.parameter):]
+        out.args = (out.message,)
+        return out
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"

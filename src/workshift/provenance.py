@@ -11,7 +11,7 @@ import platform
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from workshift import __version__
+from workshift._version import __version__
 
 # The libraries whose versions decide a run's numbers (data handling, engine, optimiser, models, store).
 LIBRARIES = ("numpy", "scipy", "numba", "pymoo", "pandas", "duckdb", "scikit-learn", "pyarrow")

@@ -13,7 +13,8 @@ from pathlib import Path
 import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
-from workshift import __version__, config
+from workshift import config
+from workshift._version import __version__
 from workshift.cli.output import print_error
 from workshift.errors import WorkshiftError
 from workshift.i18n import LANG_ENV, current_lang, set_lang
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = app(args=argv, standalone_mode=False)
     except WorkshiftError as exc:
+        if exc.parameter:  # the library names its argument (pop); the command line names its flag (--pop)
+            exc = exc.restated({exc.parameter: "--" + exc.parameter.replace("_", "-")})
         print_error(*exc.text(current_lang()))
         sys.exit(exc.exit_code)
     except typer.Exit as exc:

@@ -8,16 +8,7 @@ import typer
 
 from workshift.cli.output import echo_json, print_note
 from workshift.i18n import lang_option
-from workshift.outputs import FORCE_HELP, check_output_folder, mark_output_folder
-
-
-def _save_tables(tables: dict, out: Path) -> None:
-    from workshift.files import atomic_path
-
-    out.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.items():
-        with atomic_path(out / f"{name}.parquet", suffix=".parquet") as tmp:
-            frame.to_parquet(tmp, index=False)
+from workshift.outputs import FORCE_HELP, check_output_folder
 
 
 def simulate(
@@ -34,33 +25,16 @@ def simulate(
     from rich.console import Console
     from rich.table import Table
 
+    from workshift import api
     from workshift.i18n import normalise_lang, t
-    from workshift.market import scenario as scenario_mod
-    from workshift.market.plots import write_html
-    from workshift.market.run import simulate as run_simulation
-    from workshift.market.tables import aggregate_table, node_table, occupation_table
-    from workshift.store import Store
 
     lang = normalise_lang(lang)
     check_output_folder(out, inputs=[scenario], force=force)
-    sc = scenario_mod.load(scenario)
+    sc = api.load_scenario(scenario)
     if not any(sc.raw.values()):
         print_note(f"{scenario} sets nothing: every value is the documented default (see scenarios/)")
-    result = run_simulation(sc)
-    tables = {"series": aggregate_table(result), "nodes": node_table(result),
-              "occupations": occupation_table(result)}
-    meta = {**result.meta, "summary": result.summary}
-    store = Store()
-    run_id = store.new_run_id("simulate")
-
-    def write_files(folder: Path) -> None:
-        _save_tables(tables, folder)
-        if plots:
-            write_html(result, folder / "plots.html", lang)
-        mark_output_folder(folder)
-
-    store.save_run("simulate", meta, tables, run_id=run_id, files=write_files, folder=out)
-    folder = out or store.runs_dir / run_id
+    result = api.simulate(sc)
+    run_id, folder = result.save(out, plots=plots, lang=lang)
     if as_json:
         echo_json({"run_id": run_id, "out": str(folder), **result.to_json()}, indent=None)
         return

@@ -9,10 +9,7 @@
 
 from __future__ import annotations
 
-import json
-import math
 import re
-from collections.abc import Mapping
 from typing import Any
 
 import typer
@@ -20,7 +17,9 @@ from rich.console import Console
 from rich.text import Text
 
 from workshift.i18n import current_lang, t
-from workshift.i18n.names import add_title_zh
+from workshift.jsontext import dumps, finite
+
+__all__ = ["dumps", "echo_json", "finite", "plain", "print_error"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -49,38 +48,6 @@ def print_note(message: object) -> None:
     line = Text("note: ", style="yellow")
     line.append(plain(message))
     Console(stderr=True, soft_wrap=True, highlight=False).print(line)
-
-
-def finite(value: Any) -> Any:
-    """A JSON-ready copy of ``value``: numpy scalars and arrays as Python values, NaN and inf as None."""
-    if isinstance(value, Mapping):
-        return {str(k) if not isinstance(k, str | int | float | bool) and k is not None else k: finite(v)
-                for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [finite(v) for v in value]
-    if _is_numpy(value):  # an array or a scalar (numpy is not imported here: --help stays fast)
-        return finite(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def dumps(payload: Any, *, indent: int | None = 2, compact: bool = False) -> str:
-    """Strict JSON text of ``payload`` (see :func:`finite`); anything else unusual is written with ``str``.
-
-    Every occupation (a mapping with ``title`` and a SOC code) gains ``title_zh`` beside its ``title``.
-    """
-    separators = (",", ":") if compact else None
-    return json.dumps(add_title_zh(finite(payload)), indent=None if compact else indent, separators=separators,
-                      ensure_ascii=False, default=_default, allow_nan=False)
-
-
-def _is_numpy(value: Any) -> bool:
-    return type(value).__module__ == "numpy" and hasattr(value, "tolist")
-
-
-def _default(value: Any) -> Any:
-    return str(value)
 
 
 def echo_json(payload: Any, *, indent: int | None = 2, compact: bool = False) -> None:

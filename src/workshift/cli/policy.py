@@ -8,9 +8,9 @@ from pathlib import Path
 
 import typer
 
-from workshift.cli.output import dumps, echo_json
+from workshift.cli.output import echo_json
 from workshift.i18n import lang_option
-from workshift.outputs import FORCE_HELP, check_output_folder, mark_output_folder
+from workshift.outputs import FORCE_HELP, check_output_folder
 
 
 def optimize(
@@ -37,47 +37,36 @@ def optimize(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from workshift.files import write_text_atomic
+    from workshift import api
     from workshift.i18n import normalise_lang, t
     from workshift.optimize.algorithms import check_algorithm, check_settings
-    from workshift.optimize.pipeline import load_policy_scenario, prepare, search, summarise
-    from workshift.optimize.report import write_reports
-    from workshift.optimize.results import save
-    from workshift.optimize.uncertainty import attach_uncertainty
+    from workshift.optimize.report import format_objective
 
     lang = normalise_lang(lang)
     check_output_folder(out, inputs=[scenario], force=force)
     check_algorithm(algorithm)
     check_settings(pop, generations, seed)
     console = Console(stderr=True)
-    sc = load_policy_scenario(scenario)
+    sc = api.load_scenario(scenario)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, disable=as_json, transient=True) as bar:
-        task = bar.add_task(t("policy.progress_prepare", lang), total=1)
-        prepared = prepare(sc, objectives)
-        bar.update(task, completed=1)
-        task = bar.add_task(t("policy.progress_optimise", lang), total=generations)
-        result = search(prepared, algorithm, pop, generations, seed, dask=dask_address or dask,
-                        progress=lambda done, total: bar.update(task, completed=min(done, total)))
-    summary = attach_uncertainty(prepared, summarise(prepared, result), ensemble, seed=seed)
+        tasks = {"prepare": bar.add_task(t("policy.progress_prepare", lang), total=1)}
 
-    def write_files(run_id: str, plan_id: str, paths) -> None:  # before the run is stored
-        summary["run_id"], summary["plan_id"] = run_id, plan_id
-        if out is not None:
-            summary["reports"] = write_reports(prepared, summary, paths, out)
-            write_text_atomic(Path(out) / "result.json", dumps(summary, indent=1))
-            mark_output_folder(out)
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(t("policy.progress_optimise", lang), total=total)
+            bar.update(tasks[stage], completed=done)
 
-    run_id, plan_id, _ = save(prepared, summary, before_commit=write_files)
+        plan = api.optimise(sc, algorithm, pop, generations, seed, objectives=objectives, ensemble=ensemble,
+                            dask=dask_address or dask, out=out, progress=progress)
+    summary = plan.result
     if as_json:
-        echo_json(summary, indent=None)
+        typer.echo(plan.to_json())
         return
     table = Table(title=t("policy.headline", lang))
     table.add_column(t("policy.objective", lang))
     table.add_column(t("policy.baseline", lang), justify="right")
     table.add_column(t("policy.recommended", lang), justify="right")
-    from workshift.optimize.report import format_objective
-
     rec = summary["recommended"]["objectives"]
     for key in summary["objectives"]:
         table.add_row(t(f"policy.{key}", lang),
@@ -88,8 +77,8 @@ def optimize(
     out_console.print(table)
     out_console.print(t("policy.hypervolume", lang, value=f"{summary['hypervolume']:.3f}"))
     out_console.print(f"pareto: {len(summary['pareto'])}, evaluations: {summary['evaluations']}, "
-                      f"seconds: {summary['seconds']}, run: {run_id}")
-    out_console.print(t("policy.plan_saved", lang, plan_id=plan_id))
+                      f"seconds: {summary['seconds']}, run: {plan.run_id}")
+    out_console.print(t("policy.plan_saved", lang, plan_id=plan.plan_id))
 
 
 def _table_row(key: str, values: list[float], currency: str, lang: str) -> list[str]:
@@ -110,12 +99,11 @@ def evaluate(
     from rich.console import Console
     from rich.table import Table
 
+    from workshift import api
     from workshift.i18n import normalise_lang, t
-    from workshift.optimize.pipeline import load_policy_scenario
-    from workshift.optimize.reform import evaluate_reform
 
     lang = normalise_lang(lang)
-    result = evaluate_reform(load_policy_scenario(reform))
+    result = api.evaluate_reform(api.load_scenario(reform)).evaluation
     if as_json:
         echo_json(result.to_dict(), indent=None)
         return

@@ -44,10 +44,9 @@ def _echo_json(payload: Any, compact: bool = False) -> None:
 
 
 def _model(pack: str, index: str, safe_rule: str):
-    from workshift.data import load_pack
-    from workshift.services.transitions import TransitionModel
+    from workshift.api.transitions import transition_model
 
-    return TransitionModel(load_pack(pack), index=index, safe_rule=safe_rule)
+    return transition_model(pack, index, safe_rule)
 
 
 LABEL_KEYS = ("score", "score_observed", "ranked_by", "viable", "desirable", "safe", "safe_exposure",
@@ -63,12 +62,9 @@ def _labels(model, origin: str, dest: str) -> dict | None:
 
 
 def _catalogue(model, path: Path | None):
-    from workshift.services.training import load_catalogue
+    from workshift.api.transitions import training_catalogue
 
-    if path is None:
-        return load_catalogue()
-    elements = set(model.pack.skills.loc[model.pack.skills["domain"].isin(["skills", "knowledge"]), "element_id"])
-    return load_catalogue(path, elements)
+    return training_catalogue(model, path)
 
 
 def _crosswalk_notice(texts: list[str]) -> None:
@@ -78,11 +74,8 @@ def _crosswalk_notice(texts: list[str]) -> None:
 
     if not any(is_chinese(x) or detect_system(x) == "csco2022" for x in texts):
         return
-    try:
-        from workshift.services.crosswalk_csco import cached_crosswalk
-    except ImportError:
-        return
     from workshift.data.csco import csco_available
+    from workshift.services.crosswalk_csco import cached_crosswalk
 
     if csco_available() and cached_crosswalk() is None:  # without CSCO the lookup says what is missing instead
         _console(stderr=True).print("Building the CSCO->SOC crosswalk on first use (a few minutes; cached after).",
@@ -90,10 +83,9 @@ def _crosswalk_notice(texts: list[str]) -> None:
 
 
 def _meta(model, catalogue) -> dict:
-    meta = model.meta()
-    if catalogue is not None:
-        meta["training"] = catalogue.meta()
-    return meta
+    from workshift.api.transitions import advice_meta
+
+    return advice_meta(model, catalogue)
 
 
 def _console(stderr: bool = False):

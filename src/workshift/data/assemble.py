@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workshift import __version__
+from workshift._version import __version__
 from workshift.data.builders import BuildContext, Builder, Progress, get_builder, sources_read
 from workshift.data.contract import check_tables
 from workshift.data.reading import Reader

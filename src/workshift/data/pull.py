@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit
 
-from workshift import __version__, config
+from workshift import config
+from workshift._version import __version__
 from workshift.data.derived import CONVERSIONS, derive
 from workshift.data.registry import (
     UNKNOWN,

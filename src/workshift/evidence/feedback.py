@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from workshift._version import __version__
 from workshift.errors import DataError, InputError, NotFoundError, closest
 from workshift.evidence.evaluated import EMPLOYMENT_KINDS, Subject, mismatches, parameter_for
 from workshift.evidence.feedback_convert import (  # noqa: F401  (re-exported: the conversions' public names)
@@ -301,7 +302,6 @@ def feedback(lever_id: str, evidence: Evidence, *, parameter: str | None = None,
     ``accept_mismatch`` gives the reason (stored). Every check runs before the single write, so a refused
     result leaves the store unchanged.
     """
-    from workshift import __version__
     from workshift.policy.catalogue import record_lever_update
     from workshift.store import Store
 

@@ -70,6 +70,15 @@ def _setup(result: DidResult | SynthResult, lang: str) -> tuple[str, Any, int, s
     return lang, s, round(100 * (1 - result.alpha)), label
 
 
+def event_study_figure(result: DidResult, lang: str = "en") -> go.Figure:
+    """The event-study chart of a DiD result: effects by periods since treatment with their confidence bars
+    (uniform bands when the run asked for them), pre-treatment in red, post-treatment in blue."""
+    lang, s, _, label = _setup(result, lang)
+    dynamic = result.aggregations["dynamic"]
+    return _effects_figure(dynamic.detail, "event_time", dynamic.detail["event_time"] >= 0, label, s,
+                           s("event_time"))
+
+
 def did_report(result: DidResult, path: str | Path, lang: str = "en", focus: str = "did") -> Path:
     """Write the report of a staggered DiD (``focus`` "did") or event-study (``focus`` "event-study") run."""
     lang, s, level, label = _setup(result, lang)
@@ -80,8 +89,7 @@ def did_report(result: DidResult, path: str | Path, lang: str = "en", focus: str
 
     dynamic = result.aggregations["dynamic"]
     band = s("band" if result.inference.get("uniform_bands") else "ci", level=level)
-    es_fig = _effects_figure(dynamic.detail, "event_time", dynamic.detail["event_time"] >= 0, label, s,
-                             s("event_time"))
+    es_fig = event_study_figure(result, lang)
     es_rows = [[int(r.event_time), _fmt(r.estimate), _fmt(r.se), _ci(r.ci_low, r.ci_high)]
                for r in dynamic.detail.itertuples()]
     event_study = figures.html(es_fig) + table_html(es_rows, [s("event_time"), s("estimate"), s("se"), band])

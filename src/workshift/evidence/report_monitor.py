@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from workshift import __version__
+from workshift._version import __version__
 from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t
 from workshift.i18n.charts import FONT_STACK, figure_html

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from workshift import __version__
+from workshift._version import __version__
 from workshift.market import network as netmod
 from workshift.market import params as pmod
 from workshift.market.extensions import flexible as flexmod

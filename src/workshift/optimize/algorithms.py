@@ -52,10 +52,12 @@ MAX_SEED = 2**32 - 1
 
 def check_settings(pop_size: int, generations: int, seed: int) -> None:
     """Population, generations and seed a search can run with (one-line errors, before any work)."""
-    if pop_size < 1 or generations < 1:
-        raise InputError(f"--pop = {pop_size} and --generations = {generations} must both be at least 1")
+    if pop_size < 1:
+        raise InputError(f"pop = {pop_size} must be at least 1", parameter="pop")
+    if generations < 1:
+        raise InputError(f"generations = {generations} must be at least 1", parameter="generations")
     if not 0 <= seed <= MAX_SEED:
-        raise InputError(f"--seed = {seed} must be a whole number in [0, {MAX_SEED}]")
+        raise InputError(f"seed = {seed} must be a whole number in [0, {MAX_SEED}]", parameter="seed")
 
 
 def make_algorithm(name: str, pop_size: int, n_obj: int, seed: int, zero: np.ndarray,
@@ -63,7 +65,7 @@ def make_algorithm(name: str, pop_size: int, n_obj: int, seed: int, zero: np.nda
     """The pymoo algorithm for ``name`` (None for random search, run by :func:`random_search`)."""
     check_algorithm(name)
     if pop_size < 2:
-        raise InputError(f"--pop must be at least 2 (got {pop_size})")
+        raise InputError(f"pop must be at least 2 (got {pop_size})", parameter="pop")
     sampling = SeededUniformWithBaseline(zero, seed)
     extra = {"repair": repair} if repair is not None else {}
     if name == "nsga2":
@@ -95,7 +97,7 @@ def make_algorithm(name: str, pop_size: int, n_obj: int, seed: int, zero: np.nda
 
 def make_termination(generations: int) -> Termination:
     if generations < 1:
-        raise InputError(f"--generations must be at least 1 (got {generations})")
+        raise InputError(f"generations must be at least 1 (got {generations})", parameter="generations")
     from pymoo.termination import get_termination
 
     return get_termination("n_gen", generations)
@@ -114,7 +116,7 @@ class Convergence(Termination):
                  window: int = HV_WINDOW) -> None:
         super().__init__()
         if generations < 1:
-            raise InputError(f"--generations must be at least 1 (got {generations})")
+            raise InputError(f"generations must be at least 1 (got {generations})", parameter="generations")
         if not (tolerance >= 0 and window >= 1):
             raise InputError(f"convergence tolerance must be >= 0 and window >= 1 (got {tolerance}, {window})")
         self.generations, self.measure, self.tolerance, self.window = generations, measure, tolerance, window

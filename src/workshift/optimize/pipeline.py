@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from workshift import __version__
+from workshift._version import __version__
 from workshift.errors import DataError, InputError
 from workshift.optimize.evaluator import PolicyEvaluator
 from workshift.optimize.front import EXACT_MAX_OBJECTIVES, REF_BENEFIT, REF_COST
@@ -123,10 +123,12 @@ def _with_training_edges(engine: Any, catalogue: dict[str, Lever], ids: list[str
     return replace(engine, sections=sections)
 
 
-def search(prepared: Prepared, algorithm: str = "nsga2", pop: int = 100, generations: int = 100, seed: int = 1,
-           dask: bool | str = False, chunk_size: int | None = None,
-           progress: Callable[[int, int], None] | None = None) -> SearchResult:
-    """Run the optimiser over the prepared evaluator, locally or on Dask (identical results)."""
+def search(prepared: Prepared, algorithm: str | Any = "nsga2", pop: int = 100, generations: int = 100,
+           seed: int = 1, dask: bool | str = False, chunk_size: int | None = None,
+           progress: Callable[[int, int], None] | None = None, termination: Any = None) -> SearchResult:
+    """Run the optimiser over the prepared evaluator, locally or on Dask (identical results); ``algorithm`` is a
+    name or a pymoo algorithm object, ``termination`` an optional pymoo termination
+    (:func:`workshift.optimize.search.optimise`)."""
     from workshift.optimize.distributed import ChunkedEvaluator, DaskEvaluator
 
     ev = prepared.evaluator
@@ -138,7 +140,8 @@ def search(prepared: Prepared, algorithm: str = "nsga2", pop: int = 100, generat
     try:
         return optimise(runner, ev.space.xl, ev.space.xu, ev.space.zero(), prepared.objectives, spec.budget,
                         prepared.baseline, algorithm=algorithm, pop=pop, generations=generations, seed=seed,
-                        weights=weights, repair=lambda x: ev.costs.repair(x, spec.budget), progress=progress)
+                        weights=weights, repair=lambda x: ev.costs.repair(x, spec.budget), progress=progress,
+                        termination=termination)
     finally:
         runner.close()
 

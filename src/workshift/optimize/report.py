@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workshift import __version__
+from workshift._version import __version__
 from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t
 from workshift.i18n.charts import FONT_STACK, figure_html, locale_script

@@ -11,18 +11,25 @@ import pandas as pd
 
 from workshift.optimize.pipeline import Prepared
 from workshift.optimize.plan import Paths, paths, save_plan
+from workshift.store import Store
 
 
-def tables(summary: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    front = []
-    for k, member in enumerate(summary["pareto"]):
+def member_table(members: list[dict[str, Any]]) -> pd.DataFrame:
+    """Portfolios of a result as rows: ``member``, ``cost``, ``objective_<key>`` and ``<lever>__phase<k>``
+    (the intensity of each lever in each phase)."""
+    rows = []
+    for k, member in enumerate(members):
         row = {"member": k, "cost": member["cost"], **{f"objective_{o}": v for o, v in member["objectives"].items()}}
         for lever, values in member["portfolio"].items():
             for phase, value in enumerate(values):
                 row[f"{lever}__phase{phase}"] = value
-        front.append(row)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def tables(summary: dict[str, Any]) -> dict[str, pd.DataFrame]:
     baseline = pd.DataFrame([{"metric": k, "value": v} for k, v in summary["baseline"].items()])
-    return {"pareto": pd.DataFrame(front), "schedule": pd.DataFrame(summary["recommended"]["schedule"]),
+    return {"pareto": member_table(summary["pareto"]), "schedule": pd.DataFrame(summary["recommended"]["schedule"]),
             "baseline": baseline}
 
 
@@ -33,8 +40,6 @@ def save(prepared: Prepared, summary: dict[str, Any], home: str | Path | None = 
     ``before_commit(run_id, plan_id, paths)`` writes the run's files (reports) before anything is stored:
     if it fails, neither the run nor the plan is.
     """
-    from workshift.store import Store
-
     p = paths(prepared, prepared.evaluator.space.from_dict(summary["recommended"]["portfolio"]))
     meta = {k: v for k, v in summary.items() if k not in ("pareto",)}
     store = Store(home)

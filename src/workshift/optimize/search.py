@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from pymoo.core.algorithm import Algorithm
+from pymoo.core.repair import NoRepair
+from pymoo.core.termination import Termination
+from pymoo.optimize import minimize
+from pymoo.termination.collection import TerminationCollection
 
+from workshift.errors import InputError
 from workshift.optimize.algorithms import (
     HV_TOLERANCE,
     HV_WINDOW,
@@ -54,7 +61,7 @@ def optimise(
     objectives: Sequence[Objective],
     budget: float,
     baseline: Mapping[str, float],
-    algorithm: str = "nsga2",
+    algorithm: str | Algorithm = "nsga2",
     pop: int = 100,
     generations: int = 100,
     seed: int = 1,
@@ -63,16 +70,27 @@ def optimise(
     progress: Callable[[int, int], None] | None = None,
     tolerance: float = HV_TOLERANCE,
     window: int = HV_WINDOW,
+    termination: Termination | None = None,
 ) -> SearchResult:
     """Search portfolios; ``pareto`` is the non-dominated feasible set of everything evaluated. The search
     stops after ``generations`` or once the hypervolume of the archive improved by less than ``tolerance``
-    (relative) over ``window`` generations, whichever comes first (:class:`Convergence`)."""
-    from pymoo.optimize import minimize
+    (relative) over ``window`` generations (:class:`Convergence`), or when ``termination`` (a pymoo
+    termination) says so, whichever comes first.
 
-    check_algorithm(algorithm)
+    ``algorithm`` is a name of :data:`ALGORITHMS` or a pymoo :class:`~pymoo.core.algorithm.Algorithm` object,
+    used with its own settings and sampling (a copy: the object passed is not changed); when it has no repair of
+    its own it gets the budget repair the named algorithms use, so that its portfolios stay within the budget.
+    ``pop`` then only matters to random search and the progress count."""
+    name = _algorithm_name(algorithm)
+    if termination is not None and not isinstance(termination, Termination):
+        raise InputError(f"termination must be a pymoo Termination object (got {type(termination).__name__})",
+                         parameter="termination")
+    if termination is not None and name == "random":
+        raise InputError("random search takes no termination object (it stops at generations or convergence)",
+                         parameter="termination")
     check_settings(pop, generations, seed)
     objectives = tuple(objectives)
-    if algorithm in SCALAR:
+    if name in SCALAR:
         weights = np.full(len(objectives), 1.0 / len(objectives)) if weights is None else np.asarray(weights)
         if len(weights) != len(objectives):
             raise ValueError("one weight per objective")
@@ -89,18 +107,44 @@ def optimise(
 
     problem = PortfolioProblem(xl, xu, counted, objectives, budget, baseline, weights)
     stop = Convergence(generations, lambda: archive_hypervolume(problem, seed), tolerance, window)
+    rule = stop if termination is None else TerminationCollection(stop, termination)
     started = time.perf_counter()
-    if algorithm == "random":
+    if name == "random":
         random_search(problem, pop, generations, seed, zero, repair, stop)
     else:
-        algo = make_algorithm(algorithm, pop, len(objectives), seed, zero,
-                              BudgetRepair(repair) if repair is not None else None)
-        minimize(problem, algo, stop, seed=seed, verbose=False, copy_termination=False)
+        algo = (make_algorithm(name, pop, len(objectives), seed, zero,
+                               BudgetRepair(repair) if repair is not None else None)
+                if isinstance(algorithm, str) else _with_repair(algorithm, repair))
+        minimize(problem, algo, rule, seed=seed, verbose=False, copy_termination=False)
     seconds = time.perf_counter() - started
-    result = summarise(problem, algorithm, seed, seconds)
+    result = summarise(problem, name, seed, seconds)
     result.hypervolume_history, result.converged = list(stop.history), stop.converged
     result.tolerance, result.window = tolerance, window
     return result
+
+
+def _algorithm_name(algorithm: str | Algorithm) -> str:
+    """The name recorded for ``algorithm``: a checked name of :data:`ALGORITHMS`, or the pymoo class's name in
+    lower case (``nsga2``, ``moead``...)."""
+    if isinstance(algorithm, str):
+        return check_algorithm(algorithm)
+    if isinstance(algorithm, Algorithm):
+        return type(algorithm).__name__.lower()
+    raise InputError(f"algorithm must be a name or a pymoo Algorithm object (got {type(algorithm).__name__})",
+                     parameter="algorithm")
+
+
+def _with_repair(algorithm: Algorithm, repair: Callable[[np.ndarray], np.ndarray] | None) -> Algorithm:
+    """A copy of a user's pymoo algorithm with the budget repair where it has none (in its initialisation and
+    mating too, which keep their own reference to it)."""
+    algo = copy.deepcopy(algorithm)
+    if repair is None or not isinstance(getattr(algo, "repair", None), NoRepair):
+        return algo
+    budget = BudgetRepair(repair)
+    for part in (algo, getattr(algo, "initialization", None), getattr(algo, "mating", None)):
+        if part is not None and isinstance(getattr(part, "repair", None), NoRepair):
+            part.repair = budget
+    return algo
 
 
 def archive_hypervolume(problem: PortfolioProblem, seed: int) -> float:

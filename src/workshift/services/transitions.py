@@ -281,7 +281,7 @@ class TransitionModel:
         if filter not in FILTERS:
             raise InputError(f"unknown filter '{filter}' (expected one of: {', '.join(FILTERS)})")
         if top is not None and top < 1:
-            raise InputError(f"--top must be at least 1 (got {top})")
+            raise InputError(f"top must be at least 1 (got {top})", parameter="top")
         i = self.position(origin)
         if not self.rankable[i]:
             raise NotFoundError(f"occupation {origin} has no O*NET skill, knowledge or work-activity ratings")
