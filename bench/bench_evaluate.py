@@ -31,7 +31,7 @@ from workshift.evidence.programme import METHODS, estimate_programme
 from workshift.evidence.programme_data import read_sample
 from workshift.evidence.synth import estimate_synth
 from workshift.evidence.synth_covariates import estimate_synth_predictors
-from workshift.evidence.tabular import read_table
+from workshift.tabular import read_table
 
 DW = "age,age^2,educ,educ^2,black,hisp,marr,nodegree,re74,re75,re74==0,re75==0,re74^2,re75^2"
 TEXAS_SPECIAL = ["bmprison:1988", "bmprison:1990", "bmprison:1991", "bmprison:1992", "alcohol:1990",

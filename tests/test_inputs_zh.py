@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workshift import tabular
 from workshift.errors import DataError
-from workshift.evidence import monitor, panel, predict, tabular
+from workshift.evidence import monitor, panel, predict
 from workshift.files import decode_text
 from workshift.services.matching import reading
 

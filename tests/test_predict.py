@@ -153,7 +153,7 @@ def test_cleaning_dedupes_coerces_and_one_hot_encodes(tmp_path: Path) -> None:
     frame = pd.concat([frame, frame.iloc[:7]], ignore_index=True)  # 7 exact duplicates
     path = tmp_path / "t.tsv"
     frame.to_csv(path, sep="\t", index=False)
-    from workshift.evidence.tabular import read_table
+    from workshift.tabular import read_table
 
     result = predict.fit(read_table(path), "y", seed=0, families=["ridge"], n_iter=2, folds=3)
     assert result.meta["cleaning"]["duplicate_rows_dropped"] == 7

@@ -12,6 +12,7 @@ import pytest
 from workshift.data.csco import csco_available
 from workshift.errors import InputError, NotFoundError
 from workshift.services import search as search_module
+from workshift.services import titles as titles_module
 from workshift.services.lookup import MIN_CONFIDENCE, resolve_occupation
 from workshift.services.search import TitleIndex, char_ngrams, get_index, title_table
 
@@ -115,10 +116,10 @@ def test_bad_queries(index: TitleIndex) -> None:
 
 def test_without_csco_file_search_uses_us_titles_only(data_dir: Path, tmp_path: Path) -> None:
     for rel in (
-        search_module._OEWS,
-        search_module._ONET_TITLES,
-        search_module._ONET_ALTERNATES,
-        search_module._NEM,
+        titles_module.OEWS_FILE,
+        titles_module.ONET_TITLES_FILE,
+        titles_module.ONET_ALTERNATES_FILE,
+        titles_module.NEM_FILE,
     ):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).symlink_to(data_dir / rel)

@@ -7,14 +7,17 @@ report (``--lang en|zh``). Heavy libraries are imported inside the commands.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 import typer
 
+from workshift.cli.evaluate_options import HORIZON, OUTCOME_KIND, POPULATION, PROGRAMME_TYPE
+from workshift.cli.evaluate_programme import register as register_programme
+from workshift.cli.feedback import register as register_feedback
 from workshift.cli.output import echo_json
 from workshift.evidence.evaluated import subject
+from workshift.evidence.evaluation_runs import save_evaluation as _store
 from workshift.i18n import lang_option, normalise_lang
 from workshift.outputs import FORCE_HELP, check_output
 
@@ -22,69 +25,6 @@ evaluate_app = typer.Typer(
     help="Causal evaluation: staggered difference-in-differences, event studies, synthetic control.",
     no_args_is_help=True,
 )
-
-_ASSUMPTIONS = {
-    "did": [
-        "parallel trends between each cohort and its control group, unconditionally (no covariates)",
-        "no anticipation (0 periods)",
-        "staggered adoption: once treated, a unit stays treated",
-    ],
-    "synth": [
-        "the treated unit's untreated path is a fixed weighted combination of the controls' paths "
-        "(plus a constant and lambda-weighted pre-period level for SDID/DID)",
-        "no spillovers to the control units; no other shock specific to the treated unit",
-    ],
-    "programme": [
-        "unconfoundedness: given the covariate terms, taking part is unrelated to the untreated outcome",
-        "overlap: every participant has comparable non-participants (propensity below 1)",
-        "no spillovers from participants to the comparison group (SUTVA)",
-    ],
-}
-
-# What the run evaluated (recorded with every run; `evaluate feedback` checks it against the lever).
-PROGRAMME_TYPE = typer.Option(None, "--programme-type",
-                              help="Programme type evaluated, from the lever catalogue (e.g. training, "
-                                   "job_search_assistance) or 'other'.")
-POPULATION = typer.Option(None, "--population", help="Who was evaluated, e.g. 'unemployed men 18-55'.")
-OUTCOME_KIND = typer.Option(None, "--outcome-kind",
-                            help="employment_probability | employment_rate_pct | log_employment | earnings | other.")
-HORIZON = typer.Option(None, "--horizon", help="Months after the programme at which the outcome is measured.")
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN/inf become null, numpy scalars become Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _store(command: str, result: Any, options: dict[str, Any], evaluated: Any = None) -> str:
-    """Save a run (kind ``evaluate``) with what it evaluated (``evaluated``: a Subject) and its tables."""
-    from workshift.evidence.evaluated import Subject
-    from workshift.store import Store
-
-    prov = result.provenance
-    meta = {
-        "command": command,
-        "method": result.to_dict()["method"],
-        "data_file": prov.get("data_file"),
-        "data_sha256": prov.get("data_sha256"),
-        "data": prov,
-        "outcome": result.outcome,
-        "outcome_unit": result.outcome_unit,
-        "options": options,
-        "assumptions": _ASSUMPTIONS.get(command, _ASSUMPTIONS["did"]),
-        "att": {"estimate": result.att, "se": result.se, "ci_low": result.ci_low, "ci_high": result.ci_high},
-        "evaluated": (evaluated or Subject()).to_dict(),
-    }
-    return Store().save_run("evaluate", _clean(meta), result.tables())
-
 
 def _print_did(result: Any, focus: str) -> None:
     from rich.console import Console
@@ -251,9 +191,6 @@ def register(app: typer.Typer) -> None:
         _print_synth(result)
         typer.echo(f"stored run {run_id}" + (f"; report {report}" if report else ""))
 
-    from workshift.cli.evaluate_programme import register as register_programme
-    from workshift.cli.feedback import register as register_feedback
-
     register_programme(evaluate_app)
     register_feedback(evaluate_app)
     app.add_typer(evaluate_app, name="evaluate")
@@ -265,7 +202,7 @@ def _synth_with_predictors(data, panel, treated, start, method, alpha, outcome_u
     from workshift.errors import InputError
     from workshift.evidence import synth_predictors as sp
     from workshift.evidence.synth_covariates import estimate_synth_predictors, predictor_options
-    from workshift.evidence.tabular import read_table
+    from workshift.tabular import read_table
 
     if method != "sc" or len(treated) != 1:
         raise InputError("predictors apply to synthetic control (--method sc) of one treated unit")

@@ -11,9 +11,10 @@ from typing import Any
 
 import typer
 
-from workshift.cli.evaluate import HORIZON, OUTCOME_KIND, POPULATION, PROGRAMME_TYPE, _store
+from workshift.cli.evaluate_options import HORIZON, OUTCOME_KIND, POPULATION, PROGRAMME_TYPE
 from workshift.cli.output import echo_json
 from workshift.evidence.evaluated import subject
+from workshift.evidence.evaluation_runs import save_evaluation as _store
 from workshift.i18n import lang_option, normalise_lang
 
 

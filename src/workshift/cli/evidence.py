@@ -52,7 +52,8 @@ def fit(
 
     The model file's sha256 is recorded in the store; `workshift predict` loads only such files.
     """
-    from workshift.evidence import predict, tabular
+    from workshift import tabular
+    from workshift.evidence import predict
     from workshift.evidence.predict_report import fit_report
     from workshift.files import sha256_file
 
@@ -130,7 +131,8 @@ def predict_cmd(
     was recorded by a `workshift fit` run of this store; any other file (edited, copied from another
     machine, crafted) is refused without being read. Fit the model again on this store to use it.
     """
-    from workshift.evidence import predict, tabular
+    from workshift import tabular
+    from workshift.evidence import predict
 
     check_output(out, formats=(".csv", *tabular.PARQUET_SUFFIXES), inputs=[model, data, predict.sidecar_path(model)],
                  force=force)

@@ -240,8 +240,8 @@ def read_titles(path, column: str | None = None) -> list[str]:
     """
     from pathlib import Path
 
+    from workshift import tabular
     from workshift.errors import DataError
-    from workshift.evidence import tabular
     from workshift.files import decode_text
 
     path = Path(path)

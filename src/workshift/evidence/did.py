@@ -97,22 +97,11 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             for r in frame.to_dict("records")]
 
 
-@dataclass
-class _Design:
-    """Unit-level facts shared by every (g, t) cell."""
-
-    units: np.ndarray  # unit labels, length n
-    cohort: np.ndarray  # first treated period per unit, 0 = never treated
-    periods: np.ndarray  # sorted periods
-    glist: np.ndarray  # treated cohorts, sorted
-    warnings: list[str]
-
-
 def _cell(tag: str, *values: object) -> str:
     return f"{tag}=" + ",".join(str(v) for v in values)
 
 
-def _design(panel: Panel, control: str) -> tuple[_Design, pd.DataFrame]:
+def _design(panel: Panel, control: str) -> tuple[agg.Design, pd.DataFrame]:
     if panel.cohort is None:
         raise InputError("a cohort column (first treated period, 0 = never treated) is required")
     frame = panel.frame
@@ -168,10 +157,10 @@ def _design(panel: Panel, control: str) -> tuple[_Design, pd.DataFrame]:
     glist = np.array(sorted(g for g in g_unit.unique() if g > 0))
     if len(glist) == 0:
         raise DataError("no treated units (every cohort is 0)", file=panel.file, column=panel.cohort)
-    return _Design(g_unit.index.to_numpy(), g_unit.to_numpy(), periods, glist, warnings), frame
+    return agg.Design(g_unit.index.to_numpy(), g_unit.to_numpy(), periods, glist, warnings), frame
 
 
-def _cells(design: _Design, base_period: str) -> list[tuple[int, int, int]]:
+def _cells(design: agg.Design, base_period: str) -> list[tuple[int, int, int]]:
     """(g, t, base) for every cell R did computes; base == t marks the universal reference cell."""
     out = []
     periods = design.periods
@@ -195,7 +184,7 @@ def _controls(cohort: np.ndarray, g: int, t: int, base: int, control: str) -> np
     return never | ((cohort > max(t, base)) & (cohort != g))
 
 
-def _panel_cells(design: _Design, frame: pd.DataFrame, cells: list, control: str):
+def _panel_cells(design: agg.Design, frame: pd.DataFrame, cells: list, control: str):
     """ATT(g,t) and n x K influence functions from each unit's own change (balanced panel)."""
     wide = frame.pivot(index="unit", columns="time", values="y").loc[design.units, design.periods]
     y = wide.to_numpy()
@@ -219,7 +208,7 @@ def _panel_cells(design: _Design, frame: pd.DataFrame, cells: list, control: str
     return att, inf, counts
 
 
-def _unbalanced_cells(design: _Design, frame: pd.DataFrame, cells: list, control: str):
+def _unbalanced_cells(design: agg.Design, frame: pd.DataFrame, cells: list, control: str):
     """ATT(g,t) from four cross-sectional means; row influence summed within unit (R's unbalanced path)."""
     index = {u: i for i, u in enumerate(design.units)}
     unit_idx = frame["unit"].map(index).to_numpy()

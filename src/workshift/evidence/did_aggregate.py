@@ -19,18 +19,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workshift.errors import InputError
 
-if TYPE_CHECKING:
-    from workshift.evidence.did import _Design
-
 _TINY = np.sqrt(np.finfo(float).eps) * 10  # R did's threshold for a degenerate (zero) standard error
 _SQRT5 = np.sqrt(5.0)
+
+
+@dataclass
+class Design:
+    """Unit-level facts shared by every (g, t) cell."""
+
+    units: np.ndarray  # unit labels, length n
+    cohort: np.ndarray  # first treated period per unit, 0 = never treated
+    periods: np.ndarray  # sorted periods
+    glist: np.ndarray  # treated cohorts, sorted
+    warnings: list[str]
+
+
 _NORMAL = NormalDist()  # stdlib: avoids importing scipy.stats (seconds) for two quantiles
 _IQR_Z = _NORMAL.inv_cdf(0.75) - _NORMAL.inv_cdf(0.25)
 MULTIPLIERS = ("mammen", "rademacher")
@@ -195,7 +205,7 @@ def _summarise(kind, key, keys, estimates, infs, inference: Inference, cband: bo
     return Aggregation(kind, key, overall, detail, crit)
 
 
-def aggregate_all(att, inf, group, time, pg, design: _Design, inference: Inference, cband: bool) -> dict[str, Aggregation]:
+def aggregate_all(att, inf, group, time, pg, design: Design, inference: Inference, cband: bool) -> dict[str, Aggregation]:
     """The simple, group, dynamic and calendar aggregations of R ``did::aggte``."""
     cohort = design.cohort
     post = group <= time

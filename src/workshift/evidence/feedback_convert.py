@@ -104,8 +104,8 @@ def to_percentage_points(evidence: Evidence, kind: str, baseline_rate: float | N
 
 def check_outcome_range(evidence: Evidence, kind: str) -> str | None:
     """Refuse a declared probability/percent outcome whose data leave [0, 1] / [0, 100]; None when checked."""
-    from workshift.evidence.tabular import read_table, to_numeric
     from workshift.files import sha256_file
+    from workshift.tabular import read_table, to_numeric
 
     if kind == "log_employment" or not evidence.outcome:
         return None

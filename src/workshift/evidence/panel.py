@@ -1,6 +1,6 @@
 """Panel data for causal evaluation: one row per (unit, period), read from a user's file and validated.
 
-Reading (encoding, delimiter, number parsing) follows :func:`workshift.evidence.tabular.read_table`:
+Reading (encoding, delimiter, number parsing) follows :func:`workshift.tabular.read_table`:
 UTF-8 only (a clear error names the first undecodable row), delimiter detected among ``, ; TAB |``,
 Parquet by suffix. On top of that a panel must have:
 
@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from workshift.errors import DataError
-from workshift.evidence.tabular import non_numeric_cells, read_table, require_columns, to_numeric
 from workshift.files import sha256_file
+from workshift.tabular import non_numeric_cells, read_table, require_columns, to_numeric
 
 _SHOW = 5  # how many offending cells an error message lists
 

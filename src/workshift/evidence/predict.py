@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from workshift import tabular
 from workshift.errors import DataError, InputError, NotFoundError, closest
-from workshift.evidence import tabular
+from workshift.evidence import predict_explain
 from workshift.evidence.predict_search import build_pipeline, scores, search
 from workshift.files import atomic_path, sha256_file, write_text_atomic
 from workshift.provenance import environment
@@ -250,7 +251,6 @@ def fit(frame: pd.DataFrame, target: str, features: list[str] | None = None, tim
 def _fit(frame: pd.DataFrame, target: str, features: list[str] | None, time: str | None, group: str | None,
          seed: int, level: float, folds: int, n_iter: int, file: str | None,
          families: list[str] | tuple[str, ...] | None) -> FitResult:
-    from workshift.evidence import predict_explain
     from workshift.evidence.predict_search import FAMILIES
 
     if not 0.5 <= level < 1:
@@ -296,7 +296,7 @@ def _fit(frame: pd.DataFrame, target: str, features: list[str] | None, time: str
         "splits": _split_summary(splits, times),
         "cleaning": cleaning,
     }
-    pdp = predict_explain.partial_dependence_curves(final, x, schema, importances)
+    pdp = predict_explain.partial_dependence_curves(final, x, schema.numeric, importances)
     return FitResult(final, schema, meta, splits, pdp)
 
 
@@ -310,7 +310,6 @@ def small_sample_warning(n: int) -> str:
 def _fit_small(x: pd.DataFrame, y: np.ndarray, rows: pd.DataFrame, schema: Schema, splits: Splits, seed: int,
                level: float, n_iter: int, families, cleaning: dict) -> FitResult:
     """Leave-one-out choice, scores and jackknife interval for a small table (see the module docstring)."""
-    from workshift.evidence import predict_explain
     from workshift.evidence.predict_search import FAMILIES
 
     n = len(y)
@@ -336,7 +335,7 @@ def _fit_small(x: pd.DataFrame, y: np.ndarray, rows: pd.DataFrame, schema: Schem
                    "holdout_rows": 0, "cv_folds": n},
         "cleaning": cleaning, "warning": small_sample_warning(n),
     }
-    pdp = predict_explain.partial_dependence_curves(final, x, schema, importances)
+    pdp = predict_explain.partial_dependence_curves(final, x, schema.numeric, importances)
     return FitResult(final, schema, meta, splits, pdp)
 
 

@@ -9,14 +9,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.inspection import partial_dependence, permutation_importance
-
-if TYPE_CHECKING:
-    from workshift.evidence.predict import Schema
 
 PDP_FEATURES = 4
 PDP_GRID = 20
@@ -32,10 +29,10 @@ def permutation_importances(model: Any, x: pd.DataFrame, y: np.ndarray, seed: in
     return sorted(rows, key=lambda r: -r["importance"])
 
 
-def partial_dependence_curves(model: Any, x: pd.DataFrame, schema: Schema,
+def partial_dependence_curves(model: Any, x: pd.DataFrame, numeric: list[str] | tuple[str, ...],
                               importances: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Average-prediction curves for the most important numeric features."""
-    ranked = [r["feature"] for r in importances if r["feature"] in schema.numeric][:PDP_FEATURES]
+    ranked = [r["feature"] for r in importances if r["feature"] in numeric][:PDP_FEATURES]
     curves = []
     for name in ranked:
         rows = x[x[name].notna()]

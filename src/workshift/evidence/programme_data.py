@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from workshift.errors import DataError, InputError
-from workshift.evidence.tabular import read_table, require_columns
 from workshift.files import sha256_file
+from workshift.tabular import read_table, require_columns
 
 _TERM = re.compile(r"^(?P<a>[^\^*=]+?)\s*(?:\^\s*(?P<power>[23])|\*\s*(?P<b>[^\^*=]+)|==\s*(?P<value>[-+.\w]+))?$")
 

@@ -29,7 +29,7 @@ from scipy.optimize import minimize, nnls
 
 from workshift.errors import DataError, InputError
 from workshift.evidence.panel import Panel
-from workshift.evidence.tabular import to_numeric
+from workshift.tabular import to_numeric
 
 V_METHODS = ("nested", "regression", "equal", "cv")
 _PERIODS = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")

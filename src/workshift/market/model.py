@@ -21,6 +21,7 @@ from workshift.market.params import ModelParams, per_step, value
 from workshift.market.shock import DemandPath
 from workshift.market.state import MarketState
 from workshift.market.stepper import Stepper
+from workshift.market.urn_ball import success_probability
 
 # u -> flexible: a small uniform rate; the per-node e -> flexible rate is calibrated on top of it.
 U_TO_FLEXIBLE_MONTHLY = 0.01
@@ -143,8 +144,6 @@ class Model:
         inactivity at its steady state, from which the burn-in starts."""
         if converged:
             return self.steady_state(batch)
-        from workshift.market.step import success_probability
-
         p = self.params
         n, tau = self.n, p.ltu_steps
         hooks = (hooks or PolicyHooks()).broadcast(batch, n)

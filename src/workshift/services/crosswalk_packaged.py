@@ -23,6 +23,7 @@ import pandas as pd
 
 from workshift.data import registry
 from workshift.files import atomic_path
+from workshift.services.titles import file_sha
 
 NAME = "csco_soc_crosswalk"
 _COLUMNS = ("csco_code", "csco_name", "rank", "soc_code", "soc_title", "similarity", "major_agree", "confidence")
@@ -35,8 +36,6 @@ def shipped_path(suffix: str) -> Path:
 
 def portable_key(parameters: list, inputs: tuple[str, ...], data_dir=None) -> str | None:
     """sha256 of the parameters and of the input files' contents; None when an input file is missing."""
-    from workshift.services.search import file_sha
-
     shas = []
     for rel in inputs:
         path = registry.source_file(rel, data_dir, required=False)

@@ -35,13 +35,13 @@ from workshift.data.csco import CSCO_FILE, csco_available, csco_missing_hint
 from workshift.errors import DataError, InputError, NotFoundError, closest
 from workshift.i18n import t
 from workshift.i18n.names import occupation_zh
+from workshift.services.titles import OEWS_FILE
 
 MIN_CONFIDENCE = 0.5
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _SUGGESTION = re.compile(r"^(?P<title>.*) \((?P<code>\d{2}-\d{4})\)$")  # how suggestions name a SOC title
 _SOC2010 = "crosswalks/bls_soc/soc2010_to_soc2018_bls.csv"
 _ISCO = "crosswalks/derived_soc2018_to_isco08_via_soc2010.csv"
-_OEWS = "oews/oews_may2025_national_cross_industry.csv"
 
 
 @dataclass
@@ -97,7 +97,7 @@ class _Context:
     """The US occupations and titles one resolution needs (pack when built, else raw files)."""
 
     def __init__(self, data_dir, pack, home, build: bool = True) -> None:
-        from workshift.services.search import us_titles
+        from workshift.services.titles import us_titles
 
         self.data_dir, self.pack, self.home, self.build = data_dir, pack, home, build
         titles = us_titles(data_dir, pack, home)
@@ -110,7 +110,7 @@ class _Context:
             self.employment = dict(zip(occ["soc_code"], occ["employment"], strict=True))
             self.aggregates = set(occ.loc[occ["is_aggregate"], "soc_code"])
         else:
-            oews = pd.read_csv(registry.source_file(_OEWS, data_dir), dtype={"soc2018_code": str})
+            oews = pd.read_csv(registry.source_file(OEWS_FILE, data_dir), dtype={"soc2018_code": str})
             oews = oews[oews["display_level"] == 3]
             self.employment = dict(
                 zip(oews["soc2018_code"], pd.to_numeric(oews["TOT_EMP"], errors="coerce"), strict=True)

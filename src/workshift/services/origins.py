@@ -9,32 +9,12 @@ documented confidence threshold) into a :class:`NotFoundError` listing the close
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass, field
-
 from workshift.errors import NotFoundError
+from workshift.services.lookup import resolve_occupation
+from workshift.services.pack_search import resolve_in_pack
+from workshift.services.resolved import Origin, is_chinese
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-@dataclass(frozen=True)
-class Origin:
-    """What a query resolved to."""
-
-    query: str
-    soc_code: str
-    title: str
-    system: str  # how the query was read: 'soc2018', 'onet', 'csco2022' or 'title'
-    confidence: float
-    matched: str = ""  # the code or title that matched
-    candidates: list[dict] = field(default_factory=list)  # other close occupations (code, title, score)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-def is_chinese(text: str) -> bool:
-    return bool(_CJK.search(text))
+__all__ = ["Origin", "is_chinese", "resolve_origin"]
 
 
 def _occupation_titles(pack) -> dict[str, str]:
@@ -47,9 +27,6 @@ def resolve_origin(text: str, pack, build_crosswalk: bool = True) -> Origin:
 
     A pack in another code system than SOC 2018 (``pack.code_system``) is searched in its own codes and titles
     (:func:`workshift.services.pack_search.resolve_in_pack`)."""
-    from workshift.services.lookup import resolve_occupation
-    from workshift.services.pack_search import resolve_in_pack
-
     if getattr(pack, "code_system", "SOC 2018") != "SOC 2018":
         return resolve_in_pack(text, pack)
     found = resolve_occupation(text, pack, build_crosswalk=build_crosswalk).require()

@@ -18,7 +18,7 @@ import re
 import pandas as pd
 
 from workshift.errors import InputError, NotFoundError, closest
-from workshift.services.origins import Origin
+from workshift.services.resolved import Origin
 
 MIN_CONFIDENCE = 0.5
 _CODE = {"ISCO-08": re.compile(r"^\d{4}$"), "CSCO 2022": re.compile(r"^\d-\d{2}-\d{2}-\d{2}$"),

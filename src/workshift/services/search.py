@@ -23,11 +23,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from workshift import config
-from workshift.data import registry
 from workshift.data.codes import fold
-from workshift.data.csco import CSCO_FILE, load_csco
-from workshift.errors import DataError, InputError, NotFoundError
-from workshift.files import atomic_path, sha256_file
+from workshift.data.csco import load_csco
+from workshift.errors import InputError
+from workshift.files import atomic_path
+from workshift.services.crosswalk_csco import cached_crosswalk
+from workshift.services.titles import source_identity, us_titles
 
 SEARCH_SYSTEMS = ("all", "soc", "onet", "csco")
 # Canonical title kinds per system (the occupation's own name) and the kinds searched for each system.
@@ -100,58 +101,7 @@ def _system_of(kind: pd.Series) -> np.ndarray:
 
 
 TITLE_COLUMNS = ("soc_code", "onet_code", "csco_code", "title", "kind")
-_OEWS = "oews/oews_may2025_national_cross_industry.csv"
-_ONET_TITLES = "onet/tsv/Occupation Data.txt"
-_ONET_ALTERNATES = "onet/tsv/Alternate Titles.txt"
-_NEM = "crosswalks/bls_soc/bls_nem_onetsoc2019_to_soc2018_crosswalk_2023.csv"
 
-
-def _raw_us_titles(data_dir: str | Path | None) -> pd.DataFrame:
-    """SOC, O*NET and alternate titles read from the raw files (used until a US pack is built)."""
-    oews = pd.read_csv(registry.source_file(_OEWS, data_dir), dtype=str)
-    oews = oews[oews["display_level"] == "3"]
-    soc = pd.DataFrame({"soc_code": oews["soc2018_code"], "onet_code": None, "title": oews["occ_title"]})
-    read = {"sep": "\t", "dtype": str, "quoting": 3}
-    onet = pd.read_csv(
-        registry.source_file(_ONET_TITLES, data_dir), usecols=["O*NET-SOC Code", "Title"], **read
-    )
-    alts = pd.read_csv(registry.source_file(_ONET_ALTERNATES, data_dir), **read)
-    nem = pd.read_csv(registry.source_file(_NEM, data_dir), dtype=str).drop_duplicates("O*NET-SOC Code")
-    # O*NET-SOC -> the pack's OEWS occupation: BLS's NEM code when OEWS publishes it, else the first 7
-    # characters, else the broad occupation (OEWS publishes a few broad aggregates such as 31-1120).
-    published = set(soc["soc_code"])
-    to_nem = dict(zip(nem["O*NET-SOC Code"], nem["NEM Code"], strict=True))
-
-    def to_soc(code: str) -> str | None:
-        for guess in (to_nem.get(code, ""), code[:7], code[:6] + "0"):
-            if guess in published:
-                return guess
-        return None
-
-    onet_frame = pd.DataFrame({"onet_code": onet["O*NET-SOC Code"], "title": onet["Title"], "kind": "onet"})
-    alt_titles = pd.concat(
-        [
-            alts[["O*NET-SOC Code", "Alternate Title"]].set_axis(["onet_code", "title"], axis=1),
-            alts[["O*NET-SOC Code", "Short Title"]].dropna().set_axis(["onet_code", "title"], axis=1),
-        ]
-    ).assign(kind="alternate")
-    onet_all = pd.concat([onet_frame, alt_titles], ignore_index=True)
-    onet_all["soc_code"] = onet_all["onet_code"].map(to_soc)
-    return pd.concat([soc.assign(kind="soc"), onet_all], ignore_index=True)
-
-
-def us_titles(data_dir: str | Path | None = None, pack=None, home: str | Path | None = None) -> pd.DataFrame:
-    """US titles (soc_code, onet_code, title, kind): the US pack's ``titles`` when built, else raw files."""
-    if pack is None and _pack_file(home) is not None:
-        try:
-            from workshift.data import load_pack
-
-            pack = load_pack("us", home=home)
-        except (ImportError, NotFoundError, DataError):
-            pack = None
-    if pack is not None:
-        return pack.titles[["soc_code", "onet_code", "title", "kind"]].copy()
-    return _raw_us_titles(data_dir)
 
 
 def title_table(
@@ -319,28 +269,6 @@ def _unit(system: str) -> str:
 _MEMORY: dict[str, TitleIndex] = {}
 
 
-def _pack_file(home: str | Path | None) -> Path | None:
-    path = config.home(home) / "packs" / "us.duckdb"
-    return path if path.is_file() else None
-
-
-def source_identity(
-    data_dir: str | Path | None = None, pack=None, home: str | Path | None = None
-) -> list[str]:
-    """What names the title sources: the US pack file's identity (or the raw files' sha256) and the CSCO file's."""
-    packed = Path(pack.path) if pack is not None and getattr(pack, "path", None) else _pack_file(home)
-    if packed is not None and packed.is_file():
-        stat = packed.stat()  # rewritten in one step by every build, so size + mtime name its content
-        parts = [f"{packed.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"]
-    elif pack is not None:
-        parts = [json.dumps([pack.meta.get("built"), pack.meta.get("sources")], sort_keys=True, default=str)]
-    else:
-        rels = (_OEWS, _ONET_TITLES, _ONET_ALTERNATES, _NEM)
-        parts = [file_sha(registry.source_file(rel, data_dir)) for rel in rels]
-    csco = registry.source_file(CSCO_FILE, data_dir, required=False)
-    return [*parts, file_sha(csco) if csco is not None else "no-csco"]
-
-
 def inputs_key(data_dir: str | Path | None = None, pack=None, home: str | Path | None = None) -> str:
     """The search index's cache key: a sha256 of :func:`source_identity` and the index's own version."""
     import hashlib
@@ -348,17 +276,6 @@ def inputs_key(data_dir: str | Path | None = None, pack=None, home: str | Path |
     parts = [f"v{_INDEX_VERSION}{VECTORIZER_PARAMS}", *source_identity(data_dir, pack, home)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
-
-_SHAS: dict[tuple[str, int, int], str] = {}
-
-
-def file_sha(path: Path) -> str:
-    """sha256 of a file, remembered per (path, size, mtime) within the process."""
-    stat = path.stat()
-    ident = (str(path), stat.st_size, stat.st_mtime_ns)
-    if ident not in _SHAS:
-        _SHAS[ident] = sha256_file(path)
-    return _SHAS[ident]
 
 
 def get_index(data_dir: str | Path | None = None, pack=None, home: str | Path | None = None) -> TitleIndex:
@@ -380,10 +297,6 @@ def get_index(data_dir: str | Path | None = None, pack=None, home: str | Path | 
 
 def _attach_crosswalk(index: TitleIndex, data_dir: str | Path | None, home: str | Path | None) -> None:
     """Give CSCO hits their top SOC candidate when the CSCO->SOC crosswalk has been built (never builds it)."""
-    try:
-        from workshift.services.crosswalk_csco import cached_crosswalk
-    except ImportError:
-        return
     if not (index.titles["kind"] == "csco").any():
         return
     crosswalk = cached_crosswalk(data_dir=data_dir, home=home)

@@ -1,6 +1,6 @@
 """Reading user tables for matching: every cell as text, fast at a million rows; problems collected by row.
 
-CSV/TSV through pyarrow (delimiter detected as for every user table, :func:`workshift.evidence.tabular.
+CSV/TSV through pyarrow (delimiter detected as for every user table, :func:`workshift.tabular.
 detect_delimiter`; a GB18030/GBK file is decoded and its encoding reported, any other non-UTF-8 file gets
 that module's message naming the first bad row), ``.xlsx`` through openpyxl (:func:`workshift.files.
 read_spreadsheet`), Parquet
@@ -82,7 +82,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
             raise DataError(str(exc), file=path, expected="an .xlsx workbook with a header row") from None
         table = pa.table({str(c): pa.array(sheet[c].tolist(), pa.string()) for c in sheet.columns})
     else:
-        from workshift.evidence.tabular import detect_delimiter
+        from workshift.tabular import detect_delimiter
 
         head = path.read_bytes()[: 1 << 16]
         if not head.strip():
@@ -91,7 +91,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         try:
             codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         except UnicodeDecodeError:
-            from workshift.evidence.tabular import _decode
+            from workshift.tabular import _decode
 
             # Not UTF-8: GB18030/GBK is decoded (and reported); anything else names the first bad row.
             source = io.BytesIO(_decode(path.read_bytes(), path).encode("utf-8"))
@@ -109,7 +109,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
             )
         except pa.ArrowInvalid as exc:
             if "UTF8" in str(exc) or "utf8" in str(exc).lower():
-                from workshift.evidence.tabular import _decode
+                from workshift.tabular import _decode
 
                 _decode(path.read_bytes(), path)  # raises a DataError naming the first bad row
             raise DataError(
@@ -156,7 +156,7 @@ def to_number(values: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from workshift.evidence.tabular import to_numeric
+    from workshift.tabular import to_numeric
 
     try:
         number = pd.Series(
