@@ -12,7 +12,7 @@ from scipy.optimize import brentq
 
 from workshift.errors import DataError, InputError, NotFoundError
 from workshift.market import network, scenario
-from workshift.market.hooks import PolicyHooks, TrainingEdges
+from workshift.market.hooks import HOOK_ORDER, HOOKS, PolicyHooks, TrainingEdges
 from workshift.market.inputs import synthetic
 from workshift.market.meanfield import Stepper
 from workshift.market.meanfield import run as run_meanfield
@@ -166,6 +166,29 @@ def test_numba_kernel_equals_numpy_reference(kind, step_weeks) -> None:
     b = run_meanfield(model, hooks, steps=50, engine="numba", record_nodes=True)
     for key in a.nodes:
         np.testing.assert_allclose(b.nodes[key], a.nodes[key], rtol=1e-11, atol=1e-8)
+
+
+@pytest.mark.parametrize("hook", HOOK_ORDER)
+def test_each_kernel_hook_is_read_where_it_is_packed(hook) -> None:
+    """One hook away from its default, the others at theirs: the numba kernel (hooks packed by HOOK_ORDER and
+    read by position) equals the numpy reference (hooks read by name), and the hook moves the result."""
+    model = _built(ALL, network_kind="empirical").model
+    value = {"demand_shift": 1e3}.get(hook, 0.5 if HOOKS[hook][0] == 0.0 else 1.3)  # demand_shift in persons
+    partner = {"short_time_end": {"work_sharing": 0.5}}.get(hook, {})  # acts only on hours already cut
+    hooks = PolicyHooks(**partner, **{hook: value}).broadcast(1, model.n)
+    ref = fast = start = model.initial_state(1, PolicyHooks().broadcast(1, model.n))
+    stepper = Stepper(model, hooks)
+    for t in range(20):
+        target = model.demand.at(t + 1)
+        ref = step(ref, model, hooks, target)[0]
+        fast = stepper(fast, target).copy()
+    for name in ("e", "u", "v", "f", "tr", "g", "x"):
+        np.testing.assert_allclose(getattr(fast, name), getattr(ref, name), rtol=1e-11, atol=1e-9, err_msg=name)
+    plain = start
+    for t in range(20):
+        plain = step(plain, model, PolicyHooks(**partner).broadcast(1, model.n), model.demand.at(t + 1))[0]
+    if hook != "search_precision" or model.skills is not None:
+        assert not np.allclose(ref.u, plain.u, rtol=1e-9), f"{hook} has no effect"
 
 
 def test_flows_balance_stocks() -> None:

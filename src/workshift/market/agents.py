@@ -28,8 +28,8 @@ from workshift.market.agent_step import (
     move_sources_serial,
     shuffle,
 )
-from workshift.market.hooks import PolicyHooks
-from workshift.market.meanfield import HOOK_ORDER, check_steps
+from workshift.market.hooks import HOOK_ORDER, PolicyHooks, pack_hooks
+from workshift.market.meanfield import check_steps
 from workshift.market.model import Model
 from workshift.market.record import Recorder, Trajectory
 from workshift.market.state import MarketState
@@ -181,7 +181,7 @@ DEMAND_SHIFT = HOOK_ORDER.index("demand_shift")
 
 
 def _hooks_for(hooks: PolicyHooks, b: int) -> np.ndarray:
-    return np.ascontiguousarray(np.stack([getattr(hooks, k)[b] for k in HOOK_ORDER]))
+    return pack_hooks(hooks, b)
 
 
 def step_population(pop: Population, model: Model, hooks_b: np.ndarray, m1: SearchMatrix, m2: SearchMatrix,

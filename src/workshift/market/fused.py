@@ -29,12 +29,11 @@ from numba import get_num_threads, njit, prange
 
 from workshift.market.expm1 import expm1_neg
 from workshift.market.fused_update import finish_block, sum_block
-from workshift.market.hooks import PolicyHooks
+from workshift.market.hooks import HOOK_ORDER, PolicyHooks
 from workshift.market.kernels import csr_tuple, serial_twin
 from workshift.market.model import Model
 from workshift.market.spmm import backward, extra, forward
 from workshift.market.state import MarketState
-from workshift.market.stepper import HOOK_ORDER
 
 N_HOOKS = len(HOOK_ORDER)
 
@@ -45,6 +44,7 @@ eligible; w = wage per step; eligible = unemployed (and graduates) in the first 
 
 BLOCK = 512
 """Elements per block of the element-by-element passes (8 arrays of 4 KB stay in the L1 cache)."""
+
 
 
 @njit(cache=True, inline="always", error_model="numpy")

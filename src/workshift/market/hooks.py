@@ -65,6 +65,14 @@ class TrainingEdges:
         return out.reshape(B, n)
 
 
+HOOK_ORDER = ("matching_efficiency", "search_precision", "vacancy_multiplier", "separation_multiplier",
+              "training_multiplier", "exit_multiplier", "reentry_multiplier", "flexible_multiplier",
+              "work_sharing", "short_time_end", "demand_shift")
+"""The hooks the numba kernels read, in the order of their hook array (the kernels index it by position:
+0 matching_efficiency ... 10 demand_shift). The one declaration: every packer (:func:`pack_hooks`, the fused
+runner's per-segment stacks) reads it, and ``tests/test_market_core.py`` runs each hook alone through the
+kernel against the numpy reference (which reads hooks by name), so a packer and a kernel that disagree fail."""
+
 # name -> (default, lower bound, upper bound, meaning)
 HOOKS: dict[str, tuple[float, float, float, str]] = {
     "matching_efficiency": (1.0, 0.0, 10.0, "multiplies each application's success probability (capped at 1)"),
@@ -163,3 +171,11 @@ class PolicyHooks:
             elif not np.all(arr == default):
                 return False
         return len(self.training_edges) == 0
+
+
+def pack_hooks(hooks: PolicyHooks, batch: int | None = None) -> np.ndarray:
+    """The kernels' hook array: :data:`HOOK_ORDER` stacked on the first axis, from broadcast hooks (all
+    scenarios, or scenario ``batch`` only)."""
+    rows = [getattr(hooks, k) if batch is None else getattr(hooks, k)[batch] for k in HOOK_ORDER]
+    return np.ascontiguousarray(np.stack(rows))
+

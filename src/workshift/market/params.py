@@ -205,14 +205,14 @@ class ModelParams:
     Extension rates are used only when their extension is on.
     """
 
-    step_weeks: float = 6.75
+    step_weeks: float = value("step_weeks")
     rate_period_weeks: float = RATE_PERIOD_WEEKS
     applications_per_step: float = 1.0
-    delta_u: float = 0.016
-    delta_v: float = 0.012
-    gamma_u: float = 0.16
-    gamma_v: float = 0.16
-    ltu_steps: int = 4
+    delta_u: float = value("delta_u")
+    delta_v: float = value("delta_v")
+    gamma_u: float = value("gamma_u")
+    gamma_v: float = value("gamma_v")
+    ltu_steps: int = int(value("ltu_steps"))
     extensions: frozenset[str] = field(default_factory=frozenset)
     flexible_search_intensity: float = value("flexible_search_intensity")
     flexible_to_unemployment: float = value("flexible_to_unemployment")

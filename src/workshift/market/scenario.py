@@ -26,6 +26,7 @@ from workshift.market.params import (
     RATE_PERIOD_WEEKS,
     ModelParams,
     steps_of,
+    value,
 )
 from workshift.validation import validate_section
 
@@ -41,17 +42,18 @@ POLICY_KEYS = ("budget", "currency", "horizon_years", "phases", "discount_rate",
 SCHEMA: dict[str, dict[str, tuple[Any, type | tuple[type, ...]]]] = {
     "market": {
         "pack": ("us", str), "region": ("US", str), "network": ("empirical", str), "mode": ("mean-field", str),
-        "agents": (1_000_000, int), "seed": (1, int), "step_weeks": (6.75, (int, float)),
+        "agents": (1_000_000, int), "seed": (1, int), "step_weeks": (value("step_weeks"), (int, float)),
         "rate_period_weeks": (RATE_PERIOD_WEEKS, (int, float)),
-        "delta_u": (0.016, (int, float)), "delta_v": (0.012, (int, float)), "gamma_u": (0.16, (int, float)),
-        "gamma_v": (0.16, (int, float)), "ltu_weeks": (27.0, (int, float)), "ltu_steps": (None, int),
+        **{k: (value(k), (int, float)) for k in ("delta_u", "delta_v", "gamma_u", "gamma_v", "ltu_weeks")},
+        "ltu_steps": (None, int),
         "steps": (600, int),
         "extensions": (list(EXTENSIONS), list), "name": ("", str), "description": ("", str),
     },
     "shock": {
         "index": ("none", str), "displacement_share": (None, (int, float)), "augmentation": (0.0, (int, float)),
         "reinstatement": (None, (int, float)),
-        "net_loss": (False, bool), "start_step": (100, int), "adoption_steps": (231, (int, float)),
+        "net_loss": (False, bool), "start_step": (100, int),
+        "adoption_steps": (value("adoption_steps"), (int, float)),
     },
     "cycle": {"amplitude": (0.0, (int, float)), "period_steps": (103, (int, float)), "start_step": (None, int)},
     "parameters": {name: (None, (int, float)) for name in (

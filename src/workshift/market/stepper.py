@@ -6,16 +6,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from workshift.market.hooks import PolicyHooks
+from workshift.market.hooks import HOOK_ORDER, PolicyHooks, pack_hooks
 from workshift.market.kernels import PARALLEL_MIN_BATCH, csr_tuple, meanfield_step, meanfield_step_serial
 from workshift.market.state import MarketState
+
+__all__ = ["HOOK_ORDER", "Stepper"]
 
 if TYPE_CHECKING:
     from workshift.market.model import Model
 
-HOOK_ORDER = ("matching_efficiency", "search_precision", "vacancy_multiplier", "separation_multiplier",
-              "training_multiplier", "exit_multiplier", "reentry_multiplier", "flexible_multiplier",
-              "work_sharing", "short_time_end", "demand_shift")
 
 
 class Stepper:
@@ -34,7 +33,7 @@ class Stepper:
         order = np.argsort(te.batch, kind="stable")
         offsets = np.searchsorted(te.batch[order], np.arange(B + 1)).astype(np.int64)
         self.hook_edges = (offsets, te.source[order].copy(), te.target[order].copy(), te.weight[order].copy())
-        self.hooks = np.ascontiguousarray(np.stack([getattr(hooks, k) for k in HOOK_ORDER]))
+        self.hooks = pack_hooks(hooks)
         self.demand_shift = hooks.demand_shift  # added to the target demand (the kernel reads the target)
         self.rates = p.kernel_rates()
         self.flex_rates = np.ascontiguousarray(np.stack([model.e_to_flexible, model.u_to_flexible]),
