@@ -67,12 +67,12 @@ def test_control_characters_are_escaped(tmp_path, capsys, fresh_home):
 
 
 def test_unexpected_exception_is_one_line_exit_1(monkeypatch, capsys, fresh_home):
-    import workshift.market.scenario as scenario
+    import workshift.api as api
 
-    def broken(path):
+    def broken(path, **kwargs):
         raise RuntimeError("[/boom] internal")
 
-    monkeypatch.setattr(scenario, "load", broken)
+    monkeypatch.setattr(api, "load_scenario", broken)
     monkeypatch.delenv("WORKSHIFT_DEBUG", raising=False)
     code, _, err = run_cli(["simulate", "whatever.toml"], capsys)
     assert code == 1 and "[/boom] internal" in one_error_line(err)

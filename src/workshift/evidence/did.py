@@ -259,7 +259,7 @@ def estimate_did(
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be in (0, 1), got {alpha}")
     if cband and bootstrap <= 0:
-        raise InputError("uniform bands (--cband) need the bootstrap (--bootstrap N with N > 0)")
+        raise InputError("cband (uniform bands) needs the bootstrap (bootstrap = N with N > 0)", parameter="cband")
     frame = panel.frame
     notes: list[str] = []
     if not panel.balanced and unbalanced == "drop":

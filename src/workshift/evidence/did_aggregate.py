@@ -90,7 +90,8 @@ class Inference:
         if multiplier not in MULTIPLIERS:
             raise InputError(f"unknown multiplier '{multiplier}'", hint=f"use one of {', '.join(MULTIPLIERS)}")
         if bootstrap < 0:
-            raise InputError(f"--bootstrap must be >= 0 (0 = analytic standard errors), got {bootstrap}")
+            raise InputError(f"bootstrap must be >= 0 (0 = analytic standard errors), got {bootstrap}",
+                             parameter="bootstrap")
         self.n, self.bootstrap, self.seed, self.multiplier, self.alpha = n, bootstrap, seed, multiplier, alpha
         self.z = _NORMAL.inv_cdf(1 - alpha / 2)
         # Mammen's two-point weights (mean 0, variance 1, third moment 1), or Rademacher's +-1.

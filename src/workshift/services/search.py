@@ -214,7 +214,7 @@ class TitleIndex:
                 f"unknown search system '{system}' (expected one of: {', '.join(SEARCH_SYSTEMS)})"
             )
         if top < 1:
-            raise InputError(f"--top must be at least 1 (got {top})")
+            raise InputError(f"top must be at least 1 (got {top})", parameter="top")
         scores = self.scores(query)
         systems = ("soc", "csco") if system == "all" else (system,)
         hits: list[Hit] = []

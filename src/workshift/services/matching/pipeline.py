@@ -82,7 +82,7 @@ def run_match(seekers_file: str | Path, vacancies_file: str | Path, top: int = 1
     from workshift.data import load_pack
 
     if top < 1:
-        raise InputError(f"--top must be at least 1 (got {top})")
+        raise InputError(f"top must be at least 1 (got {top})", parameter="top")
     started = time.perf_counter()
     timings: dict[str, float] = {}
     pack = pack if pack is not None else load_pack("us", home=home)
