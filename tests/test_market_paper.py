@@ -139,7 +139,7 @@ def test_simulate_cli_json_store_and_files(us_pack, session_home, tmp_path, caps
     assert len(Store().table(out["run_id"], "series")) == 41
     for name in ("series.parquet", "nodes.parquet", "occupations.parquet", "plots.html"):
         assert (tmp_path / "out" / name).is_file()
-    path.write_text('[market]\nsteps = 10\n[shock]\nindex = "gpts_betta"\n')
+    path.write_text('[market]\nsteps = 10\n[shock]\nindex = "gpts_betta"\nstart_step = 2\n')
     with pytest.raises(SystemExit) as bad:
         main(["simulate", str(path)])
     assert bad.value.code == 2 and "gpts_beta" in capsys.readouterr().err

@@ -36,7 +36,8 @@ def scenario_file(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
     ("[market]\nsteps = 1000000000000\n", "would need about"),
     ("[market]\nltu_steps = 10000000000\n", "GiB of memory"),
     ("[market]\nsteps = 50\n[shock]\nindex = \"gpts_beta\"\nstart_step = 60\n", "the shock would never start"),
-    ("[market]\nsteps = 50\n", "shock.start_step = 100 is not before the last step (market.steps = 50)"),
+    ("[market]\nsteps = 50\n[shock]\nindex = \"gpts_beta\"\n",
+     "shock.start_step = 100 is not before the last step (market.steps = 50)"),
     ("market = 3\n", "'market' must be a table"),
 ])
 def test_bad_scenarios_are_one_line_errors(text, needle, tmp_path):
@@ -132,3 +133,9 @@ def test_missing_column_message_names_the_files_columns(tmp_path, fresh_home):
         monitor.ingest(path)
     assert "the file has no such column (its columns: indicator, region, priod, value)" in err.value.message
     assert "expected one of" not in err.value.message and "priod" in err.value.hint
+
+
+def test_no_shock_needs_no_start_before_the_end():
+    # with index "none" the shock's start is irrelevant: a short steady-state run is valid
+    sc = scenario_mod.from_dict({"market": {"steps": 12}, "shock": {"index": "none"}})
+    assert sc.steps == 12

@@ -211,7 +211,8 @@ def _check(s: dict[str, dict[str, Any]], path: str | None) -> None:
                          hint=PARAMETERS["reinstatement"].note)
     if shock["start_step"] < 0 or shock["adoption_steps"] <= 0:
         raise InputError(f"{where}shock.start_step must be >= 0 and shock.adoption_steps > 0")
-    if shock["start_step"] >= m["steps"]:  # the steady state is read over the steps before start_step
+    # the steady state is read over the steps before start_step; with no shock there is nothing to start
+    if shock["index"] != "none" and shock["start_step"] >= m["steps"]:
         raise InputError(f"{where}shock.start_step = {shock['start_step']} is not before the last step "
                          f"(market.steps = {m['steps']}): the shock would never start and the steady state "
                          "before it lies outside the run", hint="raise market.steps or lower shock.start_step")
