@@ -74,7 +74,9 @@ def test_demo_prints_report_of_existing_pack(us_pack, session_home: Path, tmp_pa
                              str(out_dir), home=session_home)
     assert code == 0, err
     assert "Using the region pack" in out and "Data quality report" in out
-    assert "Recommended portfolio vs no policy" in out and "employment_rate" in out
+    # objectives are shown by name (not raw keys) with their units
+    assert "Recommended portfolio vs no policy" in out and "Employment-to-population ratio" in out
+    assert "employment_to_population" not in out
     for lang in ("en", "zh"):
         page = (out_dir / f"policy_report.{lang}.html").read_text(encoding="utf-8")
         assert "<html" in page.lower() and "plotly" in page.lower()
