@@ -149,3 +149,17 @@ def test_non_binary_treatment(tmp_path):
     path.write_text("t,y,a\n1,2,3\n0,1,2\n2,1,1\n0,1,0\n", encoding="utf-8")
     with pytest.raises(Exception, match="row 4"):
         read_sample(path, treatment="t", outcome="y", covariates="a")
+
+
+def test_cli_report_never_overwrites_an_input_or_an_existing_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("WORKSHIFT_HOME", str(tmp_path / "home"))
+    data = tmp_path / "nsw.csv"
+    data.write_bytes(NSW.read_bytes())
+    before = data.read_bytes()
+    base = ["--data", str(data), "--treatment", "treat", "--outcome", "re78", "--method", "ipw"]
+    code, _, err = run(capsys, *base, "--report", str(data))
+    assert code == 2 and "--report" in err and data.read_bytes() == before
+    existing = tmp_path / "old.html"
+    existing.write_text("keep", encoding="utf-8")
+    code, _, err = run(capsys, *base, "--report", str(existing))
+    assert code == 2 and "--force" in err and existing.read_text(encoding="utf-8") == "keep"

@@ -16,6 +16,7 @@ from workshift.cli.output import echo_json
 from workshift.evidence.evaluated import subject
 from workshift.evidence.evaluation_runs import save_evaluation as _store
 from workshift.i18n import lang_option, normalise_lang
+from workshift.outputs import FORCE_HELP, check_output
 
 
 def programme(
@@ -46,12 +47,14 @@ def programme(
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     report: Path | None = typer.Option(None, "--report", help="Write an HTML report to this file."),
     lang: str = typer.Option(None, "--lang", help="Report language: en | zh.", callback=lang_option),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Programme effect on participants: IPW, doubly robust AIPW, DML or matching, with diagnostics."""
     from workshift.evidence.programme import estimate_programme
     from workshift.evidence.programme_data import read_sample
 
     lang = normalise_lang(lang)
+    check_output(report, flag="--report", formats=(".html",), inputs=[data, comparison], force=force)
     evaluated = subject(programme_type, population, outcome_kind, horizon)
     sample = read_sample(data, treatment=treatment, outcome=outcome, covariates=covariates, comparison=comparison)
     options = {"method": method, "estimand": estimand, "trim": trim, "folds": folds, "seed": seed,
