@@ -37,6 +37,13 @@ def make_farm(root: Path, data_dir: Path, replace: dict[str, bytes | None]) -> P
     return farm
 
 
+@pytest.fixture(autouse=True)
+def accept_local_edits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests edit sources to break them: accept the edits so that the parse errors are what is tested
+    (without it each edited file is refused by its sha256 before parsing, tests/test_data_tamper.py)."""
+    monkeypatch.setenv("WORKSHIFT_ACCEPT_LOCAL_EDITS", "1")
+
+
 @pytest.fixture()
 def old_home(tmp_path: Path, us_pack, session_home: Path) -> Path:
     """A home holding a copy of the session's built pack (the 'previous pack')."""

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_data_errors import make_farm
 
 from workshift.data import build_pack, load_pack
 from workshift.data.reading import sha256_cached
-from workshift.errors import ChecksumError
+from workshift.errors import ChecksumError, DataError
 from workshift.files import sha256_file
 
 OEWS = "oews/oews_may2025_national_cross_industry.csv"
@@ -29,10 +30,9 @@ def tampered(data_dir: Path) -> bytes:
 
 
 def test_tampered_source_is_refused_then_accepted_with_a_flag(tmp_path, data_dir, monkeypatch, capsys):
-    from test_data_errors import make_farm
-
     farm = make_farm(tmp_path, data_dir, {OEWS: tampered(data_dir)})
     home = tmp_path / "home"
+    monkeypatch.delenv("WORKSHIFT_ACCEPT_LOCAL_EDITS", raising=False)
     with pytest.raises(ChecksumError, match="differ from the registry's sha256") as err:
         build_pack("us", data_dir=farm, home=home)
     assert OEWS in err.value.message and "--accept-local-edits" in err.value.hint
@@ -42,6 +42,37 @@ def test_tampered_source_is_refused_then_accepted_with_a_flag(tmp_path, data_dir
     assert "WARNING: building from 1 locally edited source file" in capsys.readouterr().err
     recorded = [f for source in load_pack("us", home=home).meta["source_files"] for f in source["files"]]
     assert [f["path"] for f in recorded if not f["matches_registry"]] == [OEWS]  # the edit is on record
+
+
+def duplicated_code(data_dir: Path) -> tuple[bytes, int, str]:
+    """The OEWS file with one occupation's code overwritten by the next row's (a duplicate code), its file
+    line and the code. Parsing this used to crash the build (pandas InvalidIndexError) before the hash check."""
+    lines = (data_dir / OEWS).read_bytes().split(b"\n")
+    row = next(i for i, line in enumerate(lines) if line.startswith(b"15-1252,"))
+    code = lines[row + 1].split(b",")[0]
+    lines[row] = code + lines[row][len(code):]
+    return b"\n".join(lines), row + 2, code.decode()
+
+
+def test_tampered_file_is_refused_before_it_is_parsed(tmp_path, data_dir, monkeypatch):
+    changed, _, _ = duplicated_code(data_dir)
+    farm = make_farm(tmp_path, data_dir, {OEWS: changed})
+    monkeypatch.delenv("WORKSHIFT_ACCEPT_LOCAL_EDITS", raising=False)
+    with pytest.raises(ChecksumError, match="differ from the registry's sha256") as err:
+        build_pack("us", data_dir=farm, home=tmp_path / "home")
+    assert err.value.file.endswith(OEWS)
+
+
+def test_duplicate_code_in_an_accepted_edit_names_file_row_and_code(tmp_path, data_dir, monkeypatch):
+    changed, line, code = duplicated_code(data_dir)
+    farm = make_farm(tmp_path, data_dir, {OEWS: changed})
+    monkeypatch.setenv("WORKSHIFT_ACCEPT_LOCAL_EDITS", "1")
+    with pytest.raises(DataError) as err:
+        build_pack("us", data_dir=farm, home=tmp_path / "home")
+    assert not isinstance(err.value, ChecksumError)
+    assert err.value.file.endswith(OEWS) and err.value.row == line and err.value.column == "soc2018_code"
+    assert f"'{code}' appears twice" in str(err.value) and "\n" not in str(err.value)
+
 
 def test_hashes_are_cached_by_size_and_mtime(tmp_path, fresh_home):
     path = tmp_path / "f.csv"

@@ -80,9 +80,14 @@ def read_oews(reader: Reader) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """The OEWS national extract: (detailed occupations, all rows, facts for the quality report)."""
     raw = reader.table(OEWS_NATIONAL, schemas.OEWS_NATIONAL)
     assert raw is not None
+    repeated = raw["soc2018_code"].duplicated()
+    if repeated.any():  # the publisher lists each code once; a repeat is an edit that makes lookups ambiguous
+        row = int(repeated.idxmax())
+        raise DataError(f"SOC code {raw.at[row, 'soc2018_code']!r} appears twice",
+                        file=reader.path(OEWS_NATIONAL), row=row + 2, column="soc2018_code",
+                        expected="each SOC code on one row")
     detailed = raw[raw["display_level"] == 3]
-    dupes = int(detailed["soc2018_code"].duplicated().sum())
-    detailed = detailed.drop_duplicates("soc2018_code")
+    dupes = 0  # kept for the quality report: duplicates are refused above, none is removed
     no_emp = detailed[detailed["TOT_EMP"].isna()]
     if len(no_emp):
         raise DataError("a detailed occupation has no employment", file=reader.path(OEWS_NATIONAL),

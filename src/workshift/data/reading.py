@@ -72,7 +72,8 @@ class Reader:
 
     ``accept_edits``: build even when a file's sha256 is not the registry's (a local edit), with a loud
     warning (``workshift data build --accept-local-edits`` or ``$WORKSHIFT_ACCEPT_LOCAL_EDITS=1``);
-    otherwise :meth:`check_registry` refuses such a build.
+    otherwise :meth:`path` refuses such a file before anything parses it (hashes are cached by size and
+    modification time, so the check costs a ``stat`` per file once hashed).
     """
 
     data_dir: Path
@@ -87,20 +88,25 @@ class Reader:
     def check_registry(self) -> list[SourceUse]:
         """Refuse (or, accepting edits, warn about) files whose sha256 the registry does not list.
 
-        Called once the tables are built, so that a broken file is still reported by what is wrong in it.
+        :meth:`path` already refuses each such file before it is parsed (a tampered file can break the
+        build in ways its parse errors would not explain); this is the final account over every file read,
+        and prints the loud warning when edits are accepted.
         """
         edited = [use for use in self.used.values() if not use.matches_registry]
         if not edited:
             return edited
         names = ", ".join(use.path for use in edited[:3]) + (" ..." if len(edited) > 3 else "")
         if not self.accept_edits:
-            raise ChecksumError(f"{len(edited)} source file(s) differ from the registry's sha256 ({names}): "
-                                "a changed value would build silently", file=self.data_dir / edited[0].path,
-                                hint="restore the published file (`workshift data pull`, `workshift data "
-                                     "verify`), or build with --accept-local-edits to use your edits")
+            raise self._refusal(edited, names)
         print(f"WARNING: building from {len(edited)} locally edited source file(s) ({names}); their sha256 "
               "differs from the registry's and is recorded in the pack", file=sys.stderr, flush=True)
         return edited
+
+    def _refusal(self, edited: list[SourceUse], names: str) -> ChecksumError:
+        return ChecksumError(f"{len(edited)} source file(s) differ from the registry's sha256 ({names}): "
+                             "a changed value would build silently", file=self.data_dir / edited[0].path,
+                             hint="restore the published file (`workshift data pull`, `workshift data "
+                                  "verify`), or build with --accept-local-edits to use your edits")
 
     def path(self, rel: str, required: bool = True) -> Path | None:
         """The file's path (via the registry); None, and recorded as absent, for a missing optional file."""
@@ -113,6 +119,8 @@ class Reader:
             digest = sha256_cached(path)
             self.used[rel] = SourceUse(rel, registry.source_of(rel).id, digest,
                                        registry.registry_file(rel).accepts(digest), path.stat().st_size)
+            if not (self.used[rel].matches_registry or self.accept_edits):  # refused before it is parsed
+                raise self._refusal([self.used[rel]], rel)
         return path
 
     def table(
