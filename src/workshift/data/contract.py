@@ -14,6 +14,9 @@ from workshift.errors import DataError
 
 CODE = "soc_code"
 CODE_SYSTEMS = ("SOC 2018", "ISCO-08", "CSCO 2022")
+#: how the engine turns an exposure index into a share of tasks, declared per index (``rule`` of
+#: ``exposure_indices``; what each means: :mod:`workshift.market.shock`)
+EXPOSURE_RULES = ("share", "quantile", "probability")
 
 #: table -> columns every builder must deliver (builders may add more; see docs/pack.md)
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -22,7 +25,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
                     "growth_2022_32"),
     "exposure": (CODE, "index", "value", "observed"),
     "exposure_indices": ("index", "description", "scale", "low", "high", "source", "code_system",
-                         "harmonisation", "user_supplied"),
+                         "harmonisation", "user_supplied", "rule"),
     "skills": (CODE, "domain", "element_id", "element_name", "importance", "level", "imputed"),
     "tasks": (CODE, "onet_code", "task_id", "task", "task_type"),
     "titles": (CODE, "onet_code", "title", "kind"),
@@ -41,6 +44,14 @@ def empty(table: str) -> pd.DataFrame:
     return pd.DataFrame({column: [] for column in REQUIRED[table]})
 
 
+def check_rule(index: str, rule: object, where: str, hint: str | None = None) -> str:
+    """``rule`` if it is one of :data:`EXPOSURE_RULES`, else a :class:`DataError` naming ``index`` and ``where``."""
+    if rule not in EXPOSURE_RULES:
+        said = "has no rescaling rule" if rule is None or rule != rule or rule == "" else f"has unknown rule '{rule}'"
+        raise DataError(f"exposure index '{index}' in {where} {said}", expected="rule = " + " | ".join(EXPOSURE_RULES), hint=hint)
+    return str(rule)
+
+
 def check_tables(tables: dict[str, pd.DataFrame], name: str) -> None:
     """Raise :class:`DataError` unless ``tables`` meets the contract (tables, columns, unique codes, row sums)."""
     missing = [t for t in TABLES if t not in tables]
@@ -51,6 +62,8 @@ def check_tables(tables: dict[str, pd.DataFrame], name: str) -> None:
         if lacking:
             raise DataError(f"table {table} of pack '{name}' lacks column {lacking[0]}",
                             expected=", ".join(columns))
+    for index, rule in tables["exposure_indices"][["index", "rule"]].itertuples(index=False):
+        check_rule(index, rule, f"pack '{name}'")
     occ = tables["occupations"]
     if occ[CODE].duplicated().any():
         raise DataError(f"occupation code {occ.loc[occ[CODE].duplicated(), CODE].iloc[0]} is listed twice "

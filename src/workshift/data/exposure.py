@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.data import schemas
+from workshift.data.contract import check_rule
 from workshift.data.harmonise import Harmoniser, broad_of, minor_candidates
 from workshift.data.occupations import impute_from_groups
 from workshift.data.reading import Reader
@@ -31,8 +32,12 @@ RULE = ("Missing exposure (an occupation no source code reaches) is imputed as t
 
 
 def index_catalogue() -> list[dict]:
+    """The catalogue's index declarations (indices.toml); each declares its rescaling ``rule``."""
     with open(INDICES_FILE, "rb") as handle:
-        return tomllib.load(handle)["index"]
+        specs = tomllib.load(handle)["index"]
+    for spec in specs:
+        check_rule(spec["index"], spec.get("rule"), INDICES_FILE.name)
+    return specs
 
 
 def read_crosswalks(reader: Reader) -> dict[str, pd.DataFrame]:
@@ -100,7 +105,7 @@ def build_exposure(reader: Reader, occupations: pd.DataFrame, harmoniser: Harmon
             "index": spec["index"], "description": spec["description"], "scale": spec["scale"],
             "low": float(spec["low"]), "high": float(spec["high"]), "source": spec["source"],
             "code_system": spec["code_system"], "harmonisation": _harmonisation_text(spec["code_system"]),
-            "user_supplied": bool(spec.get("user_supplied", False)),
+            "user_supplied": bool(spec.get("user_supplied", False)), "rule": spec["rule"],
         })
     exposure = pd.concat(frames, ignore_index=True)
     exposure["observed"] = exposure["observed"].astype(bool)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from workshift.data.contract import check_rule
 from workshift.errors import InputError, NotFoundError, closest
 
 
@@ -38,13 +39,24 @@ class MarketInputs:
         return len(self.nodes)
 
     def index_values(self, index: str) -> tuple[np.ndarray, str]:
-        """Node values of one exposure index and its rule name; NotFoundError with a suggestion."""
+        """Node values of one exposure index and the rescaling rule its declaration gives.
+
+        NotFoundError (with a suggestion) for an index the pack lacks; DataError naming the index when its
+        declaration (``exposure_indices.rule``) gives no rule or an unknown one.
+        """
         if index not in self.exposure.columns:
             guess = closest(index, list(self.exposure.columns) + ["none"])
             raise NotFoundError(f"unknown exposure index '{index}'",
                                 hint=f"did you mean '{guess}'?" if guess else
                                 f"available: {', '.join(self.exposure.columns)} or 'none'")
-        return self.exposure[index].to_numpy(dtype=np.float64), index
+        return self.exposure[index].to_numpy(dtype=np.float64), check_rule(index, self.index_info(index).get(
+            "rule"), f"the {self.region} pack's exposure_indices", hint="a pack built before indices declared "
+            "their rule: rebuild it (`workshift data build PACK`)")
+
+    def index_info(self, index: str) -> dict:
+        """The declaration of one exposure index (a row of ``exposure_indices``; empty if it has none)."""
+        rows = self.exposure_indices[self.exposure_indices["index"] == index]
+        return rows.iloc[0].to_dict() if len(rows) else {}
 
 
 def _weighted_by_node(frame: pd.DataFrame, value: str, nodes: list[str]) -> np.ndarray:
@@ -125,7 +137,7 @@ def synthetic(n: int = 60, seed: int = 0, degree: int = 6, isolated: int = 0) ->
     exposure = pd.DataFrame({"gpts_beta": rng.uniform(0, 0.9, n), "frey_osborne": rng.uniform(0, 1, n),
                              "aioe": rng.normal(0, 1, n)}, index=pd.Index(nodes, name="node"))
     indices = pd.DataFrame({"index": ["gpts_beta", "frey_osborne", "aioe"], "low": [0.0, 0.0, -3.0],
-                            "high": [1.0, 1.0, 3.0]})
+                            "high": [1.0, 1.0, 3.0], "rule": ["share", "probability", "quantile"]})
     occ = pd.DataFrame({"soc_code": nodes, "title": nodes, "node": nodes, "share": 1.0, "employment": employment})
     return MarketInputs(nodes=nodes, titles=nodes, employment=employment,
                         self_employment_share=rng.uniform(0.0, 0.6, n), wage=rng.uniform(30e3, 120e3, n),

@@ -26,8 +26,8 @@ from workshift.market.model import Model
 from workshift.market.record import Trajectory
 from workshift.market.scenario import Scenario
 from workshift.market.shock import (
-    INDEX_RULES,
     QUANTILE_REFERENCE,
+    RULE_DISPLACEMENT_SHARE,
     DemandPath,
     ShockChannels,
     adoption,
@@ -64,14 +64,13 @@ def _exposure(scenario: Scenario, inputs: MarketInputs) -> tuple[np.ndarray, flo
     index = s["index"]
     if index == "none":
         return np.zeros(inputs.n), 0.0, "none"
-    values, _ = inputs.index_values(index)
-    rule, default_ds = INDEX_RULES.get(index, ("quantile", pmod.value("displacement_share")))
-    info = inputs.exposure_indices.set_index("index")
-    low, high = (float(info.loc[index, "low"]), float(info.loc[index, "high"])) if index in info.index else (0, 1)
+    values, rule = inputs.index_values(index)
+    info = inputs.index_info(index)
+    low, high = float(info.get("low", 0.0)), float(info.get("high", 1.0))
     reference = (inputs.exposure[QUANTILE_REFERENCE].to_numpy() if rule == "quantile" and QUANTILE_REFERENCE in
                  inputs.exposure.columns else None)
     x = rescale_exposure(values, rule, np.maximum(inputs.employment, 1e-9), reference, low, high)
-    ds = default_ds if s["displacement_share"] is None else float(s["displacement_share"])
+    ds = RULE_DISPLACEMENT_SHARE[rule] if s["displacement_share"] is None else float(s["displacement_share"])
     return x, ds, rule
 
 
@@ -208,12 +207,11 @@ class SimulationResult:
         return {"series": self.series, "summary": self.summary, "meta": self.meta}
 
 
-def _exposure_share_used(scenario: Scenario) -> float | None:
-    given = scenario.shock["displacement_share"]
+def _exposure_share_used(built: Built) -> float | None:
+    given = built.scenario.shock["displacement_share"]
     if given is not None:
         return float(given)
-    index = scenario.shock["index"]
-    return None if index == "none" else INDEX_RULES.get(index, ("", pmod.value("displacement_share")))[1]
+    return None if built.rule == "none" else RULE_DISPLACEMENT_SHARE[built.rule]
 
 
 def run_meta(built: Built, hooks: PolicyHooks | None = None) -> dict[str, Any]:
@@ -232,7 +230,7 @@ def run_meta(built: Built, hooks: PolicyHooks | None = None) -> dict[str, Any]:
         "burn_in": m.burn_in.to_json() if m.burn_in is not None else None,
         "mean_automation_probability": float(np.average(built.probability, weights=np.maximum(m.e0, 1e-9))),
         "shock_channels": {
-            "displacement_share": _exposure_share_used(s),
+            "displacement_share": _exposure_share_used(built),
             "augmentation": float(s.shock["augmentation"]),
             "reinstatement": reinstatement(s),
             "persons_at_full_adoption": built.channels.totals() if built.channels is not None else None,

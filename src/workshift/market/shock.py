@@ -4,7 +4,7 @@ The automation shock moves target demand from D0 to D_final along the paper's lo
 adoption(t) = 1 / (1 + exp(-k (t - start - T/2))) for t >= start, with k chosen so that adoption reaches
 ``automation_level`` (0.9999) at start + T. The cycle multiplies target demand by 1 - a sin(2 pi (t - start)/period).
 
-D_final comes from an exposure index x_i (rescaled to a share of tasks, see :data:`INDEX_RULES`) through three
+D_final comes from an exposure index x_i (rescaled to a share of tasks, by its declared rule, see :data:`RULE_DISPLACEMENT_SHARE`) through three
 separate channels (Acemoglu & Restrepo 2019), each a documented parameter with a range (docs/engine.md):
 
   displacement   D0_i * s x_i                 s = displacement_share: exposure is not automation (Eloundou
@@ -28,22 +28,17 @@ import numpy as np
 from workshift.errors import InputError
 from workshift.market.params import value
 
-# How each index becomes a share of tasks x in [0, 1], and its default displacement share.
+# What each rescaling rule does (an index declares its rule: indices.toml, or the pack's exposure_indices.rule;
+# the names are workshift.data.contract.EXPOSURE_RULES) and the displacement share it defaults to:
 #   share:       the index is already a share of tasks (used as is, clipped to [0, 1]);
 #   quantile:    mapped by employment-weighted rank onto the distribution of gpts_beta (a task share), so
 #                that indices on other scales (z-scores, usage scores) say "as exposed as the q-th
 #                percentile occupation by GPTs-are-GPTs";
-#   probability: an automation probability, used directly as p (the paper's Frey-Osborne case).
-INDEX_RULES: dict[str, tuple[str, float]] = {
-    "gpts_alpha": ("share", value("displacement_share")),
-    "gpts_beta": ("share", value("displacement_share")),
-    "gpts_gamma": ("share", value("displacement_share")),
-    "gpts_beta_human": ("share", value("displacement_share")),
-    "microsoft_applicability": ("quantile", value("displacement_share")),
-    "ilo_genai_2025": ("share", value("displacement_share")),
-    "aioe": ("quantile", value("displacement_share")),
-    "aioe_lm": ("quantile", value("displacement_share")),
-    "frey_osborne": ("probability", 1.0),
+#   probability: an automation probability, used directly as p (the paper's Frey-Osborne case), s = 1.
+RULE_DISPLACEMENT_SHARE: dict[str, float] = {
+    "share": value("displacement_share"),
+    "quantile": value("displacement_share"),
+    "probability": 1.0,
 }
 QUANTILE_REFERENCE = "gpts_beta"
 

@@ -170,7 +170,8 @@ def exposure_tables(context: BuildContext, occ: pd.DataFrame, us: Tables, links:
                           "(routine minus non-routine task shares; an extra index, not an AI exposure measure)",
                           "scale": "index, -1 to 1", "low": -1.0, "high": 1.0,
                           "source": "Mihaylov and Tijdens (2019), TI DP 2019-035/V", "code_system": "ISCO-08",
-                          "harmonisation": "native ISCO-08 unit groups", "user_supplied": True})
+                          "harmonisation": "native ISCO-08 unit groups", "user_supplied": True,
+                          "rule": "quantile"})
     return pd.concat(frames, ignore_index=True), pd.DataFrame(catalogue)
 
 

@@ -8,8 +8,10 @@ Files (UTF-8 CSV; format and a worked example in ``docs/pack.md``):
 - ``occupations.csv`` (required): ``code``, ``title``, ``employment`` (persons), ``wage_mean`` (currency per
   year); optional ``wage_median``, ``self_employment_share`` (0-1), ``job_zone`` (1-5), ``education``,
   ``growth`` (fractional change over the user's horizon).
-- ``exposure.csv`` (optional): ``code``, ``index``, ``value``; an index missing for an occupation takes the mean
-  of the same group (finest first), flagged ``observed = False``.
+- ``exposure.csv`` (optional): ``code``, ``index``, ``value``; optional ``rule`` (how the engine rescales the
+  index: share | quantile | probability, see :data:`workshift.data.contract.EXPOSURE_RULES`), needed for an index
+  that is not in the catalogue (indices.toml, whose rule it otherwise takes); an index missing for an occupation
+  takes the mean of the same group (finest first), flagged ``observed = False``.
 - ``skills.csv`` (optional): ``code``, ``element``, ``importance`` (1-5); optional ``domain`` (default
   'skills'), ``level`` (0-7, O*NET's level scale; missing: ``(importance - 1) * 7 / 4``, the linear map of the
   importance scale onto the level scale, a stated assumption recorded in ``meta.rules``).
@@ -30,7 +32,7 @@ import pandera.pandas as pa
 
 from workshift.data import schemas
 from workshift.data.builders.base import BuildContext, Builder, Tables
-from workshift.data.contract import CODE, CODE_PATTERNS, CODE_SYSTEMS, empty, group_codes
+from workshift.data.contract import CODE, CODE_PATTERNS, CODE_SYSTEMS, check_rule, empty, group_codes
 from workshift.data.exposure import index_catalogue
 from workshift.data.occupations import impute_from_groups
 from workshift.data.reading import read_table
@@ -132,8 +134,19 @@ def user_exposure(path, occupations: pd.DataFrame, system: str) -> tuple[pd.Data
                           "low": float(spec.get("low", part["value"].min())),
                           "high": float(spec.get("high", part["value"].max())),
                           "source": f"user table {path.name}", "code_system": system,
-                          "harmonisation": "supplied on the pack's own codes", "user_supplied": True})
+                          "harmonisation": "supplied on the pack's own codes", "user_supplied": True,
+                          "rule": _index_rule(name, part, spec, path)})
     return pd.concat(frames, ignore_index=True), pd.DataFrame(catalogue)
+
+
+def _index_rule(name: str, part: pd.DataFrame, spec: dict, path) -> str:
+    """The rule of a user index: its ``rule`` column (one value per index), else the catalogue's."""
+    given = part["rule"].dropna().astype(str).str.strip().unique() if "rule" in part else []
+    given = [g for g in given if g]
+    if len(given) > 1:
+        raise DataError(f"exposure index '{name}' has several rules ({', '.join(sorted(given))})", file=path,
+                        column="rule", expected="one rule per index")
+    return check_rule(name, given[0] if given else spec.get("rule"), path.name)
 
 
 def user_skills(path, occupations: pd.DataFrame, system: str) -> pd.DataFrame:
