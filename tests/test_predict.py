@@ -194,6 +194,26 @@ def test_bad_inputs_are_clear_errors(tmp_path: Path, fresh_home: Path, capsys) -
         predict.load_model(broken)
 
 
+def test_values_whose_squares_overflow_are_refused(tmp_path: Path, fresh_home: Path, capsys) -> None:
+    """Issue 12: a column of ~1e300 made scikit-learn's metrics overflow and `fit` exit 0 with null metrics."""
+    frame = employment(80, seed=1)
+    huge = tmp_path / "huge.csv"
+    frame.assign(政策影响=frame["政策影响"] * 1e300).to_csv(huge, index=False)
+    code, out, err_text = run_cli(["fit", str(huge), "--target", "就业率", "--json"], capsys)
+    assert code == 2 and out == "" and len(err_text.strip().splitlines()) <= 2  # the error and its hint
+    assert "column '政策影响'" in err_text and "too large" in err_text and "rescale" in err_text
+    assert not (tmp_path / "huge.model.joblib").exists()
+    with pytest.raises(DataError, match="too large") as err:
+        predict.fit(frame.assign(就业率=frame["就业率"] * 1e300), "就业率")
+    assert err.value.column == "就业率" and err.value.row == 2
+    fitted = predict.fit(frame.assign(政策影响=frame["政策影响"] * 1e100), "就业率", families=["ridge"],
+                         n_iter=1, folds=3)  # large but squarable values still fit, with finite metrics
+    assert all(np.isfinite(v) for v in fitted.meta["holdout"].values() if isinstance(v, float))
+    with pytest.raises(DataError, match="too large") as err:
+        predict.predict(fitted.pipeline, fitted.meta, frame.assign(政策影响=1e200))
+    assert err.value.column == "政策影响"
+
+
 def test_predict_needs_the_model_features() -> None:
     frame = employment(80, seed=5)
     result = predict.fit(frame, "就业率", seed=0, families=["ridge"], n_iter=1, folds=3)

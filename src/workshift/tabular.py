@@ -174,6 +174,30 @@ def coerce_numeric_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# Largest magnitude a model input may have: squares (variances, squared errors summed over up to ~1e7 rows)
+# stay finite in float64 (max ~1.8e308); beyond it scikit-learn's metrics overflow to inf/NaN silently.
+MAX_MAGNITUDE = 1e150
+
+
+def check_magnitude(frame: pd.DataFrame, columns: list[str], file: str | Path | None = None) -> None:
+    """Raise a DataError naming the first numeric cell of ``columns`` beyond :data:`MAX_MAGNITUDE`.
+
+    Rows are named as file lines (header on line 1) from ``frame``'s index, as :func:`read_table` keeps it.
+    """
+    for column in columns:
+        values = frame[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        huge = values.astype(float).abs() > MAX_MAGNITUDE
+        if huge.any():
+            first = huge.idxmax()
+            raise DataError(
+                f"value {float(values[first]):.6g} is too large to model (its square overflows float64)",
+                file=file, row=int(first) + 2, column=column,
+                expected=f"numbers within ±{MAX_MAGNITUDE:.0e}: rescale the column (e.g. to thousands)",
+            )
+
+
 def require_columns(frame: pd.DataFrame, names: list[str], file: str | Path | None = None) -> None:
     """Raise a DataError naming the first missing column and the closest existing one."""
     columns = [str(c) for c in frame.columns]

@@ -104,6 +104,8 @@ def prepare(frame: pd.DataFrame, target: str, features: list[str] | None = None,
     """Clean a table for fitting; returns (rows, target values, schema, cleaning report)."""
     named = [target] + (features or []) + [c for c in (time, group) if c]
     tabular.require_columns(frame, named, file)
+    tabular.check_magnitude(frame, named if features else [c for c in frame.columns if c not in (time, group)],
+                            file)
     rows, duplicates = tabular.drop_duplicate_rows(frame)
     bad = tabular.non_numeric_cells(rows[target])
     if not bad.empty:
@@ -359,6 +361,7 @@ def predict(pipeline: Any, meta: dict[str, Any], frame: pd.DataFrame, file: str 
         if not bad.empty:
             raise DataError(f"not a number: '{bad.iloc[0]}'", file=file, row=int(bad.index[0]) + 2, column=c,
                             expected="numbers, as in the training data")
+    tabular.check_magnitude(frame, schema.numeric, file)
     point = pipeline.predict(design(frame, schema))
     half = float(meta["interval"]["halfwidth"])
     out = frame.copy()
