@@ -58,6 +58,10 @@ def _root(
     clean_home()
 
 
+#: library parameters whose flag is not ``--`` + the name with dashes (the rest map by that rule)
+FLAGS = {"horizon_months": "--horizon", "n_iter": "--search-iter", "specials": "--special"}
+
+
 def _register_all() -> None:
     from workshift.cli import data, demo, evaluate, evidence, market, matching, occupations, policy, services
 
@@ -78,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         result = app(args=argv, standalone_mode=False)
     except WorkshiftError as exc:
         if exc.parameter:  # the library names its argument (pop); the command line names its flag (--pop)
-            exc = exc.restated({exc.parameter: "--" + exc.parameter.replace("_", "-")})
+            exc = exc.restated({exc.parameter: FLAGS.get(exc.parameter, "--" + exc.parameter.replace("_", "-"))})
         print_error(*exc.text(current_lang()))
         sys.exit(exc.exit_code)
     except typer.Exit as exc:

@@ -62,7 +62,8 @@ def subject(programme_type: str | None = None, population: str | None = None, ou
         raise InputError(f"unknown outcome kind '{outcome_kind}'",
                          hint=f"did you mean '{found}'?" if found else f"use one of {', '.join(OUTCOME_KINDS)}")
     if horizon_months is not None and not (math.isfinite(horizon_months) and horizon_months >= 0):
-        raise InputError(f"--horizon must be months after the programme (>= 0), got {horizon_months}")
+        raise InputError(f"horizon_months = {horizon_months} must be months after the programme (>= 0)",
+                         parameter="horizon_months")
     return Subject(programme_type, population.strip() if population else None, outcome_kind, horizon_months)
 
 

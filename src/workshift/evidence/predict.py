@@ -262,8 +262,10 @@ def _fit(frame: pd.DataFrame, target: str, features: list[str] | None, time: str
             guess = closest(family, FAMILIES)
             raise InputError(f"unknown model family '{family}' (expected: {', '.join(FAMILIES)})",
                              hint=f"did you mean '{guess}'?" if guess else None)
-    if n_iter < 1 or folds < 2:
-        raise InputError("--search-iter must be at least 1 and --folds at least 2")
+    if n_iter < 1:
+        raise InputError(f"n_iter = {n_iter} must be at least 1", parameter="n_iter")
+    if folds < 2:
+        raise InputError(f"folds = {folds} must be at least 2", parameter="folds")
     rows, y, schema, cleaning = prepare(frame, target, features, time, group, file)
     x = design(rows, schema)
     times = _time_key(rows[time], file, time) if time else None

@@ -205,9 +205,12 @@ def _check(method: str, estimand: str, trim: float, folds: int, repetitions: int
     if estimand not in ESTIMANDS:
         raise InputError(f"unknown estimand '{estimand}'", hint="use att (effect on participants) or ate")
     if not 0 <= trim < 0.5:
-        raise InputError(f"--trim must be in [0, 0.5), got {trim}")
-    if folds < 2 or repetitions < 1 or neighbours < 1:
-        raise InputError("--folds must be at least 2, --repetitions and --neighbours at least 1")
+        raise InputError(f"trim = {trim} must be in [0, 0.5)", parameter="trim")
+    if folds < 2:
+        raise InputError(f"folds = {folds} must be at least 2", parameter="folds")
+    for name, given in (("repetitions", repetitions), ("neighbours", neighbours)):
+        if given < 1:
+            raise InputError(f"{name} = {given} must be at least 1", parameter=name)
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be in (0, 1), got {alpha}")
 
@@ -249,7 +252,7 @@ def estimate_programme(sample: Sample, *, method: str = DEFAULT_METHOD, estimand
         dk, yk = d[keep], y[keep]
         if dk.sum() < 2 or (1 - dk).sum() < 2:
             raise DataError(f"trimming at {trim} leaves fewer than two units in a group",
-                            file=sample.provenance.get("data_file"), hint="lower --trim")
+                            file=sample.provenance.get("data_file"), hint="lower the trimming threshold (trim)")
         w1, w0 = _weights(e[keep], estimand)
         if method == "match":
             theta, se, used = _matching(dk, yk, e[keep], estimand, neighbours)

@@ -173,7 +173,7 @@ def estimate_synth(
     if method not in METHODS:
         raise InputError(f"unknown method '{method}'", hint=f"use one of {', '.join(METHODS)}")
     if replications < 2:
-        raise InputError(f"--replications must be at least 2, got {replications}")
+        raise InputError(f"replications = {replications} must be at least 2", parameter="replications")
     if not 0 < alpha < 1:
         raise InputError(f"alpha must be in (0, 1), got {alpha}")
     treated = [treated] if isinstance(treated, str) else list(treated)

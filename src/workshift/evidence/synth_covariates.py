@@ -50,26 +50,30 @@ def estimate_synth_predictors(panel: Panel, frame: pd.DataFrame, *, treated: str
                               alpha: float = 0.05, outcome_unit: str = "") -> SynthResult:
     """Abadie-style synthetic control of ``treated`` on predictors ``specs`` (module docstring)."""
     if v_method not in sp.V_METHODS:
-        raise InputError(f"unknown --v-method '{v_method}'", hint=f"use one of {', '.join(sp.V_METHODS)}")
+        raise InputError(f"v_method '{v_method}' is unknown", hint=f"use one of {', '.join(sp.V_METHODS)}",
+                         parameter="v_method")
     if not specs:
-        raise InputError("synthetic control with predictors needs --predictors or --special")
+        raise InputError("synthetic control with predictors needs at least one predictor (a column averaged "
+                         "over periods, or a special predictor COL:PERIODS)")
     require_balanced(panel, "synthetic control")
     periods, t0 = _check_design(panel, [treated], treatment_start)
     pre = periods[:t0]
     v_periods = tuple(v_periods or pre)
     warnings = []
     if any(p not in periods[: t0 + 1] for p in v_periods):
-        raise InputError("--v-periods must be pre-treatment periods (the treatment start at the latest)")
+        raise InputError("v_periods must be pre-treatment periods (the treatment start at the latest)",
+                         parameter="v_periods")
     if treatment_start in v_periods:
         warnings.append(f"V is fitted on periods up to {treatment_start}, the first treated period (as the "
                         "Texas reference does): an effect in that period pulls the fit")
     cv = None
     if v_method == "cv":
-        if not (v_train_periods and v_validate_periods):
-            raise InputError("--v-method cv needs --v-train-periods and --v-validate-periods")
-        if any(p not in periods[: t0 + 1] for p in (*v_train_periods, *v_validate_periods)):
-            raise InputError("--v-train-periods and --v-validate-periods must be pre-treatment periods (the "
-                             "treatment start at the latest)")
+        for name, given in (("v_train_periods", v_train_periods), ("v_validate_periods", v_validate_periods)):
+            if not given:
+                raise InputError(f"{name} must be given with v_method 'cv'", parameter=name)
+            if any(p not in periods[: t0 + 1] for p in given):
+                raise InputError(f"{name} must be pre-treatment periods (the treatment start at the latest)",
+                                 parameter=name)
         cv = (tuple(v_train_periods), tuple(v_validate_periods))
     wide = panel.wide()
     controls = [u for u in wide.index if u != treated]

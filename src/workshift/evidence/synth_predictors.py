@@ -36,19 +36,22 @@ _PERIODS = re.compile(r"^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$")
 _ADDING_UP = 1e4  # weight of the sum-to-one row in the NNLS (relative to predictors scaled to sd 1)
 
 
-def parse_periods(text: str, available: list, what: str) -> tuple:
-    """``YYYY``, ``YYYY-YYYY`` or ``YYYY,YYYY,...`` as the matching periods of the panel."""
+def parse_periods(text: str, available: list, what: str, parameter: str | None = None) -> tuple:
+    """``YYYY``, ``YYYY-YYYY`` or ``YYYY,YYYY,...`` as the matching periods of the panel.
+
+    ``what`` starts the error message; ``parameter`` is the library argument it names (see
+    :meth:`workshift.errors.WorkshiftError.restated`)."""
     chosen: list = []
     for part in str(text).split(","):
         found = _PERIODS.match(part)
         if not found:
-            raise InputError(f"{what}: '{text}' is not YYYY, YYYY-YYYY or YYYY,YYYY,...")
+            raise InputError(f"{what} '{text}' is not YYYY, YYYY-YYYY or YYYY,YYYY,...", parameter=parameter)
         lo = int(found[1])
         hi = int(found[2]) if found[2] else lo
         inside = [p for p in available if lo <= p <= hi]
         if hi < lo or not inside:
-            raise InputError(f"{what}: no period of the panel in '{part.strip()}'",
-                             hint=f"periods run from {available[0]} to {available[-1]}")
+            raise InputError(f"{what} has no period of the panel in '{part.strip()}'",
+                             hint=f"periods run from {available[0]} to {available[-1]}", parameter=parameter)
         chosen += [p for p in inside if p not in chosen]
     return tuple(chosen)
 
@@ -70,19 +73,21 @@ class Predictor:
 
 def predictor_specs(panel: Panel, predictors: list[str], predictor_periods: str | None,
                     specials: list[str]) -> list[Predictor]:
-    """The predictors of the command line (``--predictors`` over ``--predictor-periods``, ``--special``)."""
+    """The predictors: ``predictors`` (columns) averaged over ``predictor_periods``, and ``specials``
+    (``COL:PERIODS`` each)."""
     periods = panel.periods
     out: list[Predictor] = []
     if predictors:
         if not predictor_periods:
-            raise InputError("--predictors need --predictor-periods (e.g. 1985-1993)")
-        span = parse_periods(predictor_periods, periods, "--predictor-periods")
+            raise InputError("predictor_periods must be given with predictors (e.g. 1985-1993)",
+                             parameter="predictor_periods")
+        span = parse_periods(predictor_periods, periods, "predictor_periods", "predictor_periods")
         out += [Predictor(c, span) for c in predictors]
     for item in specials:
         column, sep, text = item.rpartition(":")
         if not sep or not column.strip():
-            raise InputError(f"--special '{item}' is not COL:PERIODS (e.g. bmprison:1988)")
-        out.append(Predictor(column.strip(), parse_periods(text, periods, f"--special {item}")))
+            raise InputError(f"specials item '{item}' is not COL:PERIODS (e.g. bmprison:1988)", parameter="specials")
+        out.append(Predictor(column.strip(), parse_periods(text, periods, f"specials item '{item}'", "specials")))
     if len({p.name for p in out}) < len(out):
         raise InputError("a predictor is given twice")
     return out
