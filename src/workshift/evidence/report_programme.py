@@ -2,7 +2,8 @@
 
 Sections: the estimate beside the naive difference; overlap (propensity histograms of both groups, share
 trimmed, effective comparison size); covariate balance (table and a plot of |SMD| before and after
-weighting); the E-value; the nuisance models the cross-validation chose.
+weighting); the E-value; the nuisance models the cross-validation chose. Rendered from
+``workshift/reports/templates/programme.html.j2`` on the shared layout.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from workshift.evidence.report_monitor import Figures, esc, render_page, table_html, write_report
+from workshift.evidence.report_monitor import write_report
 from workshift.i18n import normalise_lang, t
+from workshift.reports import Figures, render
 
 if TYPE_CHECKING:
     from workshift.evidence.programme import ProgrammeResult
@@ -40,7 +42,7 @@ def programme_report(result: ProgrammeResult, path: str | Path, lang: str = "en"
     figures = Figures(lang)
     unit = f" ({result.outcome_unit})" if result.outcome_unit else ""
     naive = result.naive_difference
-    summary = table_html([
+    summary = [
         [s("method"), result.estimator], [s("estimand"), s(f"estimand_{result.estimand}")],
         [s("estimate"), _fmt(result.estimate) + unit], [s("se"), _fmt(result.se)],
         [s("ci", level=level), f"[{_fmt(result.ci_low)}, {_fmt(result.ci_high)}]"],
@@ -48,7 +50,7 @@ def programme_report(result: ProgrammeResult, path: str | Path, lang: str = "en"
         [s("n_treated"), result.n_treated], [s("n_comparison"), result.n_comparison],
         [s("trimmed"), f"{result.trimmed['treated']} / {result.trimmed['comparison']}"],
         [s("data_file"), ", ".join(f["data_file"] for f in result.provenance.get("files", []))],
-    ], ["", ""])
+    ]
 
     hist = go.Figure()
     bins = {"start": 0.0, "end": 1.0, "size": 0.02}
@@ -58,12 +60,7 @@ def programme_report(result: ProgrammeResult, path: str | Path, lang: str = "en"
     hist.update_layout(barmode="overlay", xaxis={"title": s("propensity"), "range": [0, 1]},
                        yaxis={"title": s("share"), "type": "log"}, template="plotly_white", height=380,
                        margin={"t": 30})
-    over = result.overlap
-    overlap = (figures.html(hist) + f"<p class=\"muted\">{esc(s('overlap_note'))}</p>" + table_html([
-        [s("ess"), _fmt(over["effective_comparison_size"])],
-        [s("max_share"), _fmt(over["max_weight_share"], 4)],
-    ], ["", ""]))
-
+    overlap_figure = figures.html(hist)
     terms = list(result.balance)
     love = go.Figure()
     for key, name, colour in (("smd_before", s("smd_before"), _COMPARISON), ("smd_after", s("smd_after"),
@@ -73,19 +70,19 @@ def programme_report(result: ProgrammeResult, path: str | Path, lang: str = "en"
     love.add_vline(x=0.1, line={"color": "#888", "dash": "dot"})
     love.update_layout(xaxis_title="|SMD|", template="plotly_white", height=max(300, 24 * len(terms) + 100),
                        margin={"t": 30})
-    rows = [[k, _fmt(v["smd_before"], 3), _fmt(v["smd_after"], 3)] for k, v in result.balance.items()]
-    balance = (figures.html(love) if terms else "") + f"<p class=\"muted\">{esc(s('balance_note'))}</p>" \
-        + table_html(rows, [s("term"), s("smd_before"), s("smd_after")])
-
-    sens = result.sensitivity
-    sensitivity = table_html([[s("e_value"), _fmt(sens.get("e_value"), 2)],
-                              [s("e_value_ci"), _fmt(sens.get("e_value_ci"), 2)]], ["", ""]) \
-        + f"<p class=\"muted\">{esc(s('e_value_note'))}</p>"
-    models = table_html([[s(f"role_{role}"), m["model"], f"{m['cv_loss']:.4g} ({m['loss']})"]
-                         for role, m in result.nuisance.items() if isinstance(m, dict) and "model" in m],
-                        [s("model_role"), s("model_chosen"), s("model_loss")])
-    sections = [(s("summary"), summary), (s("overlap"), overlap), (s("balance"), balance),
-                (s("sensitivity"), sensitivity), (s("models"), models)]
-    if result.warnings:
-        sections.append((s("notes"), "<ul>" + "".join(f"<li>{esc(w)}</li>" for w in result.warnings) + "</ul>"))
-    return write_report(path, render_page(s("title", outcome=result.outcome), lang, sections))
+    balance_figure = figures.html(love) if terms else None
+    sens, over = result.sensitivity, result.overlap
+    strings = {key: s(key) for key in ("summary", "overlap", "overlap_note", "balance", "balance_note", "term",
+                                       "smd_before", "smd_after", "sensitivity", "e_value_note", "models",
+                                       "model_role", "model_chosen", "model_loss", "notes")}
+    page = render(
+        "programme.html.j2", s("title", outcome=result.outcome), lang, s=strings, summary=summary,
+        overlap_figure=overlap_figure,
+        overlap=[[s("ess"), _fmt(over["effective_comparison_size"])], [s("max_share"), _fmt(over["max_weight_share"], 4)]],
+        balance_figure=balance_figure,
+        balance=[[k, _fmt(v["smd_before"], 3), _fmt(v["smd_after"], 3)] for k, v in result.balance.items()],
+        sensitivity=[[s("e_value"), _fmt(sens.get("e_value"), 2)], [s("e_value_ci"), _fmt(sens.get("e_value_ci"), 2)]],
+        models=[[s(f"role_{role}"), m["model"], f"{m['cv_loss']:.4g} ({m['loss']})"]
+                for role, m in result.nuisance.items() if isinstance(m, dict) and "model" in m],
+        warnings=list(result.warnings))
+    return write_report(path, page)
