@@ -2,8 +2,9 @@
 
 :func:`did_report` (staggered DiD and event study): estimates table, event-study plot, group-time plot.
 :func:`synth_report` (SC / SDID / DID): estimates and fit, actual vs synthetic path, placebo gaps and the
-distribution of post/pre RMSPE ratios, donor weights. The page shell comes from
-:mod:`workshift.evidence.report_monitor`.
+distribution of post/pre RMSPE ratios, donor weights. Both are on the shared layout of
+:mod:`workshift.reports`; the DiD page is rendered from ``did.html.j2``, the synthetic-control page's sections
+are still assembled here and passed to :func:`~workshift.evidence.report_monitor.render_page`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pandas as pd
 
 from workshift.evidence.report_monitor import Figures, esc, render_page, table_html, write_report
 from workshift.i18n import normalise_lang, t
+from workshift.reports import Figures as TemplateFigures
+from workshift.reports import render
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -82,29 +85,21 @@ def event_study_figure(result: DidResult, lang: str = "en") -> go.Figure:
 def did_report(result: DidResult, path: str | Path, lang: str = "en", focus: str = "did") -> Path:
     """Write the report of a staggered DiD (``focus`` "did") or event-study (``focus`` "event-study") run."""
     lang, s, level, label = _setup(result, lang)
-    figures = Figures(lang)
-    rows = [[s(kind), _fmt(a.overall.estimate), _fmt(a.overall.se), _ci(a.overall.ci_low, a.overall.ci_high)]
-            for kind, a in result.aggregations.items()]
-    estimates = table_html(rows, [s("aggregation"), s("estimate"), s("se"), s("ci", level=level)])
-
+    figures = TemplateFigures(lang)
+    estimates = [[s(kind), _fmt(a.overall.estimate), _fmt(a.overall.se), _ci(a.overall.ci_low, a.overall.ci_high)]
+                 for kind, a in result.aggregations.items()]
     dynamic = result.aggregations["dynamic"]
     band = s("band" if result.inference.get("uniform_bands") else "ci", level=level)
-    es_fig = event_study_figure(result, lang)
-    es_rows = [[int(r.event_time), _fmt(r.estimate), _fmt(r.se), _ci(r.ci_low, r.ci_high)]
-               for r in dynamic.detail.itertuples()]
-    event_study = figures.html(es_fig) + table_html(es_rows, [s("event_time"), s("estimate"), s("se"), band])
-
+    event_study = [[int(r.event_time), _fmt(r.estimate), _fmt(r.se), _ci(r.ci_low, r.ci_high)]
+                   for r in dynamic.detail.itertuples()]
     gt = result.group_time.rename(columns={"att": "estimate"})
-    gt_fig = _group_time_figure(gt, s, label)
-    gt_rows = [[int(r.group), int(r.time), _fmt(r.estimate), _fmt(r.se), _ci(r.ci_low, r.ci_high)]
-               for r in gt.itertuples()]
-    group_time = figures.html(gt_fig) + table_html(gt_rows, [s("cohort"), s("period"), s("att_gt"), s("se"), band])
+    group_time = [[int(r.group), int(r.time), _fmt(r.estimate), _fmt(r.se), _ci(r.ci_low, r.ci_high)]
+                  for r in gt.itertuples()]
 
-    def detail_table(kind: str, key: str) -> str:
+    def detail_rows(kind: str) -> list[list[object]]:
         agg = result.aggregations[kind]
-        rows = [[int(r[agg.key]), _fmt(r["estimate"]), _fmt(r["se"]), _ci(r["ci_low"], r["ci_high"])]
+        return [[int(r[agg.key]), _fmt(r["estimate"]), _fmt(r["se"]), _ci(r["ci_low"], r["ci_high"])]
                 for r in agg.detail.to_dict("records")]
-        return table_html(rows, [s(key), s("estimate"), s("se"), band])
 
     prov = result.provenance
     setup_rows = [
@@ -115,18 +110,18 @@ def did_report(result: DidResult, path: str | Path, lang: str = "en", focus: str
         [s("cohort_sizes"), ", ".join(f"{g}: {n}" for g, n in result.cohorts.items())],
         [s("data_file"), prov.get("data_file")], [s("sha256"), prov.get("data_sha256")],
     ]
-    sections = [
-        (s("estimates"), estimates + f"<p class=\"muted\">{esc(s('reading_did'))}</p>"),
-        (s("event_study"), event_study),
-    ]
-    if focus == "did":
-        sections += [(s("group_time"), group_time), (s("by_group"), detail_table("group", "cohort")),
-                     (s("by_calendar"), detail_table("calendar", "period"))]
-    sections.append((s("setup"), table_html(setup_rows, ["", ""])))
-    if result.warnings:
-        sections.append((s("notes"), "<ul>" + "".join(f"<li>{esc(w)}</li>" for w in result.warnings) + "</ul>"))
+    strings = {key: s(key) for key in ("estimates", "aggregation", "estimate", "se", "reading_did", "event_study",
+                                       "event_time", "group_time", "cohort", "period", "att_gt", "by_group",
+                                       "by_calendar", "setup", "notes")}
+    did = focus == "did"
     title = s("title_event_study" if focus == "event-study" else "title_did", outcome=result.outcome)
-    return write_report(path, render_page(title, lang, sections))
+    page = render(
+        "did.html.j2", title, lang, s=strings, ci=s("ci", level=level), band=band, estimates=estimates,
+        event_study_figure=figures.html(event_study_figure(result, lang)), event_study=event_study,
+        group_time_figure=figures.html(_group_time_figure(gt, s, label)) if did else None,
+        group_time=group_time if did else None, by_group=detail_rows("group") if did else None,
+        by_calendar=detail_rows("calendar") if did else None, setup=setup_rows, warnings=list(result.warnings))
+    return write_report(path, page)
 
 
 def _group_time_figure(gt: pd.DataFrame, s, label: str) -> go.Figure:
