@@ -2,9 +2,8 @@
 
 :func:`did_report` (staggered DiD and event study): estimates table, event-study plot, group-time plot.
 :func:`synth_report` (SC / SDID / DID): estimates and fit, actual vs synthetic path, placebo gaps and the
-distribution of post/pre RMSPE ratios, donor weights. Both are on the shared layout of
-:mod:`workshift.reports`; the DiD page is rendered from ``did.html.j2``, the synthetic-control page's sections
-are still assembled here and passed to :func:`~workshift.evidence.report_monitor.render_page`.
+distribution of post/pre RMSPE ratios, donor weights. Both are rendered from templates
+on the shared layout of :mod:`workshift.reports` (``did.html.j2``, ``synth.html.j2``).
 """
 
 from __future__ import annotations
@@ -15,10 +14,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from workshift.evidence.report_monitor import Figures, esc, render_page, table_html, write_report
+from workshift.evidence.report_monitor import write_report
 from workshift.i18n import normalise_lang, t
-from workshift.reports import Figures as TemplateFigures
-from workshift.reports import render
+from workshift.reports import Figures, render
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -85,7 +83,7 @@ def event_study_figure(result: DidResult, lang: str = "en") -> go.Figure:
 def did_report(result: DidResult, path: str | Path, lang: str = "en", focus: str = "did") -> Path:
     """Write the report of a staggered DiD (``focus`` "did") or event-study (``focus`` "event-study") run."""
     lang, s, level, label = _setup(result, lang)
-    figures = TemplateFigures(lang)
+    figures = Figures(lang)
     estimates = [[s(kind), _fmt(a.overall.estimate), _fmt(a.overall.se), _ci(a.overall.ci_low, a.overall.ci_high)]
                  for kind, a in result.aggregations.items()]
     dynamic = result.aggregations["dynamic"]
@@ -195,7 +193,7 @@ def synth_report(result: SynthResult, path: str | Path, lang: str = "en") -> Pat
     bars.update_layout(xaxis_title=s("ratio"), template="plotly_white", height=max(420, 16 * (len(ratios) + 1)),
                        margin={"t": 30}, yaxis={"categoryorder": "total ascending"})
 
-    summary = table_html([
+    summary = [
         [s("method"), s(f"method_{result.method}")],
         [s("treated"), ", ".join(result.treated)], [s("treatment_start"), start], [s("outcome"), label],
         [s("estimate"), _fmt(result.att, 3)], [s("se"), _fmt(result.se, 3)],
@@ -204,39 +202,31 @@ def synth_report(result: SynthResult, path: str | Path, lang: str = "en") -> Pat
         [s("ratio"), _fmt(result.rmspe_ratio, 3)], [s("p_value"), _fmt(result.p_value, 3)],
         [s("inference"), result.inference.get("se_rule")],
         [s("data_file"), result.provenance.get("data_file")], [s("sha256"), result.provenance.get("data_sha256")],
-    ], ["", ""])
-    donors = [[u, _fmt(w, 4)] for u, w in result.weights.items() if w > 0]
-    sections = [
-        (s("summary"), summary + f"<p class=\"muted\">{esc(s('reading_synth'))}</p>"),
-        (s("paths"), figures.html(paths)),
-        (s("placebos"), f"<h3>{esc(s('placebo_gaps'))}</h3>" + figures.html(gaps)
-         + f"<h3>{esc(s('ratio_title'))}</h3>" + figures.html(bars)),
-        (s("weights"), table_html(donors, [s("unit"), s("weight")])),
     ]
-    if result.predictor_balance:
-        rows = [[b["predictor"], _fmt(b["v_weight"], 4), _fmt(b["treated"], 3), _fmt(b["synthetic"], 3),
-                 _fmt(b["donor_mean"], 3)] for b in result.predictor_balance]
-        sections.append((s("predictor_balance"), table_html(
-            rows, [s("predictor"), s("v_weight"), s("treated"), s("synthetic_value"), s("donor_mean")])))
+    balance = [[b["predictor"], _fmt(b["v_weight"], 4), _fmt(b["treated"], 3), _fmt(b["synthetic"], 3),
+                _fmt(b["donor_mean"], 3)] for b in result.predictor_balance or []]
     robust = result.robustness or {}
+    robustness = None
     if robust.get("leave_one_out") or robust.get("in_time"):
-        loo = [[r["dropped"], _fmt(r["estimate"], 3), _fmt(r["pre_rmspe"], 3)] for r in robust.get("leave_one_out", [])]
-        early = [[r["placebo_start"], _fmt(r["estimate"], 3), _fmt(r["pre_rmspe"], 3)]
-                 for r in robust.get("in_time", [])]
-        search = [[r["search"], _fmt(r["v_loss"], 1), _fmt(r["estimate"], 3),
-                   ", ".join(f"{u} {w:.3f}" for u, w in sorted(r["weights"].items(), key=lambda i: -i[1]))]
-                  for r in robust.get("v_search", [])]
-        body = (f"<h3>{esc(s('leave_one_out'))}</h3>" + table_html(loo, [s("dropped"), s("estimate"), s("pre_rmspe")])
-                + f"<h3>{esc(s('in_time'))}</h3>" + table_html(early, [s("placebo_start"), s("estimate"),
-                                                                       s("pre_rmspe")]))
-        if search:
-            body += f"<h3>{esc(s('v_search'))}</h3>" + table_html(search, [s("v_method"), s("v_loss"), s("estimate"),
-                                                                            s("weights")])
-        sections.append((s("robustness"), body))
-    if result.method == "sdid":
-        lams = [[p, _fmt(w, 4)] for p, w in result.time_weights.items() if w > 0]
-        sections.append((s("time_weights"), table_html(lams, [s("period"), s("weight")])))
-    if result.warnings:
-        sections.append((s("notes"), "<ul>" + "".join(f"<li>{esc(w)}</li>" for w in result.warnings) + "</ul>"))
+        robustness = {
+            "leave_one_out": [[r["dropped"], _fmt(r["estimate"], 3), _fmt(r["pre_rmspe"], 3)]
+                              for r in robust.get("leave_one_out", [])],
+            "in_time": [[r["placebo_start"], _fmt(r["estimate"], 3), _fmt(r["pre_rmspe"], 3)]
+                        for r in robust.get("in_time", [])],
+            "v_search": [[r["search"], _fmt(r["v_loss"], 1), _fmt(r["estimate"], 3),
+                          ", ".join(f"{u} {w:.3f}" for u, w in sorted(r["weights"].items(), key=lambda i: -i[1]))]
+                         for r in robust.get("v_search", [])]}
+    time_weights = ([[p, _fmt(w, 4)] for p, w in result.time_weights.items() if w > 0]
+                    if result.method == "sdid" else None)
+    strings = {key: s(key) for key in (
+        "summary", "reading_synth", "paths", "placebos", "placebo_gaps", "ratio_title", "weights", "unit", "weight",
+        "predictor_balance", "predictor", "v_weight", "treated", "synthetic_value", "donor_mean", "robustness",
+        "leave_one_out", "dropped", "estimate", "pre_rmspe", "in_time", "placebo_start", "v_search", "v_method",
+        "v_loss", "time_weights", "period", "notes")}
     title = s("title_synth", method=result.method.upper(), outcome=result.outcome, treated=", ".join(result.treated))
-    return write_report(path, render_page(title, lang, sections))
+    page = render(
+        "synth.html.j2", title, lang, s=strings, summary=summary, paths_figure=figures.html(paths),
+        gaps_figure=figures.html(gaps), ratios_figure=figures.html(bars),
+        donors=[[u, _fmt(w, 4)] for u, w in result.weights.items() if w > 0], predictor_balance=balance,
+        robustness=robustness, time_weights=time_weights, warnings=list(result.warnings))
+    return write_report(path, page)
