@@ -1,12 +1,13 @@
 """The shared report layout (workshift.reports): language, title, style, escaping of user strings."""
 
-from workshift.evidence.report_monitor import render_page
+import plotly.graph_objects as go
+
 from workshift.i18n.charts import FONT_STACK
-from workshift.reports import render, table_html
+from workshift.reports import Figures, render, table_html
 
 
 def test_layout_escapes_user_strings_and_carries_lang_and_fonts():
-    page = render("sections.html.j2", "<script>x</script> & plan", "zh", sections=[])
+    page = render("base.html.j2", "<script>x</script> & plan", "zh")
     assert page.startswith("<!DOCTYPE html>")
     assert '<html lang="zh-CN">' in page
     assert "<script>x</script>" not in page
@@ -20,7 +21,8 @@ def test_table_cells_are_escaped_and_none_is_empty():
     assert "<td></td>" in html
 
 
-def test_sections_keep_built_html_and_escape_headings():
-    page = render_page("T", "en", [("<i>head</i>", "<p>body</p>")])
-    assert "<p>body</p>" in page and "&lt;i&gt;head&lt;/i&gt;" in page
-    assert '<html lang="en">' in page
+def test_figures_pass_through_unescaped_with_plotly_js_once():
+    figures = Figures("zh")
+    first, second = figures.html(go.Figure()), figures.html(go.Figure())
+    assert "<script" in first and "Plotly.register" in first  # plotly.js, then the zh-CN locale
+    assert "Plotly.register" not in second and "&lt;div" not in second and "<div" in second

@@ -1,12 +1,11 @@
-"""Self-contained HTML reports of the evidence stage (English or Chinese), with plotly figures.
+"""HTML report of a `workshift monitor check` run (English or Chinese), with plotly figures.
 
-:func:`render_page` is the page shell (plotly.js inlined once, so a report opens offline);
-:func:`monitor_report` writes the report of a `workshift monitor check` run.
+Rendered from ``workshift/reports/templates/monitor.html.j2`` on the shared layout (plotly.js inlined once,
+so a report opens offline); :func:`write_report` writes any report page atomically.
 """
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,32 +13,12 @@ import pandas as pd
 
 from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t
-from workshift.reports import Figures as _Figures
-from workshift.reports import Markup, render, table_html
-
-__all__ = ["Figures", "esc", "monitor_report", "render_page", "table_html", "write_report"]
+from workshift.reports import Figures, render
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
     from workshift.evidence.monitor_check import CheckResult
-
-
-class Figures(_Figures):
-    """Figure divs as plain strings, for the reports still assembled in Python (not yet templated)."""
-
-    def html(self, fig: go.Figure) -> str:
-        return str(super().html(fig))
-
-
-def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def render_page(title: str, lang: str, sections: list[tuple[str, str]]) -> str:
-    """A complete HTML page on the shared layout: title, generation line, then (heading, html) sections."""
-    return render("sections.html.j2", title, lang, sections=[(heading, Markup(body))  # noqa: S704 - built HTML
-                                                            for heading, body in sections])
 
 
 def write_report(path: str | Path, page: str) -> Path:
@@ -95,7 +74,7 @@ def monitor_report(result: CheckResult, path: str | Path, lang: str = "en") -> P
         return t(f"evidence.report.{key}", lang, **fields)
 
     meta = result.meta
-    figures = _Figures(lang)
+    figures = Figures(lang)
     strings = {key: s(key) for key in ("alerts", "action", "no_alerts", "trajectory", "sahm_title", "rules_title",
                                        "provenance", "sources", "source_file", "ingested")}
     alerts = [[a["rule"], f"{a['indicator']} ({a['region']})", a["since"], a["detected"],

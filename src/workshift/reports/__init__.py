@@ -23,7 +23,7 @@ from workshift.i18n.charts import FONT_STACK, figure_html
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["Figures", "Markup", "environment", "render", "table_html"]
+__all__ = ["Figures", "environment", "render", "table_html"]
 
 
 @cache
