@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from workshift.data import load_pack as load_built_pack
 from workshift.data.pack import check_pack_name
 from workshift.errors import InputError, closest
 from workshift.market.inputs import MarketInputs, from_pack
-from workshift.market.scenario import SCHEMA
+from workshift.market.scenario import SCHEMA, from_dict
 from workshift.market.scenario import Scenario as EngineScenario
 from workshift.optimize.pipeline import PolicyScenario, load_policy_scenario, read_scenario
 from workshift.policy.spec import POLICY_KEYS
@@ -49,7 +50,7 @@ def load_pack(name: str | None = None, *, context: Context | None = None, build:
 @dataclass(frozen=True)
 class Scenario:
     """A validated scenario: the engine's part (``[market]``, ``[shock]``, ``[cycle]``, ``[parameters]``, policy
-    hooks) and the policy stage's ``[policy]`` section, with the context it was loaded in.
+    hooks) and, when the file has one, the policy stage's ``[policy]`` section, with the context it was loaded in.
 
     Attributes
     ----------
@@ -57,20 +58,23 @@ class Scenario:
         The scenario as read, with the overrides applied (sections of TOML tables).
     path : str or None
         The file it came from.
-    policy : PolicyScenario
-        Engine scenario (``policy.engine``), policy spec and lever catalogue.
+    engine : workshift.market.scenario.Scenario
+        The engine scenario (what ``workshift simulate`` runs); needs no ``[policy]`` stage keys.
     context : Context
+    policy : PolicyScenario
+        Engine scenario, policy spec and lever catalogue; read on first use, so a scenario without a
+        ``[policy]`` budget can still be simulated (optimising or evaluating a reform needs one).
     """
 
     raw: dict[str, Any]
     path: str | None
-    policy: PolicyScenario = field(repr=False)
+    engine: EngineScenario = field(repr=False)
     context: Context = field(repr=False)
 
-    @property
-    def engine(self) -> EngineScenario:
-        """The engine scenario (what ``workshift simulate`` runs)."""
-        return self.policy.engine
+    @cached_property
+    def policy(self) -> PolicyScenario:
+        """The policy stage (raises InputError when the scenario has no ``[policy]`` section)."""
+        return load_policy_scenario(copy.deepcopy(self.raw), home=self.context.home, path=self.path)
 
     def replace(self, **overrides: Any) -> Scenario:
         """A copy with more keyword overrides (validated as in :func:`load_scenario`)."""
@@ -150,8 +154,14 @@ def _apply(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
 
 def _load(raw: dict[str, Any], path: str | None, ctx: Context, overrides: dict[str, Any]) -> Scenario:
     merged = _apply(raw, overrides)
+    section = merged.get("policy")
+    if section is None or (isinstance(section, dict) and not any(key in POLICY_KEYS for key in section)):
+        # no policy stage (at most engine hooks under [policy]): the engine scenario alone, validated now
+        return Scenario(merged, path, from_dict(copy.deepcopy(merged), path), ctx)
     policy = load_policy_scenario(copy.deepcopy(merged), home=ctx.home, path=path)
-    return Scenario(merged, path, policy, ctx)
+    scenario = Scenario(merged, path, policy.engine, ctx)
+    scenario.__dict__["policy"] = policy  # already read and validated: cache it
+    return scenario
 
 
 def as_scenario(scenario: Scenario | str | Path | dict[str, Any], context: Context | None = None) -> Scenario:
