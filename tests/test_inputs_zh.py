@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from workshift import tabular
-from workshift.errors import DataError
+from workshift.errors import DataError, InputError
 from workshift.evidence import monitor, panel, predict
 from workshift.files import decode_text
 from workshift.services.matching import reading
@@ -96,3 +97,52 @@ def test_fit_small_table_leave_one_out(seed: int) -> None:
 def test_fit_too_few_rows_is_refused() -> None:
     with pytest.raises(DataError, match="too few rows"):
         predict.fit(_small(8, 0), "就业率", n_iter=1, families=["ridge"])
+
+
+LATIN = "ville,salaire\nCréteil,2100\nSaint-Étienne,1900\nBéziers,1850\n"
+
+
+def test_a_latin_1_file_is_not_silently_read_as_gb18030(tmp_path, caplog, monkeypatch) -> None:
+    """Issue 12: 'Créteil' in Latin-1 decodes as GB18030 without error ('é'+'t' is one CJK character)."""
+    path = tmp_path / "villes.csv"
+    path.write_bytes(LATIN.encode("latin-1"))
+    monkeypatch.delenv("WORKSHIFT_ENCODING", raising=False)
+    with pytest.raises(DataError, match="ambiguous") as err:
+        tabular.read_table(path)
+    text = err.value.message
+    assert "GB18030" in text and "Latin-1" in text and "Cr" in text and err.value.row == 2
+    assert "--encoding" in err.value.hint and "\n" not in text
+    monkeypatch.setenv("WORKSHIFT_ENCODING", "latin-1")
+    with caplog.at_level(logging.WARNING, logger="workshift"):
+        frame = tabular.read_table(path)
+    assert frame["ville"].tolist() == ["Créteil", "Saint-Étienne", "Béziers"] and caplog.text == ""
+    monkeypatch.setenv("WORKSHIFT_ENCODING", "klingon")
+    with pytest.raises(InputError, match="unknown text encoding 'klingon'"):
+        tabular.read_table(path)
+    # Chinese GBK stays a guess, named with how to override it
+    monkeypatch.delenv("WORKSHIFT_ENCODING")
+    ROWS.to_csv(path, index=False, encoding="gbk")
+    with caplog.at_level(logging.WARNING, logger="workshift"):
+        tabular.read_table(path)
+    assert "read as GB18030" in caplog.text and "--encoding" in caplog.text
+
+
+def test_the_cli_encoding_option_and_a_named_bom(tmp_path, capsys, caplog, monkeypatch) -> None:
+    from workshift.cli import main
+
+    monkeypatch.setenv("WORKSHIFT_ENCODING", "")  # the option sets it; monkeypatch restores it afterwards
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "villes.csv"
+    path.write_bytes(LATIN.encode("latin-1"))
+    for prefix, ambiguous in (([], True), (["--encoding", "latin-1"], False)):
+        with pytest.raises(SystemExit) as exit_info:
+            main([*prefix, "fit", str(path), "--target", "salaire"])
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and ("ambiguous" in err) is ambiguous, err  # 3 rows: too few to fit
+    assert os.environ["WORKSHIFT_ENCODING"] == "latin-1"
+    monkeypatch.setenv("WORKSHIFT_ENCODING", "")
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + "地区,就业率\n北京,0.91\n".encode())
+    with caplog.at_level(logging.WARNING, logger="workshift"):
+        assert list(tabular.read_table(bom).columns) == ["地区", "就业率"]
+    assert "read as UTF-8 with BOM" in caplog.text and "byte-order mark" in caplog.text

@@ -21,6 +21,8 @@ from workshift.errors import InputError
 _overrides: dict[str, Path] = {}
 # set (to 1) to build packs from source files whose sha256 is not the registry's (see data.reading.Reader)
 ACCEPT_EDITS_ENV = "WORKSHIFT_ACCEPT_LOCAL_EDITS"
+# the text encoding of the tables users bring, when it is not to be guessed (`workshift --encoding`)
+ENCODING_ENV = "WORKSHIFT_ENCODING"
 
 # src/workshift/config.py -> the checkout root is three levels up.
 CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +33,11 @@ def set_data_dir(path: str | Path | None) -> None:
         _overrides.pop("data_dir", None)
     else:
         _overrides["data_dir"] = Path(path).expanduser().resolve()
+
+
+def text_encoding() -> str | None:
+    """The encoding users named for their tables (``--encoding`` or ``$WORKSHIFT_ENCODING``); None: guess."""
+    return os.environ.get(ENCODING_ENV) or None
 
 
 def set_home(path: str | Path | None) -> None:

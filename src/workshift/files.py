@@ -11,6 +11,7 @@ An ``.xlsx`` workbook is read with openpyxl (first non-empty sheet, first non-em
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import hashlib
@@ -113,24 +114,47 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def decode_text(raw: bytes) -> tuple[str, str]:
-    """The text of a file's bytes and the encoding it was read in ('UTF-8', 'UTF-8 with BOM', 'UTF-16',
-    'GB18030').
+def decode_text(raw: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """The text of a file's bytes and the encoding it was read in ('UTF-8', 'UTF-8 with BOM', 'UTF-16
+    with BOM', 'GB18030', or the named ``encoding``; a leading byte-order mark is dropped).
 
-    Raises :class:`UnicodeDecodeError` (from UTF-8) when no encoding of :data:`TEXT_ENCODINGS` fits.
+    Raises :class:`UnicodeDecodeError` (from UTF-8, or from ``encoding``) when no encoding fits and
+    :class:`LookupError` for an unknown ``encoding`` name.
     """
+    if encoding:
+        codec = codecs.lookup(encoding)
+        text = raw.decode(codec.name)
+        return text.removeprefix("\ufeff"), codec.name.upper()
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8"), "UTF-8 with BOM"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "UTF-16"
+        return raw.decode("utf-16"), "UTF-16 with BOM"
     first: UnicodeDecodeError | None = None
-    for encoding, name in TEXT_ENCODINGS:
+    for encoding_, name in TEXT_ENCODINGS:
         try:
-            return raw.decode(encoding), name
+            return raw.decode(encoding_), name
         except UnicodeDecodeError as exc:
             first = first or exc
     assert first is not None
     raise first
+
+
+def latin_lookalike(raw: bytes, text: str) -> str | None:
+    """For bytes read as GB18030: the first character that is more likely a Latin-1 accented letter plus an
+    ASCII letter (``é`` + ``s`` read as one CJK character), when the whole file reads as Latin-1 letters.
+
+    GB18030 pairs may end in an ASCII byte, so Windows-1252/Latin-1 text (``café``) often decodes as GB18030
+    without error. Chinese text in GBK mostly uses pairs of bytes >= 0xA1, whose Latin-1 reading holds
+    symbols and control characters, not letters; so the guess is ambiguous only when both hold. None: not
+    ambiguous.
+    """
+    if any(not ch.isalpha() for ch in raw.decode("latin-1") if ord(ch) > 0x7F):
+        return None
+    for ch in dict.fromkeys(c for c in text if ord(c) > 0x7F):
+        encoded = ch.encode("gb18030")
+        if len(encoded) == 2 and encoded[1] < 0x80:
+            return ch
+    return None
 
 
 def _cell_text(value: object) -> str | None:

@@ -2,9 +2,11 @@
 
 Rules (documented in docs/predict.md):
 
-- Text files may be UTF-8 (a UTF-8 or UTF-16 byte-order mark is accepted) or GB18030/GBK (what Chinese
-  Excel and WPS save as CSV); a file not in UTF-8 is read and its encoding reported in one line on
-  stderr. Anything else is a :class:`DataError` naming the first bad row.
+- Text files may be UTF-8 (a UTF-8 or UTF-16 byte-order mark is accepted, and named) or GB18030/GBK (what
+  Chinese Excel and WPS save as CSV); a file not in UTF-8 is read and its encoding reported in one line on
+  stderr, with how to override the guess (``workshift --encoding NAME``, any Python codec name). Bytes
+  that read as GB18030 and as Latin-1 letters alike (``café``) are refused as ambiguous until an
+  encoding is named. Anything else is a :class:`DataError` naming the first bad row.
 - ``.xlsx`` workbooks: the first non-empty sheet, its first row the header (openpyxl).
 - The delimiter is whichever of ``, ; TAB |`` splits the first lines into the same number (> 1) of
   fields most consistently; ties go to that order.
@@ -26,8 +28,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from workshift.errors import DataError, closest
-from workshift.files import SPREADSHEET_SUFFIXES, atomic_path, decode_text, read_spreadsheet
+from workshift import config
+from workshift.errors import DataError, InputError, closest
+from workshift.files import SPREADSHEET_SUFFIXES, atomic_path, decode_text, latin_lookalike, read_spreadsheet
 
 LOG = logging.getLogger("workshift")
 
@@ -37,16 +40,27 @@ _SNIFF_LINES = 50
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    """The text of a file (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK; see
-    :func:`workshift.files.decode_text`), or a DataError that names the first undecodable row.
+ENCODING_HINT = "name the encoding: `workshift --encoding cp1252 COMMAND ...` (or gb18030, latin-1; $WORKSHIFT_ENCODING)"
 
-    A file not in UTF-8 is reported on the ``workshift`` logger (one line on stderr) naming the encoding.
+
+def decode_file(raw: bytes, path: Path) -> str:
+    """The text of a file (UTF-8 with or without BOM, UTF-16 with BOM, GB18030/GBK, or the encoding named
+    with ``workshift --encoding``; see :func:`workshift.files.decode_text`), or a DataError that names the
+    first undecodable row, or an ambiguous guess (GB18030 bytes that read as Latin-1 letters as well).
+
+    A file not read as plain UTF-8 is reported on the ``workshift`` logger (one line on stderr) naming the
+    encoding (a byte-order mark too) and how to override the guess.
     """
+    named = config.text_encoding()
     try:
-        text, encoding = decode_text(raw)
+        text, encoding = decode_text(raw, named)
+    except LookupError:
+        raise InputError(f"unknown text encoding '{named}'", hint=ENCODING_HINT) from None
     except UnicodeDecodeError as exc:
         row = raw[: exc.start].count(b"\n") + 1
+        if named:
+            raise DataError(f"not {named} text (byte 0x{raw[exc.start]:02x} at offset {exc.start})", file=path,
+                            row=row, expected=f"a file in the encoding named ({named})") from None
         hint = "re-save the file as UTF-8"
         try:
             raw.decode("cp1252")
@@ -57,8 +71,20 @@ def _decode(raw: bytes, path: Path) -> str:
             f"not UTF-8 or GB18030 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
             file=path, row=row, expected="a UTF-8 or GB18030/GBK encoded file", hint=hint,
         ) from None
-    if encoding not in ("UTF-8", "UTF-8 with BOM"):
-        LOG.warning("%s: read as %s (not UTF-8)", path.name, encoding)
+    if encoding == "GB18030" and (odd := latin_lookalike(raw, text)) is not None:
+        at = text.index(odd)
+        start = max(text.rfind("\n", 0, at) + 1, at - 12)  # the excerpt: up to 12 characters of its line
+        span = slice(len(text[:start].encode("gb18030")), len(text[:at + 1].encode("gb18030")))
+        raise DataError(
+            f"the encoding is ambiguous: it reads as GB18030 ('{text[start:at + 1]}') or as "
+            f"Latin-1/Windows-1252 ('{raw[span].decode('latin-1')}')",
+            file=path, row=text[:at].count("\n") + 1, expected="UTF-8, or the encoding named", hint=ENCODING_HINT,
+        )
+    if "BOM" in encoding:
+        LOG.warning("%s: read as %s (the byte-order mark is dropped)", path.name, encoding)
+    elif encoding != "UTF-8" and not named:
+        LOG.warning("%s: read as %s (not UTF-8, a guess: override with `workshift --encoding NAME`)",
+                    path.name, encoding)
     return text
 
 
@@ -113,7 +139,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
         _check_header(list(frame.columns), path)
         frame = frame.map(lambda v: v.strip() if isinstance(v, str) else v).dropna(how="all")
         return coerce_numeric_columns(frame.reset_index(drop=True))
-    text = _decode(path.read_bytes(), path)
+    text = decode_file(path.read_bytes(), path)
     if not text.strip():
         raise DataError("the file is empty", file=path, expected="a header row and data rows")
     delim = detect_delimiter(text)

@@ -48,10 +48,17 @@ def _root(
         envvar=LANG_ENV,
         help="Language of everything printed and written (en or zh), set once for every command.",
     ),
+    encoding: str | None = typer.Option(
+        None, "--encoding", envvar=config.ENCODING_ENV,
+        help="Text encoding of the tables you bring (e.g. cp1252, latin-1, gb18030); default: UTF-8 or a "
+        "GB18030 guess, named on stderr.",
+    ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     config.set_data_dir(data_dir)
     config.set_home(home)
+    if encoding:
+        os.environ[config.ENCODING_ENV] = encoding
     set_lang(lang)
     from workshift.store import clean_home  # duckdb and pandas: only once a command runs, not for --help
 

@@ -242,16 +242,12 @@ def read_titles(path, column: str | None = None) -> list[str]:
 
     from workshift import tabular
     from workshift.errors import DataError
-    from workshift.files import decode_text
 
     path = Path(path)
     if not path.is_file():
         raise DataError("file not found", file=path, expected="a text file (one title per line) or a table")
     if path.suffix.lower() in (".txt", ".lst", ""):
-        try:
-            text, _ = decode_text(path.read_bytes())
-        except UnicodeDecodeError:
-            raise DataError("not UTF-8 or GB18030 text", file=path, expected="one job title per line") from None
+        text = tabular.decode_file(path.read_bytes(), path)  # UTF-8, GB18030 or --encoding; errors name the row
         return [line.strip() for line in text.splitlines() if line.strip()]
     frame = tabular.read_table(path)
     names = [str(c) for c in frame.columns]

@@ -91,10 +91,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
         try:
             codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         except UnicodeDecodeError:
-            from workshift.tabular import _decode
+            from workshift.tabular import decode_file
 
             # Not UTF-8: GB18030/GBK is decoded (and reported); anything else names the first bad row.
-            source = io.BytesIO(_decode(path.read_bytes(), path).encode("utf-8"))
+            source = io.BytesIO(decode_file(path.read_bytes(), path).encode("utf-8"))
             head = source.getvalue()[: 1 << 16]
         text = head.decode("utf-8", errors="ignore").lstrip("\ufeff")
         delim = detect_delimiter(text)
@@ -109,9 +109,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
             )
         except pa.ArrowInvalid as exc:
             if "UTF8" in str(exc) or "utf8" in str(exc).lower():
-                from workshift.tabular import _decode
+                from workshift.tabular import decode_file
 
-                _decode(path.read_bytes(), path)  # raises a DataError naming the first bad row
+                decode_file(path.read_bytes(), path)  # raises a DataError naming the first bad row
             raise DataError(
                 f"malformed file: {exc}", file=path, expected=f"fields separated by {delim!r}"
             ) from None
