@@ -12,14 +12,23 @@ from typing import Any
 
 import typer
 
-from workshift.cli.evaluate_options import HORIZON, OUTCOME_KIND, POPULATION, PROGRAMME_TYPE
+from workshift.cli.evaluate_options import (
+    AS_JSON,
+    FORCE,
+    HORIZON,
+    OUTCOME_KIND,
+    POPULATION,
+    PROGRAMME_TYPE,
+    REPORT,
+    REPORT_LANG,
+)
 from workshift.cli.evaluate_programme import register as register_programme
 from workshift.cli.feedback import register as register_feedback
 from workshift.cli.output import echo_json
 from workshift.evidence.evaluated import subject
 from workshift.evidence.evaluation_runs import save_evaluation as _store
-from workshift.i18n import lang_option, normalise_lang
-from workshift.outputs import FORCE_HELP, check_output
+from workshift.i18n import normalise_lang
+from workshift.outputs import check_output
 
 evaluate_app = typer.Typer(
     help="Causal evaluation: staggered difference-in-differences, event studies, synthetic control.",
@@ -74,10 +83,10 @@ def _did_command(focus: str):
         population: str | None = POPULATION,
         outcome_kind: str | None = OUTCOME_KIND,
         horizon: float | None = HORIZON,
-        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
-        report: Path | None = typer.Option(None, "--report", help="Write an HTML report to this file."),
-        lang: str = typer.Option(None, "--lang", help="Report language: en | zh.", callback=lang_option),
-        force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+        as_json: bool = AS_JSON,
+        report: Path | None = REPORT,
+        lang: str = REPORT_LANG,
+        force: bool = FORCE,
     ) -> None:
         from workshift.evidence.did import estimate_did
         from workshift.evidence.panel import read_panel
@@ -158,10 +167,10 @@ def register(app: typer.Typer) -> None:
         population: str | None = POPULATION,
         outcome_kind: str | None = OUTCOME_KIND,
         horizon: float | None = HORIZON,
-        as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
-        report: Path | None = typer.Option(None, "--report", help="Write an HTML report to this file."),
-        lang: str = typer.Option(None, "--lang", help="Report language: en | zh.", callback=lang_option),
-        force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+        as_json: bool = AS_JSON,
+        report: Path | None = REPORT,
+        lang: str = REPORT_LANG,
+        force: bool = FORCE,
     ) -> None:
         """Synthetic control (SC), synthetic DiD (SDID) or DiD for one treated unit, with placebo tests."""
         from workshift.evidence.panel import read_panel
