@@ -1,4 +1,7 @@
-"""Plotly HTML figures of a run: aggregate paths, the Beveridge curve, the most affected occupations."""
+"""Plotly HTML figures of a run: aggregate paths, the Beveridge curve, the most affected occupations.
+
+The page is ``figures.html.j2`` on the shared report layout of :mod:`workshift.reports`.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,9 @@ from pathlib import Path
 
 from workshift.files import write_text_atomic
 from workshift.i18n import t
-from workshift.i18n.charts import FONT_STACK, figure_html
 from workshift.market.run import SimulationResult
 from workshift.market.tables import aggregate_table, node_summary
+from workshift.reports import Figures, render
 
 
 def figures(result: SimulationResult, lang: str = "en", top: int = 15) -> list:
@@ -37,11 +40,8 @@ def figures(result: SimulationResult, lang: str = "en", top: int = 15) -> list:
 
 
 def write_html(result: SimulationResult, path: str | Path, lang: str = "en") -> Path:
-    """All figures in one self-contained HTML file (plotly.js embedded once)."""
-    parts = []
-    for k, fig in enumerate(figures(result, lang)):
-        parts.append(figure_html(fig, lang, include_plotlyjs=(k == 0)))
-    title = t("market.report_title", lang)
-    html = (f"<html><head><meta charset='utf-8'><title>{title}</title><style>body{{font-family:{FONT_STACK}}}"
-            f"</style></head><body>{''.join(parts)}</body></html>")
-    return write_text_atomic(path, html)
+    """All figures in one self-contained HTML file (plotly.js embedded once), written atomically."""
+    pictures = Figures(lang)
+    page = render("figures.html.j2", t("market.report_title", lang), lang,
+                  figures=[pictures.html(fig) for fig in figures(result, lang)])
+    return write_text_atomic(path, page)

@@ -2,12 +2,13 @@
 the range of outcomes, every figure with its unit. Methods (hypervolume, convergence) go to the end.
 
 Text only, from the result dict of :func:`workshift.optimize.pipeline.summarise` (with ``uncertainty`` from
-:func:`workshift.optimize.uncertainty.ensemble` when it was run).
+:func:`workshift.optimize.uncertainty.ensemble` when it was run); the page's markup is the ``policy.html.j2``
+template of :mod:`workshift.reports`.
 """
 
 from __future__ import annotations
 
-import html
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -16,6 +17,31 @@ from workshift.i18n import t
 from workshift.i18n.numbers import money
 
 SHARE_NAMED = 0.05  # levers with at least this share of the spend are named in the recommendation
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The recommendation section's sentences, in the reader's language.
+
+    Attributes
+    ----------
+    intro : str or None
+        'Fund, over N years, a total of X:' (None when nothing is worth funding).
+    funding : list of str
+        One line per lever with a real share of the spend.
+    because : str
+        Job-years bought, cost per job-year and workers displaced by AI, against no new policy.
+    risks : list of str
+        Unevidenced levers, the probability of beating no new policy, no jobs gained.
+    range : str or None
+        The range of outcomes over the uncertainty draws (None when they were not run).
+    """
+
+    intro: str | None
+    funding: list[str] = field(default_factory=list)
+    because: str = ""
+    risks: list[str] = field(default_factory=list)
+    range: str | None = None
 
 
 def _bn(value: float, currency: str, lang: str = "en") -> str:
@@ -44,26 +70,21 @@ def funding_lines(result: dict[str, Any], labels: dict[str, str], lang: str) -> 
     return out
 
 
-def recommendation_html(result: dict[str, Any], labels: dict[str, str], assumed: list[str], lang: str) -> str:
+def recommendation(result: dict[str, Any], labels: dict[str, str], assumed: list[str], lang: str) -> Recommendation:
     """The recommendation section; ``assumed`` lists the labels of funded levers without causal evidence."""
     rec = result["recommended"]["objectives"]
     base = result["baseline"]
     cur = result["currency"]
     cost = result["recommended"]["cost"]
     unc = result.get("uncertainty") or {}
-    parts = [f"<h2>{html.escape(t('policy.brief_title', lang))}</h2>"]
     lines = funding_lines(result, labels, lang)
     if not lines or cost <= 0:
-        parts.append(f"<p><b>{html.escape(t('policy.brief_nothing', lang))}</b></p>")
-        return "".join(parts)
-    parts.append(f"<p><b>{html.escape(t('policy.brief_fund_intro', lang, years=result['horizon_years'], total=_bn(cost, cur, lang)))}"
-                 "</b></p><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in lines) + "</ul>")
+        return Recommendation(intro=None)
     jobs = rec.get("policy_effect", 0.0)
     per_job = cost / jobs if jobs > 0 else None
     because = t("policy.brief_because", lang, jobs=f"{jobs:,.0f}",
                 per_job="-" if per_job is None else f"{per_job:,.0f} {cur}",
                 ai=f"{rec.get('ai_displacement', 0.0):,.0f}", ai_base=f"{base.get('ai_displacement', 0.0):,.0f}")
-    parts.append(f"<p>{html.escape(because)}</p>")
     risks = []
     if assumed:
         risks.append(t("policy.brief_risk_assumed", lang, levers=", ".join(assumed)))
@@ -72,24 +93,21 @@ def recommendation_html(result: dict[str, Any], labels: dict[str, str], assumed:
                        draws=unc["draws"]))
     if jobs <= 0:
         risks.append(t("policy.brief_risk_no_jobs", lang))
-    if risks:
-        parts.append(f"<p><b>{html.escape(t('policy.brief_risks', lang))}</b></p><ul>"
-                     + "".join(f"<li>{html.escape(r)}</li>" for r in risks) + "</ul>")
+    spread = None
     if unc:
         obj = unc["objectives"]
-        parts.append("<p>" + html.escape(t(
-            "policy.brief_range", lang, draws=unc["draws"], jobs=_range(obj.get("policy_effect")),
-            epop=_range(obj.get("employment_to_population"), 100.0, 2),
-            per_job=_range(unc.get("cost_per_job_year")) + f" {cur}")) + "</p>")
-    return "".join(parts)
+        spread = t("policy.brief_range", lang, draws=unc["draws"], jobs=_range(obj.get("policy_effect")),
+                   epop=_range(obj.get("employment_to_population"), 100.0, 2),
+                   per_job=_range(unc.get("cost_per_job_year")) + f" {cur}")
+    intro = t("policy.brief_fund_intro", lang, years=result["horizon_years"], total=_bn(cost, cur, lang))
+    return Recommendation(intro=intro, funding=lines, because=because, risks=risks, range=spread)
 
 
-def methods_html(result: dict[str, Any], lang: str) -> str:
-    """Methods: the hypervolume and whether the search converged (stated rule)."""
+def methods(result: dict[str, Any], lang: str) -> list[str]:
+    """The methods' paragraphs: the hypervolume and whether the search converged (stated rule)."""
     conv = result.get("convergence") or {}
     text = [t("policy.hypervolume", lang, value=f"{result['hypervolume']:.3f}")]
     if conv:
         key = "policy.converged_yes" if conv.get("converged") else "policy.converged_no"
         text.append(t(key, lang, generations=conv.get("generations_run", 0), rule=conv.get("rule", "")))
-    return (f"<h2>{html.escape(t('policy.methods_title', lang))}</h2>"
-            + "".join(f"<p class='note'>{html.escape(x)}</p>" for x in text))
+    return text

@@ -1,5 +1,8 @@
 """The optimisation report: one self-contained HTML file per language (plotly inlined, works offline).
 
+Rendered from ``workshift/reports/templates/policy.html.j2`` on the shared layout (autoescape: lever names,
+sources and scenario names are escaped); this module computes the figures, numbers and sentences.
+
 Sections: headline table (recommended vs no new policy, economy-wide effect), Pareto front, recommended
 portfolio and its yearly schedule, employment and unemployment paths against the baseline, occupations most
 affected, where the money goes, and the assumptions behind every lever with references.
@@ -7,7 +10,6 @@ affected, where the money goes, and the assumptions behind every lever with refe
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +19,21 @@ import pandas as pd
 from workshift._version import __version__
 from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t
-from workshift.i18n.charts import FONT_STACK, figure_html, locale_script
 from workshift.i18n.numbers import money, money_unit, number, percent
-from workshift.optimize.brief import methods_html, recommendation_html
+from workshift.optimize.brief import methods, recommendation
 from workshift.optimize.pipeline import Prepared
 from workshift.optimize.plan import Paths
+from workshift.reports import Figures
+from workshift.reports import render as render_page
 
 PERCENT = ("employment_rate", "employment_to_population", "coverage", "insurance_coverage", "unemployment_rate",
            "long_term_unemployment_rate", "earnings_stability", "low_long_term_unemployment")
-STYLE = "body{font-family:" + FONT_STACK + """;
-max-width:1100px;margin:2em auto;padding:0 1em;color:#222}h1{font-size:1.6em}h2{margin-top:2em;
-border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ddd;
-padding:4px 8px;font-size:.9em;vertical-align:top}th{background:#f4f4f4}.note{color:#555;font-size:.9em}
-.warn{background:#fff4e5;border-left:4px solid #e69500;padding:.5em 1em}"""
+# the section headings and column names of the page, each ``policy.<key>`` in the catalogue
+STRINGS = ("brief_title", "brief_nothing", "brief_risks", "headline", "objective", "baseline", "recommended",
+           "interval", "economy_wide", "pareto_title", "pareto_text", "schedule_title", "schedule_text", "lever",
+           "paths_title", "paths_text", "occupations_title", "occupations_text", "money_title",
+           "assumptions_title", "assumptions_text", "unit", "cost_per_unit", "effects", "references",
+           "methods_title")
 
 
 def format_objective(key: str, value: float, currency: str, lang: str = "en", wage_currency: str | None = None) -> str:
@@ -49,10 +53,6 @@ def format_objective(key: str, value: float, currency: str, lang: str = "en", wa
     if key == "ai_displacement":
         return f"{number(value, lang)} {t('policy.worker_years', lang)}"
     return number(value, lang)
-
-
-def _fig_html(fig, lang: str = "en") -> str:
-    return figure_html(fig, lang)
 
 
 def _label(lever, lang: str) -> str:
@@ -87,9 +87,46 @@ def network_note(fallback: dict[str, str] | None, lang: str = "en") -> str | Non
     return t("policy.network_fallback", normalise_lang(lang), wanted=fallback["wanted"], used=fallback["used"])
 
 
+def _assumptions(prepared: Prepared, lang: str) -> list[dict[str, Any]]:
+    """Per lever: label, description, unit, cost per unit and its source, cited effects, the participant
+    profile (target / fitted) when calibrated, and the references; the template lays them out."""
+    ev = prepared.evaluator
+    cur = prepared.scenario.policy.currency
+    rows = []
+    for i, lv in enumerate(ev.space.levers):
+        cal = ev.ctx.calibration.get(lv.id)
+        profile = None if cal is None else t(
+            "policy.participant_profile", lang, target=" / ".join(f"{v:.1f}" for v in cal.target),
+            fitted=" / ".join(f"{v:.1f}" for v in cal.fitted))
+        rows.append({"label": _label(lv, lang), "description": lv.description["zh" if lang == "zh" else "en"],
+                     "unit": lv.unit, "cost": f"{ev.costs.unit_cost[i]:,.0f} {cur} / {lv.cost.per}",
+                     "cost_source": lv.cost.source, "profile": profile,
+                     "effects": [{"name": e.name, "text": f" = {e.value:g} ({e.unit}; {e.period}) — {e.source}"}
+                                 for e in lv.effects.values()],
+                     "references": [{"url": r.get("url", ""), "title": r["title"]} for r in lv.references]})
+    return rows
+
+
 def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en") -> str:
+    """The policy report page in ``lang`` (``policy.html.j2`` on the shared layout).
+
+    Parameters
+    ----------
+    prepared : Prepared
+        The prepared optimisation (scenario, evaluator, baseline).
+    result : dict
+        The summary of :func:`workshift.optimize.pipeline.summarise`, with ``uncertainty`` when it was run.
+    p : Paths
+        The recorded paths of the baseline, the plan and the no-shock run.
+    lang : str
+        ``en`` or ``zh``.
+
+    Returns
+    -------
+    str
+        The complete HTML page (plotly.js inlined once).
+    """
     import plotly.graph_objects as go
-    from plotly.offline import get_plotlyjs
 
     lang = normalise_lang(lang)
     spec = prepared.scenario.policy
@@ -98,44 +135,36 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     scale, unit = money_unit(cur, lang)  # large amounts on axes and in the schedule table
     levers = {lv.id: lv for lv in ev.space.levers}
     keys = result["objectives"]
-    parts: list[str] = []
+    figures = Figures(lang)
     title = t("policy.report_title", lang, scenario=Path(prepared.scenario.path or "scenario").stem)
-    parts.append(f"<h1>{html.escape(title)}</h1>")
-    parts.append("<p class='note'>" + html.escape(t(
-        "policy.subtitle", lang, budget=format_objective("cost", spec.budget, cur, lang), years=spec.horizon_years, currency=cur,
-        algorithm=result["algorithm"], evaluations=result["evaluations"], seconds=result["seconds"])) + "</p>")
-    note = network_note(result.get("network_fallback"), lang)
-    if note:
-        parts.append(f"<p class='warn'><b>{html.escape(note)}</b></p>")
+    subtitle = t("policy.subtitle", lang, budget=format_objective("cost", spec.budget, cur, lang),
+                 years=spec.horizon_years, currency=cur, algorithm=result["algorithm"],
+                 evaluations=result["evaluations"], seconds=result["seconds"])
 
     # the plain-language recommendation first
     assumed = [_label(lv, lang) for lv in ev.space.levers if lv.participant_profile is None and not lv.evidence
                and result["recommended"]["portfolio"].get(lv.id) and max(result["recommended"]["portfolio"][lv.id]) > 0]
-    parts.append(recommendation_html(result, {lid: _label(lv, lang) for lid, lv in levers.items()}, assumed, lang))
+    advice = recommendation(result, {lid: _label(lv, lang) for lid, lv in levers.items()}, assumed, lang)
 
     # headline
     rec = result["recommended"]["objectives"]
     unc = (result.get("uncertainty") or {}).get("objectives", {})
-
     wages = getattr(prepared.built.inputs, "currency", None)  # income is in the pack's wage currency
 
     def interval(k: str) -> str:
         q = unc.get(k)
         return "-" if not q else f"{format_objective(k, q[0], cur, lang, wages)} – {format_objective(k, q[2], cur, lang, wages)}"
 
-    rows = "".join(
-        f"<tr><td>{html.escape(t('policy.' + k, lang))}</td><td>{format_objective(k, result['baseline'][k], cur, lang, wages)}"
-        f"</td><td>{format_objective(k, rec[k], cur, lang, wages)}</td><td>{html.escape(interval(k))}</td></tr>"
-        for k in [*keys, *[k for k in ("policy_effect", "ai_displacement", "insurance_coverage", "earnings_stability",
-                                       "low_long_term_unemployment", "coverage") if k not in keys]]
-        if k in rec and k in result["baseline"])
-    parts.append(f"<h2>{html.escape(t('policy.headline', lang))}</h2><table><tr><th>"
-                 f"{t('policy.objective', lang)}</th><th>{t('policy.baseline', lang)}</th><th>"
-                 f"{t('policy.recommended', lang)}</th><th>{t('policy.interval', lang)}</th></tr>{rows}</table>")
+    headline = [[t("policy." + k, lang), format_objective(k, result["baseline"][k], cur, lang, wages),
+                 format_objective(k, rec[k], cur, lang, wages), interval(k)]
+                for k in [*keys, *[k for k in ("policy_effect", "ai_displacement", "insurance_coverage",
+                                               "earnings_stability", "low_long_term_unemployment", "coverage")
+                                   if k not in keys]]
+                if k in rec and k in result["baseline"]]
     wide = economy_wide(prepared, p, result)
-    parts.append(f"<h3>{html.escape(t('policy.economy_wide', lang))}</h3><p>" + html.escape(t(
-        "policy.economy_wide_text", lang, jobs=f"{wide['jobs']:,.0f}", participants=f"{wide['participants']:,.0f}",
-        per100=f"{wide['per100']:.1f}", direct=f"{wide['direct_per100']:.1f}")) + "</p>")
+    wide_text = t("policy.economy_wide_text", lang, jobs=f"{wide['jobs']:,.0f}",
+                  participants=f"{wide['participants']:,.0f}", per100=f"{wide['per100']:.1f}",
+                  direct=f"{wide['direct_per100']:.1f}")
 
     # Pareto front: cost against the first benefit objective, coloured by the second
     front = pd.DataFrame([{**m["objectives"], "cost": m["cost"]} for m in result["pareto"]])
@@ -154,8 +183,7 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
                                  marker={"symbol": "star", "size": 18, "color": "red"},
                                  name=t("policy.recommended", lang)))
         fig.update_layout(xaxis_title=f"{t('policy.cost', lang)} ({unit})", yaxis_title=t("policy." + y, lang))
-    parts.append(f"<h2>{html.escape(t('policy.pareto_title', lang))}</h2><p>{html.escape(t('policy.pareto_text', lang))}"
-                 f"</p>{_fig_html(fig, lang)}")
+    pareto_figure = figures.html(fig)
 
     # schedule
     sched = pd.DataFrame(result["recommended"]["schedule"])
@@ -164,12 +192,9 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
         fig.add_trace(go.Bar(x=part["year"], y=part["spending"] / scale, name=_label(levers[lid], lang)))
     fig.update_layout(barmode="stack", xaxis_title=t("policy.year", lang),
                       yaxis_title=f"{t('policy.spending', lang)} ({unit})")
+    schedule_figure = figures.html(fig)
     table = sched.pivot_table(index="lever", columns="year", values="spending", aggfunc="sum") / scale
-    head = "".join(f"<th>{y}</th>" for y in table.columns)
-    body = "".join(f"<tr><td>{html.escape(_label(levers[lid], lang))}</td>"
-                   + "".join(f"<td>{v:,.2f}</td>" for v in row) + "</tr>" for lid, row in table.iterrows())
-    parts.append(f"<h2>{html.escape(t('policy.schedule_title', lang))}</h2><p>{html.escape(t('policy.schedule_text', lang))}"
-                 f"</p>{_fig_html(fig, lang)}<table><tr><th>{t('policy.lever', lang)}</th>{head}</tr>{body}</table>")
+    schedule = [[_label(levers[lid], lang), *(f"{v:,.2f}" for v in row)] for lid, row in table.iterrows()]
 
     # paths
     fig = go.Figure()
@@ -185,8 +210,7 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     fig.update_layout(yaxis={"title": f"{t('policy.unemployment_rate', lang)} (%)"},
                       yaxis2={"title": f"{t('policy.employment_rate', lang)} (%)", "overlaying": "y", "side": "right"},
                       legend={"orientation": "h", "y": -0.2})
-    parts.append(f"<h2>{html.escape(t('policy.paths_title', lang))}</h2><p>{html.escape(t('policy.paths_text', lang))}"
-                 f"</p>{_fig_html(fig, lang)}")
+    paths_figure = figures.html(fig)
 
     # occupations most affected
     titles = list(prepared.built.inputs.titles)
@@ -199,42 +223,24 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
                             name=t("policy.shock_plan", lang))])
     fig.update_layout(barmode="group", height=620, xaxis_title=t("policy.persons", lang),
                       margin={"l": 320})
-    parts.append(f"<h2>{html.escape(t('policy.occupations_title', lang))}</h2><p>"
-                 f"{html.escape(t('policy.occupations_text', lang))}</p>{_fig_html(fig, lang)}")
+    occupations_figure = figures.html(fig)
 
     # money
     totals = sched.groupby("lever", sort=False)["spending"].sum()
-    fig = go.Figure([go.Pie(labels=[_label(levers[k], lang) for k in totals.index], values=totals.values / scale,
-                            hole=0.4)])
-    parts.append(f"<h2>{html.escape(t('policy.money_title', lang))}</h2>{_fig_html(fig, lang)}")
+    money_figure = figures.html(go.Figure([go.Pie(labels=[_label(levers[k], lang) for k in totals.index],
+                                                  values=totals.values / scale, hole=0.4)]))
 
-    # assumptions
-    rows = []
-    for i, (lid, lv) in enumerate(levers.items()):
-        effects = "<br>".join(f"<b>{html.escape(e.name)}</b> = {e.value:g} ({html.escape(e.unit)}; "
-                              f"{html.escape(e.period)}) — {html.escape(e.source)}" for e in lv.effects.values())
-        if lid in ev.ctx.calibration:
-            cal = ev.ctx.calibration[lid]
-            effects += "<br><i>" + html.escape(t("policy.participant_profile", lang,
-                                                 target=" / ".join(f"{v:.1f}" for v in cal.target),
-                                                 fitted=" / ".join(f"{v:.1f}" for v in cal.fitted))) + "</i>"
-        refs = "<br>".join(f"<a href='{html.escape(r.get('url', ''))}'>{html.escape(r['title'])}</a>"
-                           for r in lv.references)
-        cost = (f"{ev.costs.unit_cost[i]:,.0f} {cur} / {html.escape(lv.cost.per)}<br>"
-                f"<span class='note'>{html.escape(lv.cost.source)}</span>")
-        rows.append(f"<tr><td><b>{html.escape(_label(lv, lang))}</b><br>{html.escape(lv.description['zh' if lang == 'zh' else 'en'])}"
-                    f"</td><td>{html.escape(lv.unit)}</td><td>{cost}</td><td>{effects}</td><td>{refs}</td></tr>")
-    parts.append(f"<h2>{html.escape(t('policy.assumptions_title', lang))}</h2><p>"
-                 f"{html.escape(t('policy.assumptions_text', lang))}</p><table><tr><th>{t('policy.lever', lang)}</th>"
-                 f"<th>{t('policy.unit', lang)}</th><th>{t('policy.cost_per_unit', lang)}</th><th>"
-                 f"{t('policy.effects', lang)}</th><th>{t('policy.references', lang)}</th></tr>{''.join(rows)}</table>")
-    parts.append(methods_html(result, lang))
     vintage = ", ".join(f"{k}: {v}" for k, v in (result["meta"].get("data_vintage") or {}).items())
-    parts.append(f"<p class='note'>{html.escape(t('policy.data_vintage', lang, vintage=vintage))}<br>"
-                 f"{html.escape(t('common.generated_by', lang, version=__version__))}</p>")
-    doc_lang = "zh-CN" if lang == "zh" else "en"
-    return (f"<!DOCTYPE html><html lang='{doc_lang}'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style><script>{get_plotlyjs()}</script>{locale_script(lang)}</head><body>{''.join(parts)}</body></html>")
+    strings = {key: t(f"policy.{key}", lang) for key in STRINGS}
+    return render_page(
+        "policy.html.j2", title, lang, s=strings, subtitle=subtitle,
+        network_note=network_note(result.get("network_fallback"), lang), advice=advice,
+        headline=headline, economy_wide=wide_text, pareto_figure=pareto_figure,
+        schedule_figure=schedule_figure, schedule=schedule, years=[str(y) for y in table.columns],
+        paths_figure=paths_figure, occupations_figure=occupations_figure, money_figure=money_figure,
+        assumptions=_assumptions(prepared, lang), methods=methods(result, lang),
+        data_vintage=t("policy.data_vintage", lang, vintage=vintage),
+        generated_by=t("common.generated_by", lang, version=__version__))
 
 
 def write_reports(prepared: Prepared, result: dict[str, Any], p: Paths, out_dir: str | Path,

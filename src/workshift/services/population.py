@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t
-from workshift.i18n.charts import FONT_STACK, figure_html
+from workshift.reports import Figures, render
 from workshift.services.transitions import TransitionModel
 
 
@@ -91,11 +92,8 @@ def population_figure(view: PopulationView, lang: str = "en"):
 
 
 def write_figure(view: PopulationView, path: str | Path, lang: str = "en") -> Path:
-    """Write the plot as a self-contained HTML file (works offline), atomically."""
-    from workshift.files import write_text_atomic
-
-    fig = population_figure(view, lang)
-    body = figure_html(fig, lang, include_plotlyjs=True)
-    html = (f"<!DOCTYPE html><html lang='{'zh-CN' if normalise_lang(lang) == 'zh' else 'en'}'><head>"
-            f"<meta charset='utf-8'><style>body{{font-family:{FONT_STACK}}}</style></head><body>{body}</body></html>")
-    return write_text_atomic(path, html)
+    """Write the plot as a self-contained HTML file (works offline; the shared report layout), atomically."""
+    lang = normalise_lang(lang)
+    title = t("services.population.plot_title", lang, index=view.meta["index"]["name"])
+    page = render("figures.html.j2", title, lang, figures=[Figures(lang).html(population_figure(view, lang))])
+    return write_text_atomic(path, page)
