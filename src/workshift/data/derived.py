@@ -3,7 +3,7 @@
 Each derivation takes the paths of its ``inputs`` and returns the laid-out bytes; each conversion
 (:data:`CONVERSIONS`, named by an ``extract`` file's ``builder``) takes the archive member as published (a
 Stata ``.dta``, say) and returns the laid-out bytes. Every one reproduces the registered file byte for byte
-(tests/test_data_registry.py checks each sha256). pandas is imported inside them so that `workshift data
+(tests/datalayer/test_data_registry.py checks each sha256). pandas is imported inside them so that `workshift data
 pull` starts fast.
 """
 

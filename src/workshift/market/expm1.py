@@ -2,7 +2,7 @@
 
 libm's expm1 is a scalar call (about 25 ns here) that keeps the loop over a batch's success probabilities from
 vectorising; this version uses multiplications, additions and selects only, with short dependency chains
-(Estrin's scheme), and agrees with libm within 1e-15 relative (tests/test_market_fused.py).
+(Estrin's scheme), and agrees with libm within 1e-15 relative (tests/market/test_market_fused.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ For a block of node rows of one chunk (flat node-major arrays of n w values): th
 step's sparse products, the other exits of those not hired, the new stocks, the aged spell histograms and the
 step's sums over nodes. Block-local scratch (``blk``) stays in the L1 cache; unsigned indices keep numba's
 wrap-around checks out of the loops, so they vectorise. Tested through the kernel against the reference step
-(``tests/test_market_fused.py``).
+(``tests/market/test_market_fused.py``).
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ HOOK_ORDER = ("matching_efficiency", "search_precision", "vacancy_multiplier", "
               "work_sharing", "short_time_end", "demand_shift")
 """The hooks the numba kernels read, in the order of their hook array (the kernels index it by position:
 0 matching_efficiency ... 10 demand_shift). The one declaration: every packer (:func:`pack_hooks`, the fused
-runner's per-segment stacks) reads it, and ``tests/test_market_core.py`` runs each hook alone through the
+runner's per-segment stacks) reads it, and ``tests/market/test_market_core.py`` runs each hook alone through the
 kernel against the numpy reference (which reads hooks by name), so a packer and a kernel that disagree fail."""
 
 # name -> (default, lower bound, upper bound, meaning)

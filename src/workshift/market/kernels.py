@@ -1,7 +1,7 @@
 """Fused numba kernel of the mean-field step for a whole batch (parallel over scenarios).
 
 It computes exactly the equations of :func:`workshift.market.step.step` (the readable numpy reference;
-``tests/test_market_core.py::test_numba_kernel_equals_numpy_reference`` checks that both agree to 1e-11) but in one pass per scenario over CSR
+``tests/market/test_market_core.py::test_numba_kernel_equals_numpy_reference`` checks that both agree to 1e-11) but in one pass per scenario over CSR
 arrays, with no temporaries the size of the batch and no BLAS threads, which is what makes a batch of 64
 scenarios x 539 nodes cheap enough for the policy optimiser.
 """

@@ -17,7 +17,7 @@ from workshift.market.inputs import from_pack
 from workshift.market.run import simulate
 from workshift.market.scenario import from_dict
 
-EXAMPLE = Path(__file__).parent / "data" / "user_pack"
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "user_pack"
 
 
 def test_registry_declares_a_code_system_per_builder() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 LAYERS = {"data": 1, "market": 2, "policy": 3, "optimize": 4, "evidence": 5, "services": 5, "api": 6, "cli": 7,
           "__main__": 8}
 SIBLINGS = ("evidence", "services")

@@ -15,7 +15,7 @@ from workshift.errors import DataError
 from workshift.market.inputs import synthetic
 from workshift.market.shock import RULE_DISPLACEMENT_SHARE
 
-EXAMPLE = Path(__file__).parent / "data" / "user_pack"
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "user_pack"
 
 
 def test_the_engine_knows_what_every_declared_rule_means() -> None:

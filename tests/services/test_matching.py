@@ -121,7 +121,7 @@ def test_bad_vacancy_files(tmp_path, ctx, resolver, text: str, pattern: str) -> 
 
 def test_a_file_that_is_not_utf8_names_its_encoding(tmp_path, ctx, resolver) -> None:
     path = tmp_path / "gbk.csv"
-    # GB18030/GBK is read (tests/test_inputs_zh.py); Windows-1252 bytes are neither UTF-8 nor GB18030.
+    # GB18030/GBK is read (tests/core/test_inputs_zh.py); Windows-1252 bytes are neither UTF-8 nor GB18030.
     path.write_bytes((SEEKERS_HEADER + "s1,nurse,,CA,1\n").encode() + b"s2,caf\xe9,,CA,1\n")
     with pytest.raises(DataError, match="not UTF-8") as info:
         load_seekers(path, ctx, resolver)

@@ -111,7 +111,7 @@ def test_search_settings_and_stray_text(tmp_path, fresh_home, capsys):
     from workshift.cli import main
     from workshift.evidence import predict
 
-    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "genai_policy.toml"
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "genai_policy.toml"
     for args, needle in ((["--pop", "0", "--algorithm", "random"], "--pop = 0"), (["--seed", "-5"], "--seed = -5")):
         with pytest.raises(SystemExit) as code:
             main(["optimize", str(scenario), *args])

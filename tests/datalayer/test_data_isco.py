@@ -15,7 +15,7 @@ from workshift.data.international import eu_lfs_minor, oc2_employment
 from workshift.data.occupations import build_occupations
 from workshift.data.reading import Reader
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "pack.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "pack.md"
 
 
 @pytest.fixture(scope="module")

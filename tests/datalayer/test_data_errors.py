@@ -40,7 +40,7 @@ def make_farm(root: Path, data_dir: Path, replace: dict[str, bytes | None]) -> P
 @pytest.fixture(autouse=True)
 def accept_local_edits(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests edit sources to break them: accept the edits so that the parse errors are what is tested
-    (without it each edited file is refused by its sha256 before parsing, tests/test_data_tamper.py)."""
+    (without it each edited file is refused by its sha256 before parsing, tests/datalayer/test_data_tamper.py)."""
     monkeypatch.setenv("WORKSHIFT_ACCEPT_LOCAL_EDITS", "1")
 
 

@@ -66,7 +66,7 @@ def test_zero_budget_only_baseline_is_feasible() -> None:
 
 def test_same_seed_same_numbers_and_chunking_or_shipping_changes_nothing() -> None:
     """Dask ships the evaluator (pickled) to workers and evaluates chunks: neither may change a number.
-    (tests/test_optimize_dask.py runs the Dask cluster itself.)"""
+    (tests/optimize/test_optimize_dask.py runs the Dask cluster itself.)"""
     import cloudpickle
 
     from workshift.optimize.distributed import ChunkedEvaluator

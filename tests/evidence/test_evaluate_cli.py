@@ -118,7 +118,7 @@ def test_bad_input_non_numeric_outcome(capsys, fresh_home, small, tmp_path) -> N
 
 def test_bad_input_not_utf8(capsys, fresh_home, tmp_path) -> None:
     path = tmp_path / "gbk.csv"
-    # GB18030/GBK is read (tests/test_inputs_zh.py); Windows-1252 bytes are neither UTF-8 nor GB18030.
+    # GB18030/GBK is read (tests/core/test_inputs_zh.py); Windows-1252 bytes are neither UTF-8 nor GB18030.
     path.write_bytes(b"region,year,rate,first\ncaf\xe9,2020,0.9,0\n")
     code, _, err = run(capsys, "did", "--data", str(path), "--unit", "region", "--time", "year", "--cohort",
                        "first", "--outcome", "rate")
