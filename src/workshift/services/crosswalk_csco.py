@@ -58,6 +58,8 @@ _SOC_DEFINITIONS = "crosswalks/bls_soc/soc_2018_detailed_codes.csv"
 CHECKED_FILE = crosswalk_packaged.shipped_path("").with_name("csco_soc_checked.csv")
 # Served confidence of a hand-checked answer: the closest listed occupation, the rest sharing the remainder.
 CHECKED_FIRST = 0.9
+# The same for a row its checker marked doubtful (no close US counterpart, or a choice between several).
+CHECKED_DOUBTFUL = 0.6
 _ONET_DATA = "onet/tsv/Occupation Data.txt"
 ProgressFn = Callable[[int, int], None]  # (texts embedded so far, texts in all)
 
@@ -440,19 +442,28 @@ def checked(path: Path = CHECKED_FILE) -> dict[str, list[str]]:
     return {c: s.split() for c, s in zip(table["csco_code"], table["soc_codes"], strict=True)}
 
 
+@cache
+def doubtful(path: Path = CHECKED_FILE) -> frozenset[str]:
+    """The hand-checked CSCO codes whose checker marked the answer doubtful (``certainty`` column)."""
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return frozenset(table.loc[table["certainty"] == "doubtful", "csco_code"])
+
+
 def checked_candidates(code: str, model: list[Candidate]) -> list[Candidate]:
     """The hand-checked answers of a CSCO code as candidates (confidence :data:`CHECKED_FIRST` to the closest,
-    the remainder shared by the others), or [] when the code was not checked or its answers are wildcards."""
+    :data:`CHECKED_DOUBTFUL` when marked doubtful, the remainder shared by the others), or [] when the code
+    was not checked or its answers are wildcards."""
     socs = [s for s in checked().get(code, []) if "*" not in s]
     by_code = {c.soc_code: c for c in model}
     titles = _soc_titles()
     socs = [s for s in socs if s in titles]
     if not socs:
         return []
-    rest = (1 - CHECKED_FIRST) / (len(socs) - 1) if len(socs) > 1 else 0.0
+    first = CHECKED_DOUBTFUL if code in doubtful() else CHECKED_FIRST
+    rest = (1 - first) / (len(socs) - 1) if len(socs) > 1 else 0.0
     return [
         Candidate(s, titles[s], rank, by_code[s].similarity if s in by_code else 0.0, True,
-                  CHECKED_FIRST if rank == 1 else rest)
+                  first if rank == 1 else rest)
         for rank, s in enumerate(socs, start=1)
     ]  # fmt: skip
 
