@@ -27,7 +27,7 @@ from workshift.services.population import PopulationView, write_figure
 
 HOSTILE = '<img src=x onerror="alert(1)">'  # no slash: it is also a scenario file's name
 ESCAPED = str(escape(HOSTILE))
-SRC = Path(__file__).resolve().parents[1] / "src" / "workshift"
+SRC = Path(__file__).resolve().parents[2] / "src" / "workshift"
 MONTH = 52 / 12
 
 
