@@ -149,7 +149,7 @@ def draw_counts(size, L, GL, v, hc, target, hooks, m1, m2, complete, rates, flex
     graduates; ``out`` (20, n) int64 rows: 0 sep, 1 opn, 2 hires_in, 3 hU, 4 hU_long, 5 hF, 6 hG, 7 hG_long,
     8 u2f_s, 9 u2f_l, 10 u2t_s, 11 u2t_l, 12 u2x, 13 f2u, 14 e2f, 15 grads, 16 reent, 17 hired1_src
     (complete network), 18 flexible searchers, 19 applications a_j. Returns the new hours cut (float)."""
-    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0, a_step = rates
+    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0, a_step, kappa = rates
     flexible, training, exits = flags
     n = v.shape[0]
     ptr1, idx1, val1, cptr1, cperm1 = m1
@@ -177,9 +177,13 @@ def draw_counts(size, L, GL, v, hc, target, hooks, m1, m2, complete, rates, flex
         out[1, i] = np.random.poisson(mean_open) if mean_open > 0 else 0
     # 2. applications (pool 1: unemployed + searching flexible workers; pool 2: graduates)
     searchers = np.zeros(n, dtype=np.int64)
+    credit = np.zeros(n, dtype=np.int64)
     for i in range(n):
         out[18, i] = _binom(size[i, 3], sigma_f) if flexible else 0
-        searchers[i] = size[i, 1] + out[18, i]
+        # trainees' search credit: each of min(trainees, unemployed) leaves an application with the node's
+        # unemployed with probability kappa = 1 - trainee_job_finding (the pool they leave is easier to place)
+        credit[i] = _binom(min(size[i, 4], size[i, 1]), kappa) if training else 0
+        searchers[i] = size[i, 1] + credit[i] + out[18, i]
     apps = np.zeros(n, dtype=np.int64)
     vf = v.astype(np.float64)
     if complete:
@@ -241,7 +245,26 @@ def draw_counts(size, L, GL, v, hc, target, hooks, m1, m2, complete, rates, flex
             for k in range(ptr1[i], ptr1[i + 1]):
                 hp1 += hired1[k]
             out[17, i] = hp1
-        hU = _hypergeom(size[i, 1], out[18, i], hp1)
+        hU = _hypergeom(size[i, 1] + credit[i], out[18, i], hp1)
+        excess = hU - size[i, 1]  # more hires than unemployed people (a small node): the extra jobs stay open
+        if excess > 0:
+            hU = size[i, 1]
+            hp1 -= excess
+            out[17, i] = hp1
+            if not complete:
+                for k in range(ptr1[i], ptr1[i + 1]):
+                    d = min(excess, hired1[k])
+                    hired1[k] -= d
+                    out[2, idx1[k]] -= d
+                    excess -= d
+            else:
+                j = np.random.randint(0, n)
+                while excess > 0:  # pool-1 hires per destination are in apps (complete network)
+                    d = min(excess, apps[j])
+                    apps[j] -= d
+                    out[2, j] -= d
+                    excess -= d
+                    j = j + 1 if j + 1 < n else 0
         out[3, i] = hU
         out[5, i] = hp1 - hU
         out[4, i] = _hypergeom(L[i], size[i, 1] - L[i], hU)

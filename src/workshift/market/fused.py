@@ -99,7 +99,7 @@ def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, ba
     Segment s of the schedule runs steps [starts[s], starts[s + 1]) with hooks[h][s] (B, n) or (B, 1) for h in
     HOOK_ORDER, and target base[k] + kept[s, b] lost[k] at step k; ``net``, ``skills``, ``edges``: (ptr, idx,
     val, tptr, tidx, tval) CSR tuples; ``hook_edges`` = (offsets (S, B + 1) per segment and scenario, source, target, weight);
-    ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps, a); ``flex_rates`` (2, n); ``flags`` =
+    ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps, a, kappa); ``flex_rates`` (2, n); ``flags`` =
     (complete, use_skills, use_edges, flexible, training, exit); ``sums`` (steps, 9, B) receives the
     AGGREGATES of the state after every step. A chunk's state, scratch and hooks are set up once per call,
     so a whole horizon of yearly policies costs one call: with one call per year, set-up and the page faults
@@ -154,7 +154,8 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
     complete, use_skills, use_e, flexible, training = flags[0], flags[1], flags[2], flags[3], flags[4]
     tsrc, ttgt, tw = hook_edges
     sig = sigma_f if flexible else 0.0
-    e, u, v, f, g, hc = stocks[0], stocks[1], stocks[2], stocks[3], stocks[5], stocks[7]
+    e, u, v, f, tr, g, hc = stocks[0], stocks[1], stocks[2], stocks[3], stocks[4], stocks[5], stocks[7]
+    kappa = rates[11] if training else 0.0  # trainees' search credit (1 - trainee_job_finding)
     mu, lam, vacm, sepm, ws, wend, dshift = hk[0], hk[1], hk[2], hk[3], hk[8], hk[9], hk[10]
     sep, opn, inv_av, inv_av2, z1, w2, tmp, tmp2 = (work[0], work[1], work[2], work[3], work[4], work[5],
                                                     work[6], work[7])
@@ -182,7 +183,7 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
             hc[m] = hc[m] + cut - restored - ended  # hc is not read again this step
             sep[m] = min(e[m], (du * e[m] + dsep) * sepm[m] + ended)
             opn[m] = (dv * e[m] + dopen) * vacm[m]
-            tmp2[m] = u[m] + sig * f[m]  # searchers
+            tmp2[m] = u[m] + sig * f[m] + kappa * min(tr[m], u[m])  # searchers (with the trainees' credit)
         # 2. search: A_lam v (and E v for graduates), and what the searchers of each origin send along the
         #    network, z = searchers / A_lam v (+ graduates / (A_lam v + E v)), split (1 - lam) z and lam z
         forward(net, skills, complete, use_skills, v, inv_av, tmp, n, w)  # A v, replaced by 1 / A_lam v below

@@ -32,6 +32,7 @@ def finish_block(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rate
     rho0, xi0, eps0 = rates[6], rates[8], rates[9]
     per_duration = 1.0 / rates[7]
     a_step = rates[10]
+    kappa = rates[11] if flags[4] else 0.0  # trainees' search credit, kept by the node's unemployed
     use_skills, flexible, training, exits = flags[1], flags[3], flags[4], flags[5]
     lo = i0 * w
     for r in range(i1 - i0):
@@ -57,7 +58,9 @@ def finish_block(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rate
     hlast = hist[tau - 1]
     for j in range(cnt):
         m = lo_ + j
-        stay = 1.0 - h1[j]
+        um = u[m]
+        credit = kappa * min(tr[m], um)
+        stay = 1.0 - (h1[j] * (um + credit) / um if um > 0.0 else h1[j])  # of the unemployed, not hired
         nh_s = short[j] * stay
         nh_l = hlast[m] * stay
         # exit rates of the unemployed not hired (scaled so that short and long spells leave at most once)

@@ -90,7 +90,8 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
     """One mean-field step for all scenarios. ``net``/``skills``/``edges``/``edges_t`` are (ptr, idx, val,
     tptr, tidx, tval) CSR tuples; ``hooks`` is (11, B, n): mu, lam, vac, sep, train, exit, reentry, flex,
     work_sharing, short_time_end, demand_shift (added to ``target`` by the caller); ``rates`` = (du, dv, gu,
-    gv, sigma_f, phi_fu, rho, duration, xi, eps, a), a = applications per searcher and step; ``flex_rates`` (2, n):
+    gv, sigma_f, phi_fu, rho, duration, xi, eps, a, kappa), a = applications per searcher and step, kappa = the
+    trainees' search credit (1 - trainee_job_finding); ``flex_rates`` (2, n):
     e -> flexible and u -> flexible rates per node;
     ``flags`` = (complete, use_skills, use_edges, flexible, training, exit). Writes the new state into n*."""
     B, n = e.shape
@@ -100,7 +101,7 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
     eptr, eidx, evals = edges
     etptr, etidx, etvals = edges_t
     toff, tsrc, ttgt, tw = hook_edges
-    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0, a_step = rates
+    du, dv, gu, gv, sigma_f, phi_fu, rho0, duration, xi0, eps0, a_step, kappa = rates
     complete, use_skills, use_e, flexible, training, exits = flags
     for b in prange(B):
         lam = hooks[1, b]
@@ -132,6 +133,8 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
             sep[i] = min(e[b, i], (du * e[b, i] + dsep) * hooks[3, b, i] + ended)
             opn[i] = (dv * e[b, i] + dopen) * hooks[2, b, i]
             searchers[i] = u[b, i] + (sigma_f * f[b, i] if flexible else 0.0)
+            if training:  # trainees' search credit: 1 - phi of their applications stay with the unemployed
+                searchers[i] += kappa * min(tr[b, i], u[b, i])
         _apply(ptr, idx, val, complete, sptr, sidx, sval, lam, use_skills, v[b], Av)
         for i in range(n):
             w1[i] = searchers[i] / Av[i] if Av[i] > 0 else 0.0
@@ -160,6 +163,9 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
                 h2[i] = a_step * (tmp[i] + scratch[i]) / Av2[i] if Av2[i] > 0 else 0.0
         for i in range(n):
             hires = a_step * vP[i] / v[b, i] * apps[i] if v[b, i] > 0 else 0.0
+            hu = h1[i]  # hire probability of the unemployed (with the trainees' credit)
+            if training and u[b, i] > 0:
+                hu = h1[i] * (u[b, i] + kappa * min(tr[b, i], u[b, i])) / u[b, i]
             phi = flex_rates[1, i] * hooks[7, b, i] if flexible else 0.0
             rho = rho0 * hooks[4, b, i] if training else 0.0
             xi = xi0 * hooks[5, b, i] if exits else 0.0
@@ -172,8 +178,8 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
             short = 0.0
             for k in range(tau - 1):
                 short += hist[b, k, i]
-            nh_s = short * (1.0 - h1[i])
-            nh_l = hist[b, tau - 1, i] * (1.0 - h1[i])
+            nh_s = short * (1.0 - hu)
+            nh_l = hist[b, tau - 1, i] * (1.0 - hu)
             u_to_f = phi * sc_s * nh_s + phi * sc_l * nh_l
             to_tr = rho * sc_s * nh_s + rho * sc_l * nh_l
             to_x = xi * sc_l * nh_l
@@ -185,10 +191,10 @@ def _meanfield_step(e, u, v, hist, f, tr, g, ghist, x, hc, target,
             # spells: age the histogram (last bin accumulates), new spells enter bin 0
             last_old = hist[b, tau - 1, i]
             for k in range(tau - 1, 0, -1):
-                nhist[b, k, i] = hist[b, k - 1, i] * (1.0 - h1[i]) * (1.0 - leave_s)
-            nhist[b, tau - 1, i] += last_old * (1.0 - h1[i]) * (1.0 - leave_l)
+                nhist[b, k, i] = hist[b, k - 1, i] * (1.0 - hu) * (1.0 - leave_s)
+            nhist[b, tau - 1, i] += last_old * (1.0 - hu) * (1.0 - leave_l)
             nhist[b, 0, i] = sep[i] + f_to_u + reent if tau > 1 else (
-                sep[i] + f_to_u + reent + last_old * (1.0 - h1[i]) * (1.0 - leave_l))
+                sep[i] + f_to_u + reent + last_old * (1.0 - hu) * (1.0 - leave_l))
             if training:
                 glast = ghist[b, tau - 1, i]
                 for k in range(tau - 1, 0, -1):

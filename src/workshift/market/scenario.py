@@ -61,7 +61,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, type | tuple[type, ...]]]] = {
         "ltu_exit_rate", "reentry_rate", "training_edge_weight", "training_targets", "ui_replacement_ratio",
         "ui_duration_steps", "ui_duration_weeks", "ui_recipiency", "coverage_employed", "coverage_flexible",
         "flexible_income_ratio", "flexible_income_cv", "annual_occupational_mobility",
-        "reference_unemployment")},
+        "reference_unemployment", "trainee_job_finding")},
     "policy": {name: (None, (int, float)) for name in HOOKS},
 }
 
@@ -116,6 +116,8 @@ class Scenario:
         rates.update({k: float(par[k]) for k in PERIOD_RATES if par.get(k) is not None})
         if par.get("flexible_search_intensity") is not None:
             rates["flexible_search_intensity"] = float(par["flexible_search_intensity"])
+        if par.get("trainee_job_finding") is not None:
+            rates["trainee_job_finding"] = float(par["trainee_job_finding"])
         return ModelParams.per_period(float(m["step_weeks"]), float(m["rate_period_weeks"]),
                                       ltu_weeks=float(m["ltu_weeks"]), ltu_steps=m["ltu_steps"],
                                       training_periods=par.get("training_steps"),

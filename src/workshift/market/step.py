@@ -19,7 +19,10 @@ start of the step; workers separated during the step search from the next
 one. Extensions (each off unless named in ``params.extensions``): ``flexible`` (e->f at a calibrated rate
 per node, u->f, f->u, flexible workers search at a lower intensity), ``training`` (u->training, graduation
 at rate 1/duration, graduates search on A plus training edges), ``exit`` (long-term unemployed -> inactive,
-re-entry). Hooks default to no effect, so with no extensions this is exactly the paper's mean-field model.
+re-entry). Trainees are drawn from the hard-to-place: were they searching they would find jobs at
+``trainee_job_finding`` (phi) x the average rate, so of the applications an average searcher sends, 1 - phi
+per trainee (at most one per unemployed person of the node) stay with the node's unemployed and lock-in
+costs the trainees' own job finding, not the average searcher's. Hooks default to no effect, so with no extensions this is exactly the paper's mean-field model.
 """
 
 from __future__ import annotations
@@ -82,6 +85,10 @@ def step(state: MarketState, model: Model, hooks: PolicyHooks, target: np.ndarra
     # 2. search and matching (a applications per searcher and step; flexible workers at a lower intensity)
     search = model.search(hooks)
     searchers = u + p.flexible_search_intensity * state.f if flexible else u
+    # trainees come from the hard-to-place (job finding phi of the average searcher): the other 1 - phi of
+    # an average searcher's applications stay with the node's unemployed, whose pool is easier to place
+    credit = p.trainee_search_credit * np.minimum(state.tr, u) if training else zero
+    searchers = searchers + credit
     Av = search.apply(v)
     with np.errstate(divide="ignore", invalid="ignore"):
         w1 = np.where(Av > 0, searchers / Av, 0.0)
@@ -99,7 +106,9 @@ def step(state: MarketState, model: Model, hooks: PolicyHooks, target: np.ndarra
         h1 = np.where(Av > 0, a * AvP / Av, 0.0)
         h2 = np.where(Av2 > 0, a * (AvP + search.extra(vP)) / Av2, 0.0) if training else zero
     hires = a * P * applications
-    u_hired = u * h1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hu = np.where(u > 0, h1 * (u + credit) / u, h1) if training else h1  # hire probability of the unemployed
+    u_hired = u * hu
 
     # 3. flows out of unemployment other than hiring (competing, of those not hired), and spells
     phi_uf = model.u_to_flexible * hooks.flexible_multiplier if flexible else 0.0
@@ -107,8 +116,8 @@ def step(state: MarketState, model: Model, hooks: PolicyHooks, target: np.ndarra
     xi = p.ltu_exit_rate * hooks.exit_multiplier if exits else 0.0
     leave_short, (phi_s, rho_s) = _leave_rates([phi_uf, rho], e)
     leave_long, (phi_l, rho_l, xi_l) = _leave_rates([phi_uf, rho, xi], e)
-    not_hired_short = (state.hist[:, :-1].sum(axis=1)) * (1.0 - h1)
-    not_hired_long = state.hist[:, -1] * (1.0 - h1)
+    not_hired_short = (state.hist[:, :-1].sum(axis=1)) * (1.0 - hu)
+    not_hired_long = state.hist[:, -1] * (1.0 - hu)
     u_to_f = phi_s * not_hired_short + phi_l * not_hired_long if flexible else zero
     to_training = rho_s * not_hired_short + rho_l * not_hired_long if training else zero
     to_inactive = xi_l * not_hired_long if exits else zero
@@ -123,7 +132,7 @@ def step(state: MarketState, model: Model, hooks: PolicyHooks, target: np.ndarra
     g_hired = state.g * h2 if training else zero
     reentries = p.reentry_rate * hooks.reentry_multiplier * state.x if exits else zero
 
-    hist = _age(state.hist, h1, leave_short, leave_long, separations + f_to_u + reentries)
+    hist = _age(state.hist, hu, leave_short, leave_long, separations + f_to_u + reentries)
     ghist = _age(state.ghist, h2, zero, zero, graduations) if training else state.ghist
     new = MarketState(
         e=e - separations - e_to_f + hires,
