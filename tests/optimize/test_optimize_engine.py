@@ -204,6 +204,8 @@ def test_sensitivity_and_ensemble_are_seeded_and_move_with_their_assumptions() -
     rows = {(r.lever, r.parameter): r for r in sensitivity(prep)}
     precision = rows[("job_matching", "precision_gain")]
     assert precision.job_years[0] <= precision.job_years[1] < precision.job_years[2]  # more precision, more jobs
+    edges = rows[("training", "edge_weight")]  # read when the model is built: the sensitivity rebuilds it
+    assert len(set(edges.job_years)) == 3, edges.job_years
     cost = rows[("job_matching", "cost")]
     assert cost.job_years[0] == cost.job_years[2] and cost.cost_per_job_year[0] < cost.cost_per_job_year[2]
     ev = prep.evaluator

@@ -123,6 +123,27 @@ def _with_training_edges(engine: Any, catalogue: dict[str, Lever], ids: list[str
     return replace(engine, sections=sections)
 
 
+def rebuilt_for(prepared: Prepared, lever: Lever) -> PolicyEvaluator | None:
+    """An evaluator built for ``lever`` where it changes what the engine model is built with (the training
+    lever's ``edge_weight``: the graduates' new edges), else None (its effects act through the mapping only).
+    The model's training edges are rescaled to the new weight (they are linear in it) and the evaluator,
+    its converged start and no-policy run included, is built again."""
+    built = prepared.built
+    params = prepared.scenario.engine.sections.get("parameters", {})
+    model = built.model
+    old = prepared.scenario.catalogue.get(lever.id)
+    if (lever.id != "training" or old is None or model.training_edges is None
+            or params.get("training_edge_weight") is not None
+            or lever.effect("edge_weight") == old.effect("edge_weight")):
+        return None
+    s_old, s_new = old.effect("edge_weight"), lever.effect("edge_weight")
+    scale = (s_new / (1.0 - s_new)) / (s_old / (1.0 - s_old))
+    new_model = replace(model, training_edges=(model.training_edges * scale).tocsr())
+    ev = prepared.evaluator
+    space = replace(ev.space, levers=tuple(lever if lv.id == lever.id else lv for lv in ev.space.levers))
+    return PolicyEvaluator.build(replace(built, model=new_model), space, prepared.scenario.policy.discount_rate)
+
+
 def search(prepared: Prepared, algorithm: str | Any = "nsga2", pop: int = 100, generations: int = 100,
            seed: int = 1, dask: bool | str = False, chunk_size: int | None = None,
            progress: Callable[[int, int], None] | None = None, termination: Any = None) -> SearchResult:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from workshift.optimize.evaluator import PolicyEvaluator
-from workshift.optimize.pipeline import Prepared, prepare
+from workshift.optimize.pipeline import Prepared, prepare, rebuilt_for
 from workshift.policy.calibration import calibrate
 from workshift.policy.catalogue import Lever
 
@@ -68,6 +68,14 @@ def with_levers(ev: PolicyEvaluator, levers: dict[str, Lever], unit_cost: np.nda
                    space=replace(ev.space, levers=tuple(levers.get(lv.id, lv) for lv in ev.space.levers)))
 
 
+def _evaluator_with(prepared: Prepared, lever: Lever) -> PolicyEvaluator:
+    """The evaluator with one lever changed: rebuilt where the change acts on how the engine model is built
+    (:func:`workshift.optimize.pipeline.rebuilt_for`), else the same model with the lever's new parameters."""
+    ev = prepared.evaluator
+    rebuilt = rebuilt_for(prepared, lever)
+    return rebuilt if rebuilt is not None else with_levers(ev, {lever.id: lever}, ev.costs.unit_cost)
+
+
 def _set_effect(lever: Lever, name: str, value: float) -> Lever:
     return replace(lever, effects={**lever.effects, name: replace(lever.effects[name], value=float(value))})
 
@@ -87,8 +95,7 @@ def sensitivity(prepared: Prepared, level: float = 0.5) -> list[SensitivityRow]:
         for name, eff in lever.effects.items():
             if eff.low is not None:
                 cases.append((name, (eff.low, eff.value, eff.high), [
-                    with_levers(ev, {lever.id: _set_effect(lever, name, v)}, ev.costs.unit_cost)
-                    for v in (eff.low, eff.value, eff.high)]))
+                    _evaluator_with(prepared, _set_effect(lever, name, v)) for v in (eff.low, eff.value, eff.high)]))
         lo, hi = _cost_range(lever)
         costs = []
         for f in (lo, 1.0, hi):
