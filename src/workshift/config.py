@@ -96,10 +96,11 @@ def home(explicit: str | Path | None = None) -> Path:
         path = Path(platformdirs.user_data_dir("workshift"))
     if path.exists() and not path.is_dir():
         raise InputError(f"the Workshift home {path} is a file, not a folder",
-                         hint="point --home or $WORKSHIFT_HOME at a folder (it is created if missing)")
+                         hint="point `home` or $WORKSHIFT_HOME at a folder (it is created if missing)",
+                         mentions=("home",))
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create the Workshift home {path}: {exc.strerror or exc}",
-                         hint="point --home or $WORKSHIFT_HOME at a writable folder") from exc
+                         hint="point `home` or $WORKSHIFT_HOME at a writable folder", mentions=("home",)) from exc
     return path

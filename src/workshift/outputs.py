@@ -62,7 +62,8 @@ def check_output(path: str | Path | None, *, flag: str = "--out", formats: Itera
                          + (f" ending in {' or '.join(allowed)}" if allowed else ""))
     _not_an_input(path, flag, inputs)
     if path.exists() and not force:
-        raise InputError(f"{flag} {path} already exists", hint="add --force to overwrite it, or choose another name")
+        raise InputError(f"{flag} {path} already exists", hint="add force=True to overwrite it, or choose another name",
+                         mentions=("force",))
     _writable_parent(path, flag)
     return path
 
@@ -78,10 +79,10 @@ def check_output_folder(path: str | Path | None, *, flag: str = "--out", inputs:
     for item in inputs:
         if item is not None and Path(item).exists() and _same(Path(item).parent, path) and not force:
             raise InputError(f"{flag} {path} is the folder of the input {item}",
-                             hint="write outputs to another folder, or add --force")
+                             hint="write outputs to another folder, or add force=True", mentions=("force",))
     if path.is_dir() and not (path / MARKER).exists() and any(path.iterdir()) and not force:
-        raise InputError(f"{flag} {path} already has files", hint="add --force to overwrite them, or choose "
-                                                                  "another folder")
+        raise InputError(f"{flag} {path} already has files", hint="add force=True to overwrite them, or choose "
+                                                                  "another folder", mentions=("force",))
     _writable_parent(path / "x", flag)
     return path
 

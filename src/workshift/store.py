@@ -131,7 +131,7 @@ class Store:
             raise NotFoundError(f"no Workshift store at {self.path} yet")
         if self.path.is_dir():
             raise DataError("the store is a folder, not a DuckDB file", file=self.path,
-                            hint="point --home or $WORKSHIFT_HOME at a Workshift home folder")
+                            hint="point `home` or $WORKSHIFT_HOME at a Workshift home folder", mentions=("home",))
         con = connect_file(self.path, read_only)
         if not read_only:
             con.execute(RUNS_DDL)

@@ -69,6 +69,11 @@ def _root(
 FLAGS = {"horizon_months": "--horizon", "n_iter": "--search-iter", "specials": "--special"}
 
 
+def flag(parameter: str) -> str:
+    """The command line's flag of a library argument (``baseline_rate`` -> ``--baseline-rate``)."""
+    return FLAGS.get(parameter, "--" + parameter.replace("_", "-"))
+
+
 def _register_all() -> None:
     from workshift.cli import data, demo, evaluate, evidence, market, matching, occupations, policy, services
 
@@ -88,8 +93,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = app(args=argv, standalone_mode=False)
     except WorkshiftError as exc:
-        if exc.parameter:  # the library names its argument (pop); the command line names its flag (--pop)
-            exc = exc.restated({exc.parameter: FLAGS.get(exc.parameter, "--" + exc.parameter.replace("_", "-"))})
+        # the library names its arguments (pop, control='notyet'); the command line names its flags (--pop)
+        exc = exc.restated({name: flag(name) for name in exc.arguments})
         print_error(*exc.text(current_lang()))
         sys.exit(exc.exit_code)
     except typer.Exit as exc:

@@ -109,11 +109,13 @@ def fetch(url: str, dest: Path, *, label: str, progress: Progress | None = None,
     except urllib.error.HTTPError as exc:
         kind = NotServed if exc.code in (404, 410) else DataError
         raise kind(f"download failed: HTTP {exc.code} {exc.reason}", file=url,
-                   hint="check the address or --base-url; the publisher may have moved the file") from exc
+                   hint="check the address or `base_url`; the publisher may have moved the file",
+                   mentions=("base_url",)) from exc
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         kind = NotServed if isinstance(reason, FileNotFoundError) else DataError
-        raise kind(f"download failed: {reason}", file=url, hint="check the network or --base-url") from exc
+        raise kind(f"download failed: {reason}", file=url, hint="check the network or `base_url`",
+                   mentions=("base_url",)) from exc
     digest, size = hashlib.sha256(), 0
     with response:
         length = response.headers.get("Content-Length")
@@ -164,7 +166,9 @@ class PullReport:
                 for path, exc in self.errors.items()
             )
             hints = "; ".join(dict.fromkeys(exc.hint for exc in self.errors.values() if exc.hint))
-            raise DataError(f"{len(self.errors)} files failed to pull:\n{lines}", hint=hints or None)
+            mentions = tuple(dict.fromkeys(name for exc in self.errors.values() for name in exc.arguments))
+            raise DataError(f"{len(self.errors)} files failed to pull:\n{lines}", hint=hints or None,
+                            mentions=mentions)
 
 
 class _Puller:
@@ -224,7 +228,8 @@ class _Puller:
         if address is None:
             raise NotServed(
                 f"no public address serves this file as laid out: it was converted by hand from {entry.url}",
-                file=entry.path, hint="pull it from a mirror holding a data-dir copy: --base-url URL (docs/sources.md)",
+                file=entry.path, hint="pull it from a mirror holding a data-dir copy: base_url=URL (docs/sources.md)",
+                mentions=("base_url",),
             )
         with atomic_path(path) as tmp:
             if entry.rule == "extract":
@@ -330,7 +335,8 @@ def pull(
     """
     for source_id in accept_licence:
         if not get_source(source_id).user_supplied:
-            raise InputError(f"--accept-licence {source_id}: source '{source_id}' is not user-supplied",
+            raise InputError(f"accept_licence {source_id}: source '{source_id}' is not user-supplied",
+                             parameter="accept_licence",
                              hint="only sources whose licence is unclear need it (see `workshift data sources`)")
     target = pull_target(data_dir)
     selection = _selection(source_ids)

@@ -146,7 +146,7 @@ def _design(panel: Panel, control: str) -> tuple[agg.Design, pd.DataFrame]:
     if not (g_unit == 0).any():
         if control == "never":
             raise DataError("there are no never-treated units", file=panel.file, column=panel.cohort,
-                            hint="use --control notyet")
+                            hint="use control='notyet'", mentions=("control",))
         # R did: without never-treated units the last cohort becomes the control; later periods drop.
         last = g_unit.max()
         frame = frame[frame["time"] < last].copy()

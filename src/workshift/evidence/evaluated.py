@@ -79,7 +79,7 @@ def mismatches(lever: Any, parameter: str, evaluated: Subject, outcome_kind: str
     out = []
     if evaluated.programme_type is None:
         out.append(f"the run does not record which programme it evaluated (lever '{lever.id}' is "
-                   f"'{lever.programme_type}'; re-run with --programme-type)")
+                   f"'{lever.programme_type}'; re-run with `programme_type`)")
     elif evaluated.programme_type != lever.programme_type:
         out.append(f"the run evaluated a '{evaluated.programme_type}' programme, lever '{lever.id}' is "
                    f"'{lever.programme_type}'")

@@ -287,8 +287,8 @@ def _fit_to_lever(lever_id: str, parameter: str, evidence: Evidence, outcome_kin
                           Subject.from_dict(evidence.evaluated), outcome_kind)
     if problems and not (accept_mismatch and accept_mismatch.strip()):
         raise InputError(f"{evidence.source} does not fit lever '{lever_id}' ({parameter}): " + "; ".join(problems),
-                         hint='use evidence on the lever\'s programme, or pass --accept-mismatch "REASON" '
-                              "(the reason is stored with the update)")
+                         hint='use evidence on the lever\'s programme, or pass accept_mismatch="REASON" '
+                              "(the reason is stored with the update)", mentions=("accept_mismatch", "programme_type"))
     return problems
 
 

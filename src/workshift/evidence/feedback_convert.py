@@ -55,7 +55,8 @@ def resolve_kind(evidence: Evidence, kind: str | None) -> str:
     # an explicit kind may name an undeclared unit, never overrule a declared one ("packs per capita")
     if kind is not None and unit and (declared or "employ" not in unit.lower()) and kind != declared:
         raise InputError(f"the evaluation declared its outcome unit as '{unit}', not {kind}",
-                         hint="re-run the evaluation with --outcome-unit naming the employment outcome's kind")
+                         hint="re-run the evaluation with `outcome_unit` naming the employment outcome's kind",
+                         mentions=("outcome_unit",))
     if kind or declared:
         return kind or declared  # type: ignore[return-value]
     named = f"outcome '{evidence.outcome}'" if evidence.outcome else "the outcome"
@@ -63,9 +64,9 @@ def resolve_kind(evidence: Evidence, kind: str | None) -> str:
     raise InputError(
         f"{named}{where} of {evidence.source} is not an employment probability: the lever's effect is in "
         f"{EFFECT_UNIT}, so the result is refused",
-        hint="if it is one, say which with --outcome-kind employment_probability | employment_rate_pct | "
-             "log_employment (the last with --baseline-rate R, the participants' employment rate without the "
-             "programme)")
+        hint="if it is one, say which with outcome_kind='employment_probability' | 'employment_rate_pct' | "
+             "'log_employment' (the last with baseline_rate=R, the participants' employment rate without the "
+             "programme)", mentions=("outcome_kind", "baseline_rate"))
 
 
 def to_percentage_points(evidence: Evidence, kind: str, baseline_rate: float | None = None,
@@ -75,7 +76,8 @@ def to_percentage_points(evidence: Evidence, kind: str, baseline_rate: float | N
     if share > 1:
         raise InputError(f"participant share must be in (0, 1], got {share}")
     if kind != "log_employment" and baseline_rate is not None:
-        raise InputError("a baseline rate converts only log-employment effects (--outcome-kind log_employment)")
+        raise InputError("a baseline rate converts only log-employment effects (outcome_kind='log_employment')",
+                         parameter="baseline_rate", mentions=("outcome_kind",))
     b, s = evidence.estimate, evidence.se
     if kind == "employment_probability":
         est, se, formula = 100 * b, 100 * s, "pp = 100 x effect on the probability"
@@ -84,8 +86,8 @@ def to_percentage_points(evidence: Evidence, kind: str, baseline_rate: float | N
     elif kind == "log_employment":
         if baseline_rate is None:
             raise InputError("a log-employment effect needs the baseline employment rate to become pp",
-                             hint="pass --baseline-rate R (participants' employment rate without the programme, "
-                                  "0 < R < 1)")
+                             hint="pass baseline_rate=R (participants' employment rate without the programme, "
+                                  "0 < R < 1)", parameter="baseline_rate")
         rate = _positive(baseline_rate, "baseline rate")
         if rate >= 1:
             raise InputError(f"baseline rate must be a probability in (0, 1), got {rate} (62% is 0.62)")
@@ -120,10 +122,11 @@ def check_outcome_range(evidence: Evidence, kind: str) -> str | None:
     if len(values) and (values.min() < 0 or values.max() > top):
         raise InputError(f"outcome '{evidence.outcome}' of {evidence.source} runs from {values.min():g} to "
                          f"{values.max():g}: not {_KIND_LABELS[kind]} (expected 0 to {top:g})",
-                         hint="check --outcome-kind; a log or a count needs a documented conversion")
+                         hint="check `outcome_kind`; a log or a count needs a documented conversion",
+                         mentions=("outcome_kind",))
     if kind == "employment_rate_pct" and len(values) and values.max() <= 1:
         raise InputError(f"outcome '{evidence.outcome}' never exceeds 1: it looks like a probability, not a "
-                         "percentage", hint="use --outcome-kind employment_probability")
+                         "percentage", hint="use outcome_kind='employment_probability'", mentions=("outcome_kind",))
     return None
 
 

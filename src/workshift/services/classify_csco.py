@@ -342,7 +342,7 @@ def classify(
         if not title:
             raise InputError(f"title {i} is empty", hint="give one job title per row")
     if top < 1:
-        raise InputError(f"--top must be at least 1 (got {top})")
+        raise InputError(f"top must be at least 1 (got {top})", parameter="top")
     index = get_index(data_dir, home, progress)
     weights = np.asarray(load_model()["weights"], dtype=np.float32)
     results = []

@@ -130,7 +130,7 @@ def output_paths(out: str | Path) -> dict[str, Path]:
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet", ".pq"):
-        raise InputError(f"--out must end in .csv or .parquet (got '{out.name}')")
+        raise InputError(f"out must end in .csv or .parquet (got '{out.name}')", parameter="out")
     stem = out.with_suffix("")
     return {"seekers": out, "vacancies": Path(f"{stem}.by_vacancy{suffix}"),
             "assignment": Path(f"{stem}.assignment{suffix}"), "meta": Path(f"{stem}.meta.json")}

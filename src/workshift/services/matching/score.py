@@ -74,7 +74,8 @@ class Weights:
             name, _, value = part.partition("=")
             name = name.strip()
             if name not in FACTORS:
-                raise InputError(f"unknown factor '{name}' in --weights (expected: {', '.join(FACTORS)})")
+                raise InputError(f"unknown factor '{name}' in `weights` (expected: {', '.join(FACTORS)})",
+                                 parameter="weights")
             try:
                 values[name] = float(value)
             except ValueError:
