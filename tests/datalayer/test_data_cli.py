@@ -95,7 +95,7 @@ def test_cli_errors_are_clear(tmp_path: Path, capsys, monkeypatch) -> None:
 
 
 def test_pack_without_user_supplied_sources(tmp_path: Path, data_dir: Path) -> None:
-    from test_data_errors import make_farm
+    from helpers import make_farm
 
     farm = make_farm(tmp_path, data_dir, {rel: None for rel in USER_SUPPLIED})
     build_pack("us", data_dir=farm, home=tmp_path / "home")

@@ -4,12 +4,12 @@ previous pack untouched. Each test builds from a symlink farm of ../shared/data 
 from __future__ import annotations
 
 import gzip
-import os
 import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import make_farm
 
 from workshift.data import build_pack, load_pack
 from workshift.data.harmonise import Harmoniser
@@ -19,22 +19,6 @@ from workshift.errors import DataError, InputError
 from workshift.files import sha256_file
 
 OEWS = "oews/oews_may2025_national_cross_industry.csv"
-
-
-def make_farm(root: Path, data_dir: Path, replace: dict[str, bytes | None]) -> Path:
-    """A data dir of symlinks to ``data_dir`` where ``replace`` maps paths to new bytes (None: remove)."""
-    farm = root / "data"
-    for path in data_dir.rglob("*"):
-        if path.is_file():
-            rel = path.relative_to(data_dir).as_posix()
-            target = farm / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if rel in replace:
-                if replace[rel] is not None:
-                    target.write_bytes(replace[rel])
-            else:
-                os.symlink(path, target)
-    return farm
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_data_errors import make_farm
+from helpers import make_farm
 
 from workshift.data import build_pack, load_pack
 from workshift.data.reading import sha256_cached

@@ -45,7 +45,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def crosswalk(data_dir: Path, home: Path, subset: list[str]) -> pd.DataFrame:
     if not csco_available(data_dir):
         pytest.skip("the user-supplied CSCO file is not in the data dir")
-    return xw.build_crosswalk(data_dir, home=home, codes=subset, descriptions=False)
+    return xw.build_crosswalk(data_dir=data_dir, home=home, codes=subset, descriptions=False)
 
 
 def test_known_pairs_rank_high(crosswalk: pd.DataFrame) -> None:
@@ -87,7 +87,7 @@ def test_cached_and_deterministic(
 
     with monkeypatch.context() as patch:
         patch.setattr(xw, "embed", no_embedding)
-        again = xw.build_crosswalk(data_dir, home=home, codes=subset, descriptions=False)
+        again = xw.build_crosswalk(data_dir=data_dir, home=home, codes=subset, descriptions=False)
     pd.testing.assert_frame_equal(again, crosswalk)
     texts = ["护士：从事护理工作的人员。", "Registered Nurses. Assess patient health problems"]
     first, second = xw.embed(texts, True), xw.embed(texts, True)
@@ -124,34 +124,34 @@ def test_major_group_correspondence_uses_real_groups(data_dir: Path) -> None:
 def test_csco_to_soc_and_errors(crosswalk: pd.DataFrame, data_dir: Path, home: Path, monkeypatch) -> None:
     monkeypatch.setattr(xw.crosswalk_packaged, "install", lambda *a, **k: False)  # no shipped build either
     with pytest.raises(NotFoundError, match="has not been built"):
-        xw.csco_to_soc("2-05-08-01", data_dir, home=home, build=False)
+        xw.csco_to_soc("2-05-08-01", data_dir=data_dir, home=home, build=False)
     monkeypatch.setattr(xw, "cached_crosswalk", lambda *a, **k: crosswalk)
     real_checked = xw.checked
     monkeypatch.setattr(xw, "checked", lambda path=None: {})  # the model's own candidates
-    nurse = xw.csco_to_soc("2050801", data_dir, home=home)
+    nurse = xw.csco_to_soc("2050801", data_dir=data_dir, home=home)
     assert nurse[0].rank == 1 and nurse[0].confidence >= nurse[1].confidence
     assert "29-1141" in [c.soc_code for c in nurse[:5]]
     monkeypatch.setattr(xw, "checked", real_checked)  # served: the hand-checked answer, 29-1141 first
-    served = xw.csco_to_soc("2-05-08-01", data_dir, home=home)
+    served = xw.csco_to_soc("2-05-08-01", data_dir=data_dir, home=home)
     assert [(c.soc_code, c.confidence) for c in served] == [("29-1141", xw.CHECKED_FIRST)]
-    courier = xw.csco_to_soc("4-02-07-08", data_dir, home=home)
+    courier = xw.csco_to_soc("4-02-07-08", data_dir=data_dir, home=home)
     assert [c.soc_code for c in courier] == ["43-5021", "53-3031", "53-3033"]
     assert np.isclose(sum(c.confidence for c in courier), 1.0)
     with pytest.raises(NotFoundError, match="is a group"):
-        xw.csco_to_soc("2-05-00-00", data_dir, home=home)
+        xw.csco_to_soc("2-05-00-00", data_dir=data_dir, home=home)
     with pytest.raises(NotFoundError, match="unknown CSCO 2022 code '9-99-99-99'"):
-        xw.csco_to_soc("9-99-99-99", data_dir, home=home)
+        xw.csco_to_soc("9-99-99-99", data_dir=data_dir, home=home)
 
 
 def test_missing_csco_file(tmp_path: Path) -> None:
-    assert xw.cached_crosswalk(tmp_path, home=tmp_path) is None
+    assert xw.cached_crosswalk(data_dir=tmp_path, home=tmp_path) is None
     with pytest.raises(DataError, match="user-supplied"):
-        xw.build_crosswalk(tmp_path, home=tmp_path, codes=["2-05-08-01"], descriptions=False)
+        xw.build_crosswalk(data_dir=tmp_path, home=tmp_path, codes=["2-05-08-01"], descriptions=False)
 
 
 def test_a_chinese_title_without_csco_names_the_missing_classification(tmp_path: Path, data_dir: Path,
                                                                        us_pack) -> None:
-    from test_data_errors import make_farm
+    from helpers import make_farm
 
     from workshift.services.lookup import resolve_occupation
 
