@@ -13,7 +13,7 @@ from workshift.cli import flag
 from workshift.errors import DataError, InputError, WorkshiftError
 from workshift.evidence.feedback_convert import to_percentage_points
 
-SRC = Path(__file__).resolve().parents[1] / "src" / "workshift"
+SRC = Path(__file__).resolve().parents[2] / "src" / "workshift"
 
 
 def _cli(error: WorkshiftError) -> str:
