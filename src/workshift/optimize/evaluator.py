@@ -8,7 +8,7 @@ programme lever. Each call then runs the whole population as one batch: every sc
 state; year by year the levers are mapped onto hooks (:mod:`workshift.policy.mapping`). Under an AI shock
 every portfolio also runs once more with target demand held at its pre-shock path (the same policy, no AI):
 ``ai_displacement`` is the difference. The series come from the sums over occupations through the one
-accounting module, :mod:`workshift.policy.accounts`, on either path.
+accounting module, :mod:`workshift.market.extensions.accounts`, on either path.
 """
 
 from __future__ import annotations

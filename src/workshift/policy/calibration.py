@@ -16,7 +16,7 @@ times the comparison hazard, tau = time since programme end: ``a`` is a transien
 of the programme, ``b`` the lasting effect that builds up (human capital, employer attachment) and
 ``kappa`` (months) how slowly it builds (a large kappa is a near-linear build-up over the three years).
 (a, b, kappa) are fitted by least squares to the three cited windows (three numbers, three parameters); the engine hooks then use the fitted multipliers for the treated share of
-searchers (see :mod:`workshift.policy.hooks`). The economy-wide effect, net of displacement of other job
+searchers (see :mod:`workshift.market.hooks`). The economy-wide effect, net of displacement of other job
 seekers through the engine's finite vacancies, is an output of the simulation, never assumed.
 """
 

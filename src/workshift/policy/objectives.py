@@ -13,7 +13,7 @@ policy" every lever at its lower bound (its dated default).
 - employment_rate  = mean_t W / LF                                             [share]
 - insurance_coverage = mean_t insured / LF                                     [share]
 - earnings_stability = mean_t 1 - earnings shortfall / LF  (shortfall: flexible CV, unreplaced earnings
-                       of the unemployed and trainees; :mod:`workshift.policy.accounts`)   [share]
+                       of the unemployed and trainees; :mod:`workshift.market.extensions.accounts`)   [share]
 - low_long_term_unemployment = mean_t 1 - L / LF                               [share]
 - job_quality      = mean over those three components c of (c - c0) / (1 - c0), c0 its no-policy value:
                      the average share of each component's no-policy shortfall the policy closes (0 = no
