@@ -14,7 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workshift.data.csco import CSCO_TO_SOC_MAJOR, csco_available, load_csco, soc_majors_for
+from workshift.data.csco import (
+    CSCO_SUBGROUP_SOC_MAJOR,
+    CSCO_TO_SOC_MAJOR,
+    csco_available,
+    load_csco,
+    soc_majors_for,
+)
 from workshift.errors import DataError, NotFoundError
 from workshift.services import crosswalk_csco as xw
 
@@ -117,8 +123,17 @@ def test_major_group_correspondence_uses_real_groups(data_dir: Path) -> None:
     assert set(CSCO_TO_SOC_MAJOR) <= groups | {"7", "8"}
     soc_majors = {f"{m}" for m in range(11, 56, 2)}
     assert all(set(v) <= soc_majors for v in CSCO_TO_SOC_MAJOR.values())
-    assert soc_majors_for("2-05-08-01") == CSCO_TO_SOC_MAJOR["2-05"] and "29" in soc_majors_for("2-05-08-01")
+    assert soc_majors_for("2-05-08-01", refined=False) == CSCO_TO_SOC_MAJOR["2-05"]
     assert soc_majors_for("6-18-02-04") == CSCO_TO_SOC_MAJOR["6"]
+    # The finer table: real minor groups (or medium groups), each a subset of its parent's list.
+    minor = set(csco.loc[csco["level"] == 4, "code"].str[:7])
+    for group, majors in CSCO_SUBGROUP_SOC_MAJOR.items():
+        assert group in minor | groups, group
+        parent = CSCO_TO_SOC_MAJOR.get(group[:4], CSCO_TO_SOC_MAJOR.get(group[0]))
+        assert majors and set(majors) <= set(parent), group
+    assert soc_majors_for("2-05-08-01") == ("29", "31")  # nurses: no longer 19 or 21
+    assert "33" in soc_majors_for("4-07-05-01") and "33" not in soc_majors_for("4-07-02-05")  # guards only
+    assert soc_majors_for("5-01-02-01") == CSCO_SUBGROUP_SOC_MAJOR["5-01"]  # a medium group in major 5
 
 
 def test_csco_to_soc_and_errors(crosswalk: pd.DataFrame, data_dir: Path, home: Path, monkeypatch) -> None:

@@ -228,7 +228,68 @@ CSCO_TO_SOC_MAJOR: dict[str, tuple[str, ...]] = {
 }
 
 
-def soc_majors_for(csco_code: str) -> tuple[str, ...]:
-    """The SOC major groups a CSCO code's medium group (or else its major group) corresponds to."""
+# Finer groups whose titles justify only part of their medium group's SOC majors: a minor group (小类,
+# '4-07-05') or, in major group 5, a medium group. Each value is a subset of the parent's list (never a
+# new major: the crosswalk's accuracy sample was read after the parent table was written, so only
+# narrowing is allowed, by group title). Why: a medium group's list is the union over its minor groups,
+# so 4-07 租赁和商务服务 carries SOC 33 for its security guards (4-07-05) and every business
+# consultant in 4-07-02 then "agrees" with 33-3021 Detectives. Minor groups that need the whole list
+# (or a major outside it) are not listed.
+CSCO_SUBGROUP_SOC_MAJOR: dict[str, tuple[str, ...]] = {
+    "2-01-01": ("19",), "2-01-02": ("19",), "2-01-03": ("19",), "2-01-04": ("19",),  # humanities, social
+    "2-01-05": ("19",), "2-01-09": ("19", "11"), "2-01-10": ("19",), "2-01-11": ("19",),  # sciences
+    "2-01-06": ("19", "17", "15", "11"),  # 自然科学和地球科学 natural and earth sciences
+    "2-01-07": ("19", "17", "11"), "2-01-08": ("19", "29", "11"),  # agricultural, medical research
+    "2-03-01": ("19", "45"), "2-03-02": ("19", "45"), "2-03-03": ("19", "45"),  # soil, extension, plant
+    "2-03-04": ("19", "45"), "2-03-05": ("19", "45"), "2-03-07": ("19", "45"),  # horticulture, breeding,
+    "2-03-08": ("19", "45"), "2-03-06": ("29", "19", "45"), "2-03-09": ("17", "19", "45"),  # husbandry…
+    "2-05-01": ("29",), "2-05-02": ("29",), "2-05-03": ("29",), "2-05-04": ("29",),  # physicians
+    "2-05-09": ("29",), "2-05-06": ("29", "19"), "2-05-07": ("29", "19", "31"),  # pharmacy, technicians
+    "2-05-08": ("29", "31"), "2-05-10": ("31", "29"),  # nursing, blind medical massage
+    "2-06-03": ("13", "43"), "2-06-04": ("13", "43"), "2-06-05": ("13", "43"),  # accounting, audit, tax
+    "2-06-06": ("13", "11"), "2-06-08": ("13", "11"), "2-06-13": ("13", "43"),  # valuation, HR, insurance
+    "2-06-09": ("13", "41", "43", "11"), "2-06-10": ("13", "41", "43"), "2-06-11": ("13", "41", "11"),
+    "2-07-02": ("23",), "2-07-03": ("23",), "2-07-04": ("23",), "2-07-05": ("23",),  # judges … notaries
+    "2-07-07": ("23",), "2-07-08": ("23",), "2-07-09": ("23",),  # court and procuratorate assistants
+    "2-07-01": ("23", "13", "33"), "2-07-10": ("21",), "2-07-11": ("21", "13"),  # supervision, religion
+    "3-01-01": ("43", "13", "23"), "3-01-02": ("43", "13"), "3-01-04": ("43", "13", "23"),  # clerks
+    "4-01-01": ("13", "41", "43"), "4-01-02": ("41", "43"), "4-01-03": ("41", "13", "43"),  # purchasing,
+    "4-01-05": ("41", "13", "43"), "4-01-06": ("41", "13", "43"),  # sales, brokers, e-commerce
+    "4-02-01": ("53", "43", "49"), "4-02-02": ("53", "43", "49"), "4-02-03": ("53", "43", "49"),  # rail,
+    "4-02-04": ("53", "43", "49"), "4-02-05": ("53", "43", "13"), "4-02-06": ("53", "43", "13"),  # road…
+    "4-02-07": ("43", "53"),  # 邮政和快递 post and couriers
+    "4-03-01": ("43", "37", "39", "11"), "4-03-02": ("35", "11"),  # accommodation; catering
+    "4-04-01": ("43", "15"), "4-04-02": ("49", "15"), "4-04-03": ("15", "49", "43"),  # telecom business,
+    "4-04-04": ("15", "49", "43"), "4-04-05": ("15", "43", "27"),  # network upkeep and operation, IT
+    "4-06-02": ("41", "13", "11"),  # 房地产开发与交易 real estate development and agency
+    "4-07-01": ("41", "43", "13"), "4-07-02": ("13", "41", "43", "23", "27"),  # rental; consulting
+    "4-07-03": ("13", "43"), "4-07-04": ("39", "41", "43"), "4-07-05": ("33", "43"),  # HR; tourism; guards
+    "4-07-06": ("13", "41", "43"), "4-07-07": ("13", "27", "43"),  # market management; exhibitions
+    "4-08-01": ("19",), "4-08-02": ("19", "17"), "4-08-03": ("17", "19", "15"),  # weather, ocean, survey
+    "4-08-04": ("17", "15", "19"), "4-08-06": ("19",), "4-08-07": ("19", "17"),  # GIS, monitoring, geology
+    "4-08-08": ("27", "17", "15"), "4-08-09": ("27", "51"), "4-08-10": ("17", "51", "19"),  # design, photo
+    "4-09-02": ("19",), "4-09-03": ("19", "45", "37"), "4-09-05": ("19", "45"), "4-09-06": ("19", "45"),
+    "4-09-08": ("37", "53"), "4-09-09": ("37",), "4-09-10": ("37", "45"),  # sanitation, pests, greening
+    "4-10-01": ("37", "39", "31", "35"), "4-10-03": ("39",), "4-10-04": ("31", "39"),  # care, beauty, spa
+    "4-10-06": ("39", "37"), "4-10-07": ("39", "31"),  # funeral, pets
+    "4-13-01": ("39", "27"), "4-13-02": ("27",), "4-13-03": ("25", "27"), "4-13-04": ("25", "39"),
+    "4-14-01": ("31", "29"), "4-14-02": ("29", "31"), "4-14-03": ("29", "31"), "4-14-04": ("31", "29"),
+    "4-14-05": ("39", "27", "33"), "4-14-06": ("39", "31"),  # sports and entertainment venues; leisure
+    "5-01": ("45", "11", "19"), "5-02": ("45", "11", "19", "37"), "5-03": ("45", "11", "19"),  # farming,
+    "5-04": ("45", "11", "19", "53"),  # forestry, husbandry, fishery (boats)
+    "5-05-01": ("45", "19", "11"), "5-05-02": ("29", "31", "45", "19"), "5-05-03": ("47", "49", "51"),
+    "5-05-05": ("45", "49", "53"), "5-05-06": ("51", "45"),  # farm machinery; primary processing
+    "6-31-01": ("49", "47"), "6-31-02": ("49", "51"), "6-31-03": ("51", "43"), "6-31-04": ("43", "51"),
+    "6-31-05": ("53", "51"), "6-31-07": ("51", "49"),  # packers; industrial robots
+}  # fmt: skip
+
+
+def soc_majors_for(csco_code: str, refined: bool = True) -> tuple[str, ...]:
+    """The SOC major groups a CSCO code corresponds to: its finer group's (:data:`CSCO_SUBGROUP_SOC_MAJOR`)
+    when ``refined`` and listed, else its medium group's, else its major group's."""
     code = parse_code(csco_code, "csco2022").code
+    if refined:
+        for prefix in (code[:7], code[:4]):
+            if prefix in CSCO_SUBGROUP_SOC_MAJOR:
+                return CSCO_SUBGROUP_SOC_MAJOR[prefix]
     return CSCO_TO_SOC_MAJOR.get(code[:4], CSCO_TO_SOC_MAJOR.get(code[0], ()))

