@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from test_market_core import ALL, _built, _random_hooks
 
+from workshift.market.extensions.accounts import state_sums, wage_factors
 from workshift.market.fused import AGGREGATES, FusedRunner, NodeMajorState
 from workshift.market.hooks import HOOKS, PolicyHooks
 from workshift.market.step import step
@@ -29,7 +30,9 @@ def test_fused_kernel_equals_numpy_reference_with_every_extension(kind, ltu_step
     eligible = max(0, min(3, ltu_steps - 1))
     state = model.initial_state(B, hooks)
     fast = NodeMajorState(state)
-    runner = FusedRunner(model, wage_step=wage, eligible_bins=eligible, chunks=chunks)
+    # each occupation's wage curve against a start rate; some rates far off, so the clip to [1/10, 10] binds
+    rate0 = rng.uniform(0.002, 0.3, model.n)
+    runner = FusedRunner(model, wage_step=wage, eligible_bins=eligible, chunks=chunks, wage_curve=(rate0, -0.1))
     sums = np.concatenate([runner.run(fast, hooks, base[:11], lost[:11], kept),  # two calls: state carries over
                            runner.run(fast, hooks, base[11:], lost[11:], kept)])
     ref = state
@@ -39,10 +42,13 @@ def test_fused_kernel_equals_numpy_reference_with_every_extension(kind, ltu_step
         expected = {
             "employed": ref.e.sum(1), "flexible": ref.f.sum(1), "unemployed": (ref.u + ref.g).sum(1),
             "ltu": ref.long_term_unemployed().sum(1), "trainees": ref.tr.sum(1),
-            "wage_income": ((ref.e - ref.hc) * wage).sum(1), "flexible_earnings": (ref.f * wage).sum(1),
-            "eligible_benefit_base": (eligible_u * wage).sum(1), "eligible": eligible_u.sum(1)}
+            "wage_income": ((ref.e - ref.hc) * wage * wage_factors(ref, rate0, -0.1)).sum(1),
+            "flexible_earnings": (ref.f * wage).sum(1),
+            "eligible_benefit_base": (eligible_u * wage).sum(1), "eligible": eligible_u.sum(1),
+            "hours_cut_pay": (ref.hc * wage).sum(1)}
         for k, key in enumerate(AGGREGATES):
             np.testing.assert_allclose(sums[t, k], expected[key], rtol=1e-10, atol=1e-10, err_msg=key)
+        np.testing.assert_allclose(state_sums(ref, wage, eligible, rate0, -0.1), sums[t], rtol=1e-10, atol=1e-10)
     got = fast.to_state()
     assert got.t == ref.t == steps
     for key in STOCKS:

@@ -216,3 +216,21 @@ def test_sensitivity_and_ensemble_are_seeded_and_move_with_their_assumptions() -
     low, mid, high = first.objectives["policy_effect"]
     assert low <= mid <= high and 0.0 <= first.p_beats_no_policy <= 1.0
     assert first.no_policy["policy_effect"] == (0.0, 0.0, 0.0)
+
+
+def test_short_time_work_is_charged_on_the_hours_it_cuts() -> None:
+    """Short-time work costs its benefit share of the pay of the hours the run actually cuts (Giupponi &
+    Landais 2023), never more than the planned full year per absorbed separation."""
+    prep = _prepared()
+    ev = prep.evaluator
+    i = [lv.id for lv in ev.levers].index("working_time")
+    lever = ev.levers[i]
+    assert lever.cost.charged_on == "hours_cut"
+    x = ev.space.from_dict({"working_time": float(ev.space.upper[i])})
+    series = ev.simulate(x)["series"]
+    assert series["short_time_pay"].max() > 0
+    cost = ev.metrics(x, series)["cost"][0]
+    assert cost == pytest.approx(lever.cost.value * float(series["short_time_pay"].sum()) * ev.dt_years, rel=1e-9)
+    planned = float((ev.costs.participants(x)[0, i] * ev.costs.unit_cost[i]).sum())
+    assert 0 < cost < planned
+    assert ev.metrics(ev.space.zero()[None], ev.simulate(ev.space.zero()[None])["series"])["cost"][0] == 0.0

@@ -14,7 +14,7 @@ from workshift.data import load_pack as load_built_pack
 from workshift.data.pack import check_pack_name
 from workshift.errors import InputError, closest
 from workshift.market.inputs import MarketInputs, from_pack
-from workshift.market.scenario import SCHEMA, from_dict
+from workshift.market.scenario import SCHEMA, from_dict, set_keys
 from workshift.market.scenario import Scenario as EngineScenario
 from workshift.optimize.pipeline import PolicyScenario, load_policy_scenario, read_scenario
 from workshift.policy.spec import POLICY_KEYS
@@ -138,7 +138,7 @@ def _apply(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     where = _sections_of()
     for key, value in overrides.items():
         if key in SCHEMA and isinstance(value, dict):
-            out.setdefault(key, {}).update(copy.deepcopy(value))
+            set_keys(out.setdefault(key, {}), copy.deepcopy(value), key)
             continue
         sections = where.get(key)
         if not sections:
@@ -148,7 +148,7 @@ def _apply(raw: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
         if len(sections) > 1:
             raise InputError(f"scenario key '{key}' is in several sections ({', '.join(sections)})", parameter=key,
                              hint=f"name the section, e.g. {sections[0]}={{'{key}': {value!r}}}")
-        out.setdefault(sections[0], {})[key] = value
+        set_keys(out.setdefault(sections[0], {}), {key: value}, sections[0])
     return out
 
 

@@ -38,9 +38,12 @@ from workshift.market.state import MarketState
 N_HOOKS = len(HOOK_ORDER)
 
 AGGREGATES = ("employed", "flexible", "unemployed", "ltu", "trainees", "wage_income", "flexible_earnings",
-              "eligible_benefit_base", "eligible")
-"""Per step and scenario: sum e, f, u + g, long-term (hist[-1] + ghist[-1]), tr, (e - hc) w, f w, eligible w,
-eligible; w = wage per step; eligible = unemployed (and graduates) in the first ``eligible_bins`` spell bins."""
+              "eligible_benefit_base", "eligible", "hours_cut_pay")
+"""Per step and scenario: sum e, f, u + g, long-term (hist[-1] + ghist[-1]), tr, (e - hc) w c, f w,
+eligible w, eligible, hc w (the pay of the hours cut by short-time work); w = wage per step, c = the
+occupation's wage curve (1 without one); eligible = unemployed (and graduates) in the first ``eligible_bins`` spell bins."""
+
+N_AGGREGATES = len(AGGREGATES)
 
 BLOCK = 512
 """Elements per block of the element-by-element passes (8 arrays of 4 KB stay in the L1 cache)."""
@@ -92,7 +95,7 @@ def _load_t(src, dst, b0, w):
 
 
 def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, base, lost, kept, net, skills,
-               edges, hook_edges, rates, flex_rates, flags, wage_step, eligible_bins, sums):
+               edges, hook_edges, rates, flex_rates, flags, wage_step, eligible_bins, wage_curve, sums):
     """Run every step of a schedule in place on node-major state arrays (n, B) and spell histograms
     (tau, n, B).
 
@@ -100,7 +103,8 @@ def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, ba
     HOOK_ORDER, and target base[k] + kept[s, b] lost[k] at step k; ``net``, ``skills``, ``edges``: (ptr, idx,
     val, tptr, tidx, tval) CSR tuples; ``hook_edges`` = (offsets (S, B + 1) per segment and scenario, source, target, weight);
     ``rates`` = (du, dv, gu, gv, sigma_f, phi_fu, rho, duration, xi, eps, a, kappa); ``flex_rates`` (2, n); ``flags`` =
-    (complete, use_skills, use_edges, flexible, training, exit); ``sums`` (steps, 9, B) receives the
+    (complete, use_skills, use_edges, flexible, training, exit); ``wage_curve`` = (start unemployment rate per
+    node (n,), elasticity) of the wage curve; ``sums`` (steps, N_AGGREGATES, B) receives the
     AGGREGATES of the state after every step. A chunk's state, scratch and hooks are set up once per call,
     so a whole horizon of yearly policies costs one call: with one call per year, set-up and the page faults
     of fresh scratch took about half the time of the call (measured, bench/bench_optimize.py)."""
@@ -121,27 +125,27 @@ def _run_chunks(starts, chunks, E, U, V, F, TR, G, X, HC, HIST, GHIST, hooks, ba
         for k in range(tau):
             _load(HIST[k], hist[k], b0, w)
             _load(GHIST[k], ghist[k], b0, w)
-        local = np.empty((steps, 9, w))
+        local = np.empty((steps, N_AGGREGATES, w))
         for s in range(starts.shape[0] - 1):
             for h in range(N_HOOKS):
                 _load_t(hooks[h][s], hk[h], b0, w)
             _chunk_steps(starts[s], starts[s + 1], n, w, b0, stocks, hist, ghist, hk, flex_rates, work, base,
                          lost, kept[s, b0:b0 + w], net, skills, edges, hook_edges[0][s], hook_edges[1:], rates,
-                         flags, eligible_bins, wage_step, local)
+                         flags, eligible_bins, wage_step, wage_curve, local)
         for k, dst in enumerate((E, U, V, F, TR, G, X, HC)):
             _store(stocks[k], dst, b0, w)
         for k in range(tau):
             _store(hist[k], HIST[k], b0, w)
             _store(ghist[k], GHIST[k], b0, w)
         for t in range(steps):
-            for k in range(9):
+            for k in range(N_AGGREGATES):
                 for b in range(w):
                     sums[t, k, b0 + b] = local[t, k, b]
 
 
 @njit(cache=True, error_model="numpy")
 def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, base, lost, kept, net, skills,
-                 edges, toff, hook_edges, rates, flags, eligible_bins, wage_step, sums):
+                 edges, toff, hook_edges, rates, flags, eligible_bins, wage_step, wage_curve, sums):
     """Steps [k0, k1) of one chunk of w scenarios (flat node-major arrays of n w) with one set of hooks ``hk``
     (``flex_rates`` (2, n): e -> f and u -> f rates per node); ``work`` (11, n w) is scratch. Each pass is one
     loop over all n w values (or over the scenarios of a row), so it vectorises and pays its set-up once.
@@ -153,6 +157,7 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
     du, dv, gu, gv, sigma_f, a_step = rates[0], rates[1], rates[2], rates[3], rates[4], rates[10]
     complete, use_skills, use_e, flexible, training = flags[0], flags[1], flags[2], flags[3], flags[4]
     tsrc, ttgt, tw = hook_edges
+    rate0, beta = wage_curve
     sig = sigma_f if flexible else 0.0
     e, u, v, f, tr, g, hc = stocks[0], stocks[1], stocks[2], stocks[3], stocks[4], stocks[5], stocks[7]
     kappa = rates[11] if training else 0.0  # trainees' search credit (1 - trainee_job_finding)
@@ -225,7 +230,7 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
         for i0 in range(0, n, rows):
             i1 = min(n, i0 + rows)
             finish_block(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, flags, eligible_bins)
-            sum_block(i0, i1, w, stocks, hist[tau - 1], ghist[tau - 1], blk[4], wage_step, sums[t])
+            sum_block(i0, i1, w, stocks, hist[tau - 1], ghist[tau - 1], blk[4], wage_step, rate0, beta, sums[t])
 
 
 # Parallel over chunks of scenarios; serial for one chunk, where OpenMP's worker threads would only spin.
@@ -274,7 +279,7 @@ class FusedRunner:
     """The fused kernel bound to one model: ``runner.run(state, hooks, base, ...)`` advances a NodeMajorState."""
 
     def __init__(self, model: Model, wage_step: np.ndarray | None = None, eligible_bins: int = 0,
-                 chunks: int | None = None) -> None:
+                 chunks: int | None = None, wage_curve: tuple[np.ndarray, float] | None = None) -> None:
         p = model.params
         self.model = model
         self.complete = model.network.A is None
@@ -287,12 +292,16 @@ class FusedRunner:
         self.on = (p.on("flexible"), p.on("training"), p.on("exit"))
         self.wage_step = np.zeros(model.n) if wage_step is None else np.ascontiguousarray(wage_step, float)
         self.eligible_bins = int(eligible_bins)
+        # the wage curve: (each node's unemployment rate at the start, elasticity); none = wages fixed
+        rate0, beta = wage_curve if wage_curve is not None else (None, 0.0)
+        self.wage_curve = (np.ascontiguousarray(np.zeros(model.n) if rate0 is None else rate0, dtype=np.float64),
+                           float(beta))
         self.chunks = chunks
 
     def run(self, state: NodeMajorState, hooks: PolicyHooks, base: np.ndarray, lost: np.ndarray | None = None,
             kept: np.ndarray | None = None) -> np.ndarray:
         """Advance ``state`` in place by len(base) steps with ``hooks`` (broadcast to (B, n)); the target of
-        step k is base[k] + kept[b] lost[k]. Returns the AGGREGATES, shape (steps, 9, B)."""
+        step k is base[k] + kept[b] lost[k]. Returns the AGGREGATES, shape (steps, N_AGGREGATES, B)."""
         kept = None if kept is None else np.atleast_2d(kept)
         return self.run_schedule(state, [hooks], [0], base, lost, kept)
 
@@ -302,7 +311,7 @@ class FusedRunner:
         """Advance ``state`` in place by len(base) steps of a policy schedule in one kernel call: hooks[s]
         (broadcast to (B, n)) applies from step starts[s] (starts[0] = 0, increasing) to the next start; the
         target of step k in segment s is base[k] + kept[s, b] lost[k]. Returns the AGGREGATES,
-        (steps, 9, B)."""
+        (steps, N_AGGREGATES, B)."""
         n, B = state.e.shape
         base = np.ascontiguousarray(np.atleast_2d(base), dtype=np.float64)
         steps = base.shape[0]
@@ -335,6 +344,6 @@ class FusedRunner:
         kernel = run_chunks if chunks > 1 else run_chunks_serial
         kernel(bounds, chunks, state.e, state.u, state.v, state.f, state.tr, state.g, state.x, state.hc,
                state.hist, state.ghist, hk, base, lost, kept, self.net, skills, self.edges, hook_edges,
-               self.rates, self.flex_rates, flags, self.wage_step, self.eligible_bins, sums)
+               self.rates, self.flex_rates, flags, self.wage_step, self.eligible_bins, self.wage_curve, sums)
         state.t += steps
         return sums

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from workshift.market.extensions.accounts import wage_factor
+
 
 @njit(cache=True, error_model="numpy")
 def finish_block(i0, i1, w, stocks, hist, ghist, work, hk, flex_rates, blk, rates, flags, eligible_bins):
@@ -132,12 +134,16 @@ def _age(lo, cnt, hist, keep_short, keep_long, inflow, last):
 
 
 @njit(cache=True)
-def sum_block(i0, i1, w, stocks, hlast, glast, elig, wage, out):
-    """Add rows [i0, i1) to the AGGREGATES of one step, out (9, w); elig is block-local (from row i0)."""
+def sum_block(i0, i1, w, stocks, hlast, glast, elig, wage, rate0, beta, out):
+    """Add rows [i0, i1) to the AGGREGATES of one step, out (10, w); elig is block-local (from row i0). Wage
+    income is on each occupation's wage curve against its start unemployment rate ``rate0`` (n,)
+    (:func:`workshift.market.extensions.accounts.wage_factor`; ``beta`` = 0: wages fixed)."""
     e, f, u, g, tr, hc = stocks[0], stocks[3], stocks[1], stocks[5], stocks[4], stocks[7]
     s0, s1, s2, s3, s4, s5, s6, s7, s8 = out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7], out[8]
+    s9 = out[9]
     for i in range(np.uint64(i0), np.uint64(i1)):
         wi = wage[i]
+        r0 = rate0[i]
         for b in range(w):
             m = i * np.uint64(w) + b
             s0[b] += e[m]
@@ -145,8 +151,13 @@ def sum_block(i0, i1, w, stocks, hlast, glast, elig, wage, out):
             s2[b] += u[m] + g[m]
             s3[b] += hlast[m] + glast[m]
             s4[b] += tr[m]
-            s5[b] += (e[m] - hc[m]) * wi
+            curve = 1.0
+            if beta != 0.0:
+                lf = e[m] + f[m] + u[m] + g[m] + tr[m]
+                curve = wage_factor((u[m] + g[m]) / lf if lf > 0 else 0.0, r0, beta)
+            s5[b] += (e[m] - hc[m]) * wi * curve
             s6[b] += f[m] * wi
             j = (i - np.uint64(i0)) * np.uint64(w) + np.uint64(b)
             s7[b] += elig[j] * wi
             s8[b] += elig[j]
+            s9[b] += hc[m] * wi

@@ -72,11 +72,21 @@ PARAMETERS: dict[str, Parameter] = {
            "share of workers who change occupation in a year; calibrates the self-loop r"),
         _p("reference_unemployment", 0.06, "share of labour force", "-", PAPER + " (self-loop calibration)",
            "unemployment rate used to turn annual mobility into the per-step self-loop r"),
-        _p("adoption_steps", 231, "steps", "-", PAPER + ": automation over 30 years = 30*52/6.75 steps", ""),
+        _p("shock_start_weeks", 675.0, "weeks", "-", "the paper's start: step 100 of 6.75 weeks",
+           "[shock] start_weeks: when the shock starts, in weeks from the (converged) start of the run"),
+        _p("adoption_weeks", 231 * 6.75, "weeks", "-", PAPER + ": automation over 30 years = 231 steps of 6.75 "
+           "weeks", "[shock] adoption_weeks: the logistic adoption reaches automation_level this long after the "
+           "start"),
+        _p("adoption_steps", 231, "steps", "-", PAPER + ": automation over 30 years = 30*52/6.75 steps",
+           "derived: adoption_weeks / step_weeks; the old key [shock] adoption_steps still works (deprecated)"),
         _p("automation_level", 0.9999, "share of the shock", "-", PAPER + " (calibrate_sigmoid in labornet)",
            "the logistic adoption path reaches this share of the shock at start + adoption_steps"),
+        _p("cycle_period_weeks", 103 * 6.75, "weeks", "-",
+           PAPER + ": 2008-2018 taken as three quarters of a business cycle (103 steps of 6.75 weeks)",
+           "[cycle] period_weeks"),
         _p("cycle_period_steps", 103, "steps", "-",
-           PAPER + ": 2008-2018 taken as three quarters of a business cycle", ""),
+           PAPER + ": 2008-2018 taken as three quarters of a business cycle",
+           "derived: cycle_period_weeks / step_weeks; the old key [cycle] period_steps still works (deprecated)"),
         # --- exposure -> automation shock --------------------------------------------------------------
         _p("displacement_share", 0.5, "share of exposed task time", "over the adoption horizon",
            "assumption (midpoint of the range): exposure is not automation - Eloundou et al. (2024, Science) "
@@ -154,6 +164,12 @@ PARAMETERS: dict[str, Parameter] = {
            "ui_duration_steps = ui_duration_weeks / step_weeks, rounded"),
         _p("ui_duration_steps", 4, "steps", "-", "derived: ui_duration_weeks / step_weeks (26 weeks = 4 steps "
            "of 6.75 weeks); set it only to override the weeks", ""),
+        _p("wage_curve_elasticity", -0.1, "elasticity of pay w.r.t. the occupation's unemployment rate", "-",
+           "Blanchflower & Oswald (1994), The Wage Curve (MIT Press): about -0.1 across countries; Nijkamp & "
+           "Poot (2005), J. Econ. Surveys 19(3), meta-analysis: about -0.07 after correcting for publication "
+           "bias (the high end)",
+           "each occupation's wage moves with (its unemployment rate / its rate at the policy start) ^ "
+           "elasticity (workshift.market.extensions.accounts); 0 = wages fixed", low=-0.1, high=-0.07),
         _p("ui_recipiency", 0.28, "share of the unemployed", "-",
            "US DOL ETA UI recipiency rate, about 27-28% in 2018-2019", ""),
         # --- social insurance coverage -----------------------------------------------------------------

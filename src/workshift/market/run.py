@@ -20,6 +20,7 @@ from workshift.market import network as netmod
 from workshift.market import params as pmod
 from workshift.market.extensions import flexible as flexmod
 from workshift.market.extensions import income, insurance, training
+from workshift.market.extensions.accounts import unemployment_rates
 from workshift.market.hooks import PolicyHooks
 from workshift.market.inputs import MarketInputs, from_pack
 from workshift.market.model import Model
@@ -126,10 +127,12 @@ def accountants(built: Built, hooks: PolicyHooks) -> list:
     s, p = built.scenario, built.model.params
     out = []
     if p.on("income"):
+        # each occupation's wage curve starts from its rate in the no-policy steady state (the run's start)
+        start = unemployment_rates(built.model.steady_state(built.model.demand.d0.shape[0]))
         out.append(income.accountant(built.inputs.wage, p.step_weeks, s.parameter("ui_replacement_ratio"),
                                      s.parameter("ui_recipiency"), int(s.parameter("ui_duration_steps")),
                                      s.parameter("flexible_income_ratio"), s.parameter("flexible_income_cv"),
-                                     hooks.benefit_multiplier))
+                                     hooks.benefit_multiplier, start, s.parameter("wage_curve_elasticity")))
     if p.on("insurance"):
         cov = np.where(np.isnan(hooks.flexible_coverage), s.parameter("coverage_flexible"), hooks.flexible_coverage)
         out.append(insurance.accountant(s.parameter("coverage_employed"), cov, s.parameter("ui_recipiency"),

@@ -10,6 +10,7 @@ them and are left to ``workshift optimize``). When ``market.extensions`` is abse
 from __future__ import annotations
 
 import copy
+import logging
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from workshift.market.params import (
 from workshift.validation import validate_section
 
 MODES = ("mean-field", "agents")
+LOG = logging.getLogger("workshift")
 
 # The policy stage's [policy] keys (parsed by workshift.policy.spec): the engine accepts them beside its own
 # policy hooks and leaves them to `workshift optimize`. Declared here, below the policy stage, so that the
@@ -52,18 +54,69 @@ SCHEMA: dict[str, dict[str, tuple[Any, type | tuple[type, ...]]]] = {
     "shock": {
         "index": ("none", str), "displacement_share": (None, (int, float)), "augmentation": (0.0, (int, float)),
         "reinstatement": (None, (int, float)),
-        "net_loss": (False, bool), "start_step": (100, int),
-        "adoption_steps": (value("adoption_steps"), (int, float)),
+        "net_loss": (False, bool), "start_step": (None, int), "start_weeks": (None, (int, float)),
+        "adoption_steps": (None, (int, float)), "adoption_weeks": (None, (int, float)),
     },
-    "cycle": {"amplitude": (0.0, (int, float)), "period_steps": (103, (int, float)), "start_step": (None, int)},
+    "cycle": {"amplitude": (0.0, (int, float)), "period_steps": (None, (int, float)),
+              "period_weeks": (None, (int, float)), "start_step": (None, int), "start_weeks": (None, (int, float))},
     "parameters": {name: (None, (int, float)) for name in (
         "flexible_search_intensity", "flexible_to_unemployment", "training_rate", "training_steps",
         "ltu_exit_rate", "reentry_rate", "training_edge_weight", "training_targets", "ui_replacement_ratio",
         "ui_duration_steps", "ui_duration_weeks", "ui_recipiency", "coverage_employed", "coverage_flexible",
         "flexible_income_ratio", "flexible_income_cv", "annual_occupational_mobility",
-        "reference_unemployment", "trainee_job_finding")},
+        "reference_unemployment", "trainee_job_finding", "wage_curve_elasticity")},
     "policy": {name: (None, (int, float)) for name in HOOKS},
 }
+
+
+# Durations of the shock and the cycle are given in weeks, so a scenario means the same at any step length;
+# (section, key in steps) -> (key in weeks, default in weeks or None, whole steps?). The key in steps still
+# works (deprecated): it is taken as it is and noted once. The validated scenario carries both.
+TIME_KEYS: dict[tuple[str, str], tuple[str, str | None, bool]] = {
+    ("shock", "start_step"): ("start_weeks", "shock_start_weeks", True),
+    ("shock", "adoption_steps"): ("adoption_weeks", "adoption_weeks", False),
+    ("cycle", "period_steps"): ("period_weeks", "cycle_period_weeks", False),
+    ("cycle", "start_step"): ("start_weeks", None, True),  # none: the cycle starts with the shock
+}
+_NOTED: set[tuple[str | None, str]] = set()
+
+
+def set_keys(section: dict[str, Any], changes: dict[str, Any], name: str) -> None:
+    """Update a raw ``[name]`` section with ``changes``; a duration set in weeks drops the same duration in
+    steps from the section and the other way round (so an override never meets its twin)."""
+    for (sec, steps_key), (weeks_key, _, _) in TIME_KEYS.items():
+        if sec != name:
+            continue
+        if steps_key in changes and weeks_key not in changes:
+            section.pop(weeks_key, None)
+        elif weeks_key in changes and steps_key not in changes:
+            section.pop(steps_key, None)
+    section.update(changes)
+
+
+def _resolve_durations(sections: dict[str, dict[str, Any]], path: str | None) -> None:
+    """Fill each duration of :data:`TIME_KEYS` in steps and in weeks from the one given (or its default)."""
+    step = float(sections["market"]["step_weeks"])
+    where = f"{path}: " if path else ""
+    for (sec, steps_key), (weeks_key, default, whole) in TIME_KEYS.items():
+        values = sections[sec]
+        steps, weeks = values.get(steps_key), values.get(weeks_key)
+        if steps is not None and weeks is not None:
+            raise InputError(f"{where}{sec}.{steps_key} and {sec}.{weeks_key} are both given",
+                             hint=f"give {weeks_key} only ({steps_key} is in steps of market.step_weeks and "
+                                  "deprecated)")
+        if steps is not None:
+            if (path, f"{sec}.{steps_key}") not in _NOTED:
+                _NOTED.add((path, f"{sec}.{steps_key}"))
+                LOG.warning("%s%s.%s is deprecated (it is in steps, so its meaning changes with market.step_weeks):"
+                            " use %s.%s = %g", where, sec, steps_key, sec, weeks_key, steps * step)
+            values[weeks_key] = float(steps) * step
+            continue
+        if weeks is None and default is None:
+            continue
+        weeks = float(value(default) if weeks is None else weeks)
+        values[weeks_key] = weeks
+        values[steps_key] = int(round(weeks / step)) if whole else weeks / step
 
 
 @dataclass
@@ -97,7 +150,7 @@ class Scenario:
         """A copy with some keys changed, e.g. ``s.replace(market={"steps": 50})`` (validated again)."""
         raw = copy.deepcopy(self.raw)
         for section, values in changes.items():
-            raw.setdefault(section, {}).update(values)
+            set_keys(raw.setdefault(section, {}), values, section)
         return from_dict(raw, self.path)
 
     def parameter(self, name: str) -> float:
@@ -162,6 +215,7 @@ def from_dict(raw: dict[str, Any], path: str | None = None) -> Scenario:
             values[key] = val
         values = validate_section(values, {key: kind for key, (_, kind) in schema.items()}, section, path)
         sections[section] = {key: values.get(key, copy.deepcopy(default)) for key, (default, _) in schema.items()}
+    _resolve_durations(sections, path)
     _check(sections, path)
     return Scenario(sections=sections, path=path, raw=copy.deepcopy(raw))
 
@@ -211,16 +265,25 @@ def _check(s: dict[str, dict[str, Any]], path: str | None) -> None:
     if shock["reinstatement"] is not None and not 0.0 <= shock["reinstatement"] <= 2.0:
         raise InputError(f"{where}shock.reinstatement = {shock['reinstatement']} must be in [0, 2]",
                          hint=PARAMETERS["reinstatement"].note)
-    if shock["start_step"] < 0 or shock["adoption_steps"] <= 0:
-        raise InputError(f"{where}shock.start_step must be >= 0 and shock.adoption_steps > 0")
+    if shock["start_weeks"] < 0 or shock["adoption_weeks"] <= 0:
+        raise InputError(f"{where}shock.start_weeks must be >= 0 and shock.adoption_weeks > 0 (or, deprecated, "
+                         "shock.start_step >= 0 and shock.adoption_steps > 0)")
     # the steady state is read over the steps before start_step; with no shock there is nothing to start
     if shock["index"] != "none" and shock["start_step"] >= m["steps"]:
-        raise InputError(f"{where}shock.start_step = {shock['start_step']} is not before the last step "
-                         f"(market.steps = {m['steps']}): the shock would never start and the steady state "
-                         "before it lies outside the run", hint="raise market.steps or lower shock.start_step")
-    if not -1.0 < cycle["amplitude"] < 1.0 or cycle["period_steps"] <= 0:
-        raise InputError(f"{where}cycle.amplitude must be in (-1, 1) and cycle.period_steps > 0")
+        raise InputError(f"{where}shock.start_step = {shock['start_step']} is not before the last step (market.steps = "
+                         f"{m['steps']}): the shock would never start and the steady state before it lies outside "
+                         f"the run (shock.start_weeks = {shock['start_weeks']:g})",
+                         hint="raise market.steps or lower shock.start_weeks")
+    if not -1.0 < cycle["amplitude"] < 1.0 or cycle["period_weeks"] <= 0:
+        raise InputError(f"{where}cycle.amplitude must be in (-1, 1) and cycle.period_weeks > 0")
+    if cycle["start_weeks"] is not None and cycle["start_weeks"] < 0:
+        raise InputError(f"{where}cycle.start_weeks = {cycle['start_weeks']:g} must be >= 0")
     for key, val in s["parameters"].items():
+        if key == "wage_curve_elasticity":
+            if val is not None and not -1.0 <= val <= 0.0:
+                raise InputError(f"{where}parameters.{key} = {val} must be in [-1, 0] (pay falls when the "
+                                 "occupation's unemployment rises)", hint=PARAMETERS[key].source)
+            continue
         if val is not None and (val < 0 or (key not in ("training_steps", "training_targets",
                                                          "ui_duration_steps", "ui_duration_weeks") and val > 1)):
             raise InputError(f"{where}parameters.{key} = {val} is out of range", hint=PARAMETERS[key].note or None)

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from workshift.market.extensions.accounts import Accounting, series_from_sums, state_sums
+from workshift.market.extensions.accounts import Accounting, series_from_sums, state_sums, unemployment_rates
+from workshift.market.fused import AGGREGATES
 from workshift.market.hooks import PolicyHooks
 from workshift.market.meanfield import Stepper
 from workshift.market.meanfield import run as run_meanfield
@@ -56,6 +57,7 @@ class PolicyEvaluator:
     work_base: np.ndarray | None = None  # (T,) E + F under AI without new policy
     quality_base: dict[str, float] = field(default_factory=dict)  # no-policy job-quality components
     starts_base: np.ndarray | None = None  # (T,) course starts per step without new policy
+    mean_wage: float = 0.0  # employment-weighted mean annual wage (the unit of costs quoted in earnings)
 
     @property
     def dt_years(self) -> float:
@@ -104,7 +106,8 @@ class PolicyEvaluator:
         acc = self.accounting
         bins = acc.eligible_bins(self.model.params.ltu_steps)
         wage_step = acc.wage_step
-        sums = np.zeros((T, 9, batch))
+        beta = acc.wage_curve if acc.income else 0.0
+        sums = np.zeros((T, len(AGGREGATES), batch))
         flex_cov, flex_income = np.zeros((batch, T)), np.ones((batch, T))
         nodes = {k: np.zeros((T, batch, n)) for k in ("e", "u", "f")} if record_nodes else {}
         state = self.start.take(np.zeros(batch, dtype=int)).copy()
@@ -119,7 +122,7 @@ class PolicyEvaluator:
                 stepper = Stepper(self.model, PolicyHooks(**hooks).broadcast(batch, n))
             target = self.model.demand.at(self.start_step + k + 1) + kept[:, None] * self.shift[k][None, :]
             state = stepper(state, target)
-            sums[k] = state_sums(state, wage_step, bins)
+            sums[k] = state_sums(state, wage_step, bins, acc.unemployment_start, beta)
             flex_cov[:, k], flex_income[:, k] = cov, inc
             if record_nodes:
                 nodes["e"][k], nodes["u"][k], nodes["f"][k] = state.e, state.u + state.g, state.f
@@ -155,7 +158,10 @@ class PolicyEvaluator:
         batch, T = yearly.shape[0], self.horizon_steps
         acc = self.accounting
         if getattr(self, "_fused", None) is None:
-            self._fused = FusedRunner(self.model, acc.wage_step, acc.eligible_bins(self.model.params.ltu_steps))
+            curve = (acc.unemployment_start, acc.wage_curve) if acc.income and acc.unemployment_start is not None \
+                else None
+            self._fused = FusedRunner(self.model, acc.wage_step, acc.eligible_bins(self.model.params.ltu_steps),
+                                      wage_curve=curve)
             self._targets = np.stack([self.model.demand.at(self.start_step + k + 1)[0] for k in range(T)])
             self._start_nodes = NodeMajorState(self.start)
         year_of = np.minimum((np.arange(T) / self.ctx.steps_per_year).astype(int), self.space.horizon_years - 1)
@@ -172,18 +178,28 @@ class PolicyEvaluator:
         before = np.concatenate([np.full((len(trainees), 1), float(self.start.tr.sum())), trainees[:, :-1]], axis=1)
         return trainees - before * (1.0 - 1.0 / self.model.params.training_steps)
 
+    def _per_year(self, per_step: np.ndarray) -> np.ndarray:
+        """(P, years) sums over each policy year of a (P, T) series."""
+        year_of = np.minimum((np.arange(self.horizon_steps) / self.ctx.steps_per_year).astype(int),
+                             self.space.horizon_years - 1)
+        return np.stack([per_step[:, year_of == y].sum(axis=1) for y in range(self.space.horizon_years)], 1)
+
     def participants(self, x: np.ndarray, series: dict[str, np.ndarray]) -> np.ndarray:
-        """(P, n_levers, years) participants served: places planned, except for levers charged on the course
-        starts the run made (above the no-policy run's starts)."""
+        """(P, n_levers, years) participants served: places planned, except for levers charged on what the
+        run did: ``trainee_starts`` (course starts above the no-policy run's) and ``hours_cut``
+        (full-time-equivalent years of hours cut by short-time work, weighted by pay: the pay of the hours
+        cut over the mean annual wage, so that participants x the cost per unit, a share of the mean wage, is
+        that share of the pay lost)."""
         part = self.costs.participants(x)
-        charged = [i for i, lv in enumerate(self.levers) if lv.cost.charged_on == "trainee_starts"]
-        if charged and self.starts_base is not None:
-            extra = self.starts(series["trainees"]) - self.starts_base[None]
-            year_of = np.minimum((np.arange(self.horizon_steps) / self.ctx.steps_per_year).astype(int),
-                                 self.space.horizon_years - 1)
-            per_year = np.stack([extra[:, year_of == y].sum(axis=1) for y in range(self.space.horizon_years)], 1)
-            for i in charged:  # one trainee stock: the lever's share of the planned places
-                planned = part[:, charged].sum(axis=1)
+        actual = {}
+        if self.starts_base is not None:
+            actual["trainee_starts"] = self._per_year(self.starts(series["trainees"]) - self.starts_base[None])
+        if "short_time_pay" in series and self.mean_wage > 0:
+            actual["hours_cut"] = self._per_year(series["short_time_pay"] * self.dt_years) / self.mean_wage
+        for basis, per_year in actual.items():
+            charged = [i for i, lv in enumerate(self.levers) if lv.cost.charged_on == basis]
+            planned = part[:, charged].sum(axis=1)
+            for i in charged:  # one stock per basis: each lever's share of the planned places
                 share = np.where(planned > 0, part[:, i] / np.where(planned > 0, planned, 1.0), 0.0)
                 part[:, i] = np.maximum(per_year, 0.0) * share
         return part
@@ -268,13 +284,14 @@ class PolicyEvaluator:
         spells = np.array([base["inflow"][year_of_step == y].sum() for y in range(space.horizon_years)])
         spells[0] += float((start.u + start.g).sum())
         lf0 = float(start.labour_force().sum())
-        accounting.unemployment_start = float((start.u + start.g).sum()) / lf0
+        accounting.unemployment_start = unemployment_rates(start)[0]  # each occupation's own wage curve
         reference = {"unemployment_rate": ref["unemployed_all"] / ref["labour_force"], "u_nodes": ref["u_nodes"],
                      "baseline_u_nodes": base["u_nodes"]}
         population = lf0 + float(start.x.sum())
         ev = cls(model, space, costs, ctx, accounting, start, start_step, T, unshocked - shocked, spells,
                  float((base["hires_u"].sum() + base["exits_u"].sum()) / base["unemployed"].sum()),
                  float(lost.max()), population, reference)
+        ev.mean_wage = wage
         zero = ev.simulate(space.zero()[None])["series"]
         ev.work_base = zero["employed"][0] + zero["flexible"][0]
         ev.starts_base = ev.starts(zero["trainees"])[0]

@@ -27,7 +27,7 @@ LEVER_DIR = Path(__file__).with_name("levers")
 KINDS = ("programme", "insurance", "regulation", "incentive")
 TARGET_GROUPS = ("unemployed", "flexible", "employed", "at_risk", "demand_separations")
 UPDATES_TABLE = "lever_updates"
-CHARGED_ON = ("places", "trainee_starts")
+CHARGED_ON = ("places", "trainee_starts", "hours_cut")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,9 @@ class Cost:
     low: float | None = None
     high: float | None = None
     provenance: dict[str, Any] | None = None
-    charged_on: str = "places"  # "places": intensity x target group; "trainee_starts": starts simulated
+    # "places": intensity x target group; "trainee_starts": course starts simulated; "hours_cut": the pay of
+    # the hours short-time work cut in the run, in full-time years at the mean wage
+    charged_on: str = "places"
 
     @property
     def is_share_of_earnings(self) -> bool:

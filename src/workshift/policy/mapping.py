@@ -208,8 +208,9 @@ def working_time(x: np.ndarray, ctx: Context) -> Hooks:
     short_time_end = 1 / duration in steps): hours whose benefit ends before demand has returned become the
     separations they postponed (Giupponi & Landais 2023: the headcount effect vanishes when the programme
     stops), and in a year without funding every benefit ends (short_time_end = 1; with no hours cut that is
-    no effect). Priced as the subsidy it is: each absorbed separation is paid the benefit on the hours lost
-    for the benefit's duration (lever file)."""
+    no effect). Priced as the subsidy it is: the benefit (a share of pay, lever file) on the pay of the hours
+    the run actually cuts, for as long as they stay cut (``charged_on = "hours_cut"``; Giupponi & Landais
+    2023)."""
     steps = max(1.0, ctx.levers["working_time"].effect("duration") * ctx.steps_per_year / 12.0)
     x = np.clip(x, 0.0, 1.0)
     return {"work_sharing": x[:, None], "short_time_end": np.where(x > 0, 1.0 / steps, 1.0)[:, None]}

@@ -7,12 +7,18 @@ count the eligible unemployed and the insured with the same functions.
 Per step, with E employed, F flexible, U unemployed (incl. training graduates), TR trainees, LF = E + F + U +
 TR, elig the unemployed within their benefit duration, w_i the annual wage of occupation i:
 
-- wage income = sum_i (e_i - hc_i) w_i x (u_t / u_0) ^ beta (work sharing cuts hours, not jobs). The wage
-  curve: wages fall when unemployment rises, with the elasticity beta = :data:`WAGE_CURVE` of pay with
-  respect to the unemployment rate (Blanchflower & Oswald 1994, "The Wage Curve": about -0.1 across
-  countries; Nijkamp & Poot 2005 meta-analysis, range about -0.07 to -0.1), u_0 the rate at the policy start;
+- wage income = sum_i (e_i - hc_i) w_i c_i,t (work sharing cuts hours, not jobs), with the wage curve per
+  occupation c_i,t = clip(u_i,t / u_i,0, 1/R, R) ^ beta (:func:`wage_factor`): each occupation's pay falls
+  when its own unemployment rate u_i = (u_i + g_i) / lf_i rises, with the elasticity beta =
+  :data:`WAGE_CURVE` (-0.1, range -0.1 to -0.07) of pay with respect to the local unemployment rate
+  (Blanchflower & Oswald 1994, "The Wage Curve": about -0.1 across countries; Nijkamp & Poot 2005
+  meta-analysis: about -0.07 after correcting for publication bias), u_i,0 the occupation's rate at the
+  policy start (the no-policy steady state), R = :data:`WAGE_CURVE_CLIP` (the curve is log-linear over the spread of
+  local unemployment rates it is estimated on, and held at its end beyond it);
 - flexible income = flexible_income_ratio x (flexible-income gain of the policy) x sum_i f_i w_i;
 - benefits = replacement x recipiency x sum_i elig_i w_i; income = their sum, at an annual rate;
+- short-time pay = sum_i hc_i w_i at an annual rate: the pay of the hours short-time work cuts (at start
+  wages), what its benefit replaces a share of (the lever's cost, ``charged_on = "hours_cut"``);
 - insured = coverage_employed E + coverage_flexible F + recipiency (elig + TR)       (persons);
 - earnings shortfall (persons, for earnings stability over the whole labour force): a wage earner 0, a
   flexible worker the coefficient of variation of flexible income, an unemployed person or trainee the share
@@ -25,12 +31,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
+from workshift.market.params import PARAMETERS
 from workshift.market.state import MarketState
 
-WAGE_CURVE = (-0.1, "Blanchflower, D. G. and Oswald, A. J. (1994). The Wage Curve. MIT Press: elasticity of pay "
-                    "with respect to the local unemployment rate about -0.1; Nijkamp, P. and Poot, J. (2005), "
-                    "J. Economic Surveys 19(3): meta-analysis, about -0.07 corrected for publication bias")
+WAGE_CURVE = PARAMETERS["wage_curve_elasticity"]
+"""The elasticity beta of the wage curve, its source and its range (``[parameters] wage_curve_elasticity``)."""
+WAGE_CURVE_CLIP = 10.0
+"""u_i,t / u_i,0 is held within [1/10, 10]: local unemployment rates in the wage-curve studies span about a
+factor of ten (a log-linear curve would pay without bound as an occupation's unemployment goes to zero)."""
+
+
+@njit(cache=True, inline="always")
+def wage_factor(rate: float, rate0: float, beta: float) -> float:
+    """The wage curve of one occupation: (u / u_0) ^ beta with u / u_0 clipped to [1/R, R]; 1 where the
+    occupation had no unemployment at the start (no reference) or beta = 0."""
+    if beta == 0.0 or not rate0 > 0.0:
+        return 1.0
+    ratio = min(max(rate / rate0, 1.0 / WAGE_CURVE_CLIP), WAGE_CURVE_CLIP)
+    return ratio ** beta
+
+
+@njit(cache=True)
+def _wage_factors(rate: np.ndarray, rate0: np.ndarray, beta: float) -> np.ndarray:
+    out = np.empty_like(rate)  # (B, n)
+    for b in range(rate.shape[0]):
+        for i in range(rate.shape[1]):
+            out[b, i] = wage_factor(rate[b, i], rate0[b, i], beta)
+    return out
+
+
+def unemployment_rates(state: MarketState) -> np.ndarray:
+    """(B, n) each occupation's unemployment rate: (u + g) / (e + f + u + g + tr), 0 where it has no labour
+    force (the same expression as the fused kernel's)."""
+    lf = state.labour_force()
+    return np.where(lf > 0, (state.u + state.g) / np.where(lf > 0, lf, 1.0), 0.0)
+
+
+def wage_factors(state: MarketState, rate0: np.ndarray | None, beta: float) -> np.ndarray:
+    """(B, n) the wage curve c_i,t of every occupation of a state against the start rates ``rate0`` (n,)
+    (or (B, n)); all ones without a reference."""
+    if rate0 is None or beta == 0.0:
+        return np.ones_like(state.e)
+    rate = np.ascontiguousarray(unemployment_rates(state), dtype=np.float64)
+    ref = np.ascontiguousarray(np.broadcast_to(rate0, rate.shape), dtype=np.float64)
+    return _wage_factors(rate, ref, float(beta))
 
 
 @dataclass
@@ -48,8 +94,8 @@ class Accounting:
     flexible_cv: float
     coverage_employed: float
     coverage_flexible: float
-    wage_curve: float = WAGE_CURVE[0]
-    unemployment_start: float = 0.0  # u_0 of the wage curve (share of the labour force); 0 = no wage curve
+    wage_curve: float = WAGE_CURVE.value
+    unemployment_start: np.ndarray | None = None  # (n,) u_i,0 of the wage curve per occupation; None = none
 
     @classmethod
     def from_scenario(cls, scenario, wages: np.ndarray, params) -> Accounting:
@@ -57,7 +103,7 @@ class Accounting:
         return cls(np.asarray(wages, float), params.step_weeks, params.on("income"), params.on("insurance"),
                    par("ui_replacement_ratio"), par("ui_recipiency"), int(par("ui_duration_steps")),
                    par("flexible_income_ratio"), par("flexible_income_cv"), par("coverage_employed"),
-                   par("coverage_flexible"))
+                   par("coverage_flexible"), par("wage_curve_elasticity"))
 
     @property
     def per_year(self) -> float:
@@ -83,31 +129,32 @@ def insured(coverage_employed, coverage_flexible, recipiency, e, f, elig, traine
     return coverage_employed * e + coverage_flexible * f + recipiency * (elig + trainees)
 
 
-def state_sums(state: MarketState, wage_step: np.ndarray, eligible_bins: int) -> np.ndarray:
-    """The nine AGGREGATES of one state (9, B), exactly as the fused kernel sums them."""
+def state_sums(state: MarketState, wage_step: np.ndarray, eligible_bins: int, rate0: np.ndarray | None = None,
+               beta: float = 0.0) -> np.ndarray:
+    """The AGGREGATES of one state (10, B), exactly as the fused kernel sums them (wage income on each
+    occupation's wage curve against its start rate ``rate0``; the pay of the hours cut at start wages)."""
     eligible_now = eligible(state, eligible_bins)
+    curve = wage_factors(state, rate0, beta)
     return np.stack([state.e.sum(axis=1), state.f.sum(axis=1), (state.u + state.g).sum(axis=1),
                      (state.hist[:, -1] + state.ghist[:, -1]).sum(axis=1), state.tr.sum(axis=1),
-                     ((state.e - state.hc) * wage_step).sum(axis=1), (state.f * wage_step).sum(axis=1),
-                     (eligible_now * wage_step).sum(axis=1), eligible_now.sum(axis=1)])
+                     ((state.e - state.hc) * wage_step * curve).sum(axis=1), (state.f * wage_step).sum(axis=1),
+                     (eligible_now * wage_step).sum(axis=1), eligible_now.sum(axis=1),
+                     (state.hc * wage_step).sum(axis=1)])
 
 
 def series_from_sums(sums: np.ndarray, flex_cov: np.ndarray, flex_income: np.ndarray,
                      acc: Accounting) -> dict[str, np.ndarray]:
-    """Series (B, steps) from the sums over occupations (steps, 9, B); flex_cov and flex_income (B, steps) are
+    """Series (B, steps) from the sums over occupations (steps, 10, B); flex_cov and flex_income (B, steps) are
     the flexible workers' insurance coverage and the policy's factor on flexible income."""
-    e, f, unemployed, ltu, trainees, wage, flex_earn, elig_wage, elig = (sums[:, k].T for k in range(9))
+    e, f, unemployed, ltu, trainees, wage, flex_earn, elig_wage, elig, hours_pay = (sums[:, k].T for k in range(10))
     lf = e + f + unemployed + trainees
     out = {"employed": e, "flexible": f, "unemployed": unemployed, "ltu": ltu, "trainees": trainees,
-           "labour_force": lf}
+           "labour_force": lf, "short_time_pay": hours_pay * acc.per_year}
     replaced = acc.replacement * acc.recipiency
     out["shortfall"] = acc.flexible_cv * f + unemployed + trainees - replaced * (elig + trainees)
-    if acc.income:
-        rate = np.where(lf > 0, unemployed / np.where(lf > 0, lf, 1.0), 0.0)
-        curve = (np.maximum(rate, 1e-9) / acc.unemployment_start) ** acc.wage_curve \
-            if acc.unemployment_start > 0 else 1.0
+    if acc.income:  # wage income is already on each occupation's wage curve (state_sums, the fused kernel)
         flexible = acc.flexible_ratio * flex_income * flex_earn
-        out["income"] = (wage * curve + flexible + replaced * elig_wage) * acc.per_year
+        out["income"] = (wage + flexible + replaced * elig_wage) * acc.per_year
     if acc.insurance:
         out["insured"] = insured(acc.coverage_employed, flex_cov, acc.recipiency, e, f, elig, trainees)
     return {k: np.ascontiguousarray(v) for k, v in out.items()}
