@@ -1,12 +1,12 @@
-"""The HTML summary for caseworkers and managers (English or Chinese), rendered with jinja2."""
+"""The HTML summary for caseworkers and managers (English or Chinese): ``matching.html.j2`` on the shared
+report layout of :mod:`workshift.reports` (autoescape, one style, the CJK font stack)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 
 from workshift.i18n import normalise_lang
+from workshift.reports import render
 from workshift.services.matching.explain import messages, pair_frame
 from workshift.services.matching.report import CONGESTED, GROUP_METRICS
 from workshift.services.matching.score import FACTORS
@@ -32,8 +32,6 @@ def _fmt(name: str, value: float) -> str:
 
 def render_html(result, lang: str = "en") -> str:
     """The summary page of a run: scoring, policy comparison, group gaps, example explanations, provenance."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
     code = normalise_lang(lang)
     m = messages(code)
     summary, meta = result.summary, result.meta
@@ -60,10 +58,8 @@ def render_html(result, lang: str = "en") -> str:
     weights = meta["weights"]
     factors = [{"name": m[f"factor_{f}"], "weight": f"{weights[f]:.2f}",
                 "meaning": m[f"meaning_{f}"].format(index=result.ctx.index)} for f in FACTORS]
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
-    return env.get_template("summary.html.j2").render(
-        html_lang="zh-CN" if code == "zh" else "en", m=m, factors=factors, metric_rows=metric_rows,
+    return render(
+        "matching.html.j2", m["title"], code, m=m, factors=factors, metric_rows=metric_rows,
         policies=[{"name": name} for _, name in policies], groups=groups, examples=examples,
         intro=m["intro"].format(seekers=summary["seekers"], vacancies=summary["vacancies"],
                                 openings=summary["openings"], top=top),
