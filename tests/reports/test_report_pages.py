@@ -140,3 +140,12 @@ def test_no_html_page_is_assembled_in_python() -> None:
     """Page markup lives in workshift/reports/templates only (plotly's hover text, ``<br>`` and ``<b>``, aside)."""
     found = [f"{path.relative_to(SRC)}:{line}" for path in sorted(SRC.rglob("*.py")) for line in _html_strings(path)]
     assert not found, found
+
+
+def test_templates_hold_no_words_of_their_own() -> None:
+    """Every word a reader sees comes from the catalogue (en or zh): outside the template's own expressions,
+    tags and style sheet a template has no letters."""
+    for path in sorted((SRC / "reports" / "templates").glob("*.j2")):
+        text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", path.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", " ", text, flags=re.S))
+        assert not re.findall(r"[A-Za-z]{2,}", text), path.name
