@@ -9,7 +9,7 @@ import pytest
 from helpers import make_farm
 
 from workshift.data import build_pack, load_pack
-from workshift.data.reading import sha256_cached
+from workshift.data.reading import Reader, sha256_cached
 from workshift.errors import ChecksumError, DataError
 from workshift.files import sha256_file
 
@@ -35,10 +35,13 @@ def test_tampered_source_is_refused_then_accepted_with_a_flag(tmp_path, data_dir
     monkeypatch.delenv("WORKSHIFT_ACCEPT_LOCAL_EDITS", raising=False)
     with pytest.raises(ChecksumError, match="differ from the registry's sha256") as err:
         build_pack("us", data_dir=farm, home=home)
-    assert OEWS in err.value.message and "--accept-local-edits" in err.value.hint
+    assert OEWS in err.value.message and "accept_local_edits=True" in err.value.hint  # the library's argument
+    assert "build with --accept-local-edits" in str(err.value.restated({"accept_local_edits": "--accept-local-edits"}))
     assert not (home / "packs" / "us.duckdb").exists()
     monkeypatch.setenv("WORKSHIFT_ACCEPT_LOCAL_EDITS", "1")
-    build_pack("us", data_dir=farm, home=home)
+    assert Reader.open(farm).accept_edits and not Reader.open(farm, accept_edits=False).accept_edits
+    monkeypatch.delenv("WORKSHIFT_ACCEPT_LOCAL_EDITS")
+    build_pack("us", data_dir=farm, home=home, accept_local_edits=True)
     assert "WARNING: building from 1 locally edited source file" in capsys.readouterr().err
     recorded = [f for source in load_pack("us", home=home).meta["source_files"] for f in source["files"]]
     assert [f["path"] for f in recorded if not f["matches_registry"]] == [OEWS]  # the edit is on record

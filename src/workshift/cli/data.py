@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
 
 from workshift.cli.output import echo_json
-from workshift.config import ACCEPT_EDITS_ENV
 from workshift.i18n import lang_option
 from workshift.outputs import FORCE_HELP, check_output
 
@@ -19,7 +17,7 @@ PACK_ARG = typer.Argument("us", help="Region pack name (`workshift data packs` l
 
 
 def build_with_progress(name: str, data_dir: Path | None = None, lang: str = "en",
-                        from_tables: Path | None = None) -> Path:
+                        from_tables: Path | None = None, accept_local_edits: bool | None = None) -> Path:
     """Build a pack with a rich progress bar; returns the pack's path."""
     import time
 
@@ -39,7 +37,8 @@ def build_with_progress(name: str, data_dir: Path | None = None, lang: str = "en
         def step(description: str, done: int, total: int) -> None:
             bar.update(task, completed=done, description=f"{t('data.building', lang, name=name)}: {description}")
 
-        path = build_pack(name, data_dir=data_dir, progress=step, from_tables=from_tables)
+        path = build_pack(name, data_dir=data_dir, progress=step, from_tables=from_tables,
+                          accept_local_edits=accept_local_edits)
         bar.update(task, completed=len(steps))
     typer.echo(t("data.built_ok", lang, name=name, seconds=f"{time.perf_counter() - started:.1f}", path=path))
     return path
@@ -70,9 +69,7 @@ def register(app: typer.Typer) -> None:
             "registry's (edited locally), with a warning; without it such a build is refused."),
     ) -> None:
         """Build a region pack from the raw sources (atomic: a failed build keeps the previous pack)."""
-        if accept_local_edits:
-            os.environ[ACCEPT_EDITS_ENV] = "1"
-        build_with_progress(name, data_dir, from_tables=from_tables)
+        build_with_progress(name, data_dir, from_tables=from_tables, accept_local_edits=accept_local_edits or None)
 
     @data_app.command("series")
     def series(

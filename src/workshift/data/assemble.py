@@ -15,7 +15,7 @@ from workshift.data.reading import Reader
 
 
 def assemble(name: str, data_dir: str | Path | None, cache_dir: Path, progress: Progress | None = None,
-             builder: Builder | None = None, source_dir: Path | None = None
+             builder: Builder | None = None, source_dir: Path | None = None, accept_local_edits: bool | None = None
              ) -> tuple[dict[str, pd.DataFrame], dict]:
     """All tables of the pack and its meta dict. Raises DataError on any bad source; writes nothing.
 
@@ -24,7 +24,7 @@ def assemble(name: str, data_dir: str | Path | None, cache_dir: Path, progress: 
     """
     started = time.perf_counter()
     builder = builder or get_builder(name)
-    reader = Reader.open(data_dir)
+    reader = Reader.open(data_dir, accept_local_edits)
     context = BuildContext(name=name, reader=reader, cache_dir=cache_dir, steps=builder.steps, progress=progress,
                            source_dir=source_dir)
     tables, meta = builder.assemble(context)

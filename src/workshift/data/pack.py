@@ -120,13 +120,15 @@ def check_pack_name(name: str, home: str | Path | None = None) -> str:
 
 
 def build_pack(name: str = "us", data_dir: str | Path | None = None, home: str | Path | None = None,
-               progress: Progress | None = None, from_tables: str | Path | None = None) -> Path:
+               progress: Progress | None = None, from_tables: str | Path | None = None,
+               accept_local_edits: bool | None = None) -> Path:
     """Build ``$WORKSHIFT_HOME/packs/<name>.duckdb`` from the raw sources; returns its path.
 
     ``from_tables``: a folder of the user's own tables (see :mod:`workshift.data.builders.tables`); the pack
     is then named ``name``, which must not be a registered pack's. The pack is written to a temporary file
     and moved into place in one step: a failed build raises (a :class:`DataError` for a bad source) and
-    leaves any previous pack untouched.
+    leaves any previous pack untouched. ``accept_local_edits``: build even from source files whose sha256 is
+    not the registry's (edited locally), with a warning; None: as ``$WORKSHIFT_ACCEPT_LOCAL_EDITS`` says.
     """
     if from_tables is None:
         builder = get_builder(name)
@@ -142,7 +144,8 @@ def build_pack(name: str = "us", data_dir: str | Path | None = None, home: str |
                              "occupations.csv")
         builder = BUILDERS["tables"]
     target = store.pack_path(name, home)
-    tables, meta = assemble(name, data_dir, config.home(home) / "cache", progress, builder, source_dir)
+    tables, meta = assemble(name, data_dir, config.home(home) / "cache", progress, builder, source_dir,
+                            accept_local_edits)
     with atomic_path(target, suffix=".duckdb") as tmp:
         con = duckdb.connect(str(tmp))
         try:

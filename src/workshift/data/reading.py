@@ -71,7 +71,7 @@ class Reader:
     """Reads raw files of one data dir and records every file it read (for the pack's provenance).
 
     ``accept_edits``: build even when a file's sha256 is not the registry's (a local edit), with a loud
-    warning (``workshift data build --accept-local-edits`` or ``$WORKSHIFT_ACCEPT_LOCAL_EDITS=1``);
+    warning (``build_pack(..., accept_local_edits=True)``, or ``$WORKSHIFT_ACCEPT_LOCAL_EDITS=1``);
     otherwise :meth:`path` refuses such a file before anything parses it (hashes are cached by size and
     modification time, so the check costs a ``stat`` per file once hashed).
     """
@@ -82,8 +82,11 @@ class Reader:
     accept_edits: bool = False
 
     @classmethod
-    def open(cls, data_dir: str | Path | None = None) -> Reader:
-        return cls(config.data_dir(data_dir), accept_edits=os.environ.get(config.ACCEPT_EDITS_ENV, "") not in ("", "0"))
+    def open(cls, data_dir: str | Path | None = None, accept_edits: bool | None = None) -> Reader:
+        """A reader of ``data_dir``; ``accept_edits`` None: as ``$WORKSHIFT_ACCEPT_LOCAL_EDITS`` says."""
+        if accept_edits is None:
+            accept_edits = os.environ.get(config.ACCEPT_EDITS_ENV, "") not in ("", "0")
+        return cls(config.data_dir(data_dir), accept_edits=accept_edits)
 
     def check_registry(self) -> list[SourceUse]:
         """Refuse (or, accepting edits, warn about) files whose sha256 the registry does not list.
@@ -106,7 +109,8 @@ class Reader:
         return ChecksumError(f"{len(edited)} source file(s) differ from the registry's sha256 ({names}): "
                              "a changed value would build silently", file=self.data_dir / edited[0].path,
                              hint="restore the published file (`workshift data pull`, `workshift data "
-                                  "verify`), or build with --accept-local-edits to use your edits")
+                                  "verify`), or build with accept_local_edits=True to use your edits",
+                             mentions=("accept_local_edits",))
 
     def path(self, rel: str, required: bool = True) -> Path | None:
         """The file's path (via the registry); None, and recorded as absent, for a missing optional file."""
