@@ -195,6 +195,13 @@ def test_audit_reports_every_lever_at_three_levels_against_its_evidence() -> Non
             assert row["displacement_share"] == pytest.approx(1 - row["job_years"] / row["evidence_job_years"])
     flagged = {r["id"] for r in data["levers"] if r["verdict"] in ("above", "below")}
     assert set(data["meta"]["outside_evidence"]) == flagged
+    # the displacement the cited evaluations report sits beside the engine's, and the reason names both
+    for row in data["levers"]:
+        assert len(row["evidence_displacement_share"]) == 2
+        if row["id"] == "job_matching":
+            assert row["evidence_displacement_share"] == [0.0, 1.0]
+            if row["verdict"] == "above":
+                assert f"{row['displacement_share']:.0%}" in row["reason"] and "Crepon" in row["reason"]
 
 
 def test_sensitivity_and_ensemble_are_seeded_and_move_with_their_assumptions() -> None:
@@ -220,7 +227,8 @@ def test_sensitivity_and_ensemble_are_seeded_and_move_with_their_assumptions() -
 
 def test_short_time_work_is_charged_on_the_hours_it_cuts() -> None:
     """Short-time work costs its benefit share of the pay of the hours the run actually cuts (Giupponi &
-    Landais 2023), never more than the planned full year per absorbed separation."""
+    Landais 2023), about the planned full year per absorbed separation (a job can be cut again after its
+    benefit ends, so it may be a little more)."""
     prep = _prepared()
     ev = prep.evaluator
     i = [lv.id for lv in ev.levers].index("working_time")
@@ -232,5 +240,5 @@ def test_short_time_work_is_charged_on_the_hours_it_cuts() -> None:
     cost = ev.metrics(x, series)["cost"][0]
     assert cost == pytest.approx(lever.cost.value * float(series["short_time_pay"].sum()) * ev.dt_years, rel=1e-9)
     planned = float((ev.costs.participants(x)[0, i] * ev.costs.unit_cost[i]).sum())
-    assert 0 < cost < planned
+    assert 0.5 * planned < cost < 1.25 * planned
     assert ev.metrics(ev.space.zero()[None], ev.simulate(ev.space.zero()[None])["series"])["cost"][0] == 0.0

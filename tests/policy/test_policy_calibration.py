@@ -78,7 +78,7 @@ DIRECT = {
     "hiring_subsidy": [("demand_shift", +1), ("matching_efficiency", +1)],
     "flexible_support": [("flexible_income", +1), ("flexible_multiplier", +1)],
     "flexible_insurance": [("flexible_coverage", +1)],
-    "entrepreneurship": [("matching_efficiency", +1)],
+    "entrepreneurship": [("flexible_multiplier", +1)],  # founders enter self-employment, within its demand
     "working_time": [("work_sharing", +1)],
     "ai_augmentation": [("demand_kept", +1)],
 }
@@ -123,6 +123,22 @@ def test_flexible_entry_stays_within_each_occupations_flexible_demand() -> None:
     assert np.all(factor - 1.0 <= room[None, :] + 1e-15)
     none = MAPPINGS["flexible_support"](x, replace(ctx, demand_ratio=None))["flexible_multiplier"]
     assert np.all(none == 1.0)
+
+
+def test_founders_enter_self_employment_within_its_demand() -> None:
+    """Known answer: start-up grants raise flexible entry by the extra hires their calibrated profile
+    implies, (gain - 1) f U per step over the entry flow, capped by each occupation's flexible-work demand;
+    they never raise matching efficiency (founders do not fill vacancies)."""
+    ctx = _ctx()
+    x = np.array([0.0, 0.05, 0.2])
+    out = MAPPINGS["entrepreneurship"](x, ctx)
+    assert set(out) == {"flexible_multiplier"}
+    extra = (ctx.participant_gain(x, "entrepreneurship") - 1.0) * ctx.job_finding_step * ctx.unemployed
+    room = np.maximum((1.0 + packaged_levers()["flexible_support"].effect("demand_headroom"))
+                      * ctx.demand_ratio - 1.0, 0.0)
+    np.testing.assert_allclose(out["flexible_multiplier"],
+                               1.0 + np.minimum(extra / ctx.flexible_entry_per_step, room[None, :]))
+    assert np.all(out["flexible_multiplier"][:, room == 0] == 1.0) and out["flexible_multiplier"][2].max() > 1.0
 
 
 def test_working_time_never_touches_routine_churn() -> None:

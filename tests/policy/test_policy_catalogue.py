@@ -51,10 +51,11 @@ def test_training_cost_is_converted_with_documented_rate() -> None:
 
 
 def test_short_time_work_is_priced_as_the_wage_subsidy_it_is() -> None:
-    """Short-time work pays a benefit on the hours lost: a share of annual earnings per absorbed separation,
-    never a few dollars of administration (issue 13)."""
+    """Short-time work pays a benefit on the hours lost: a share of annual earnings per full-time year of
+    hours the run actually cuts, never a few dollars of administration (issue 13)."""
     lever = cat.packaged_levers()["working_time"]
     assert lever.target_group == "demand_separations" and lever.cost.is_share_of_earnings
+    assert lever.cost.charged_on == "hours_cut"
     assert lever.cost.per_unit("USD", earnings=60_000) == pytest.approx(36_000)
 
 
@@ -101,3 +102,9 @@ def test_bad_lever_files_are_refused(tmp_path) -> None:
         cat.parse_lever(dict(raw, cost=dict(raw["cost"], value=0.0)), path)
     with pytest.raises(DataError, match="file name"):
         cat.parse_lever(raw, tmp_path / "other.toml")
+    cited = {"low": 0.2, "high": 0.9, "source": "a study"}
+    assert cat.parse_lever(dict(raw, displacement=cited), path).displacement == cited
+    for bad in ({"low": 0.9, "high": 0.2, "source": "x"}, {"low": 0.0, "high": 1.5, "source": "x"},
+                {"low": 0.0, "high": 0.5}):
+        with pytest.raises(DataError, match="displacement"):
+            cat.parse_lever(dict(raw, displacement=bad), path)

@@ -17,6 +17,9 @@ policy (``policy_effect``) and the cost per job-year. Beside them:
   windows at their values plus and minus one sd); otherwise the lever file's ``[evidence]`` range; none
   where no evidence exists (an assumption, flagged).
 
+- ``evidence_displacement_share`` = [low, high]: the displacement of other job seekers that evaluations of
+  comparable programmes report (the lever file's ``[displacement]``), beside the engine's own.
+
 ``verdict``: ``inside`` the evidence range, ``above`` it (dearer than the evidence supports), ``below`` it
 (cheaper than the evidence supports: a channel the evidence does not carry), ``no_jobs`` (it adds no
 job-years), ``no_evidence``.
@@ -52,6 +55,9 @@ class LeverAudit:
     evidence_cost_per_job_year: tuple[float | None, float | None]
     verdict: str
     reason: str
+    # the displacement comparable evaluations report, [low, high] shares of the participants' gain ([None,
+    # None] where the lever file cites none)
+    evidence_displacement_share: tuple[float | None, float | None] = (None, None)
 
 
 @dataclass
@@ -60,7 +66,8 @@ class Audit:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"levers": [asdict(r) | {"evidence_cost_per_job_year": list(r.evidence_cost_per_job_year)}
+        return {"levers": [asdict(r) | {"evidence_cost_per_job_year": list(r.evidence_cost_per_job_year),
+                                        "evidence_displacement_share": list(r.evidence_displacement_share)}
                            for r in self.levers], "meta": self.meta}
 
 
@@ -93,16 +100,39 @@ def evidence_range(lever: Lever, unit_cost: float) -> tuple[float | None, float 
     return None, None
 
 
-def _verdict(cpj: float | None, span: tuple[float | None, float | None], lever: Lever) -> tuple[str, str]:
+def _absorbed(displaced: float | None, lever: Lever) -> str:
+    """Why the engine's job-years fall short of the participants' evidence, against the displacement the
+    lever's cited evaluations report."""
+    if displaced is None:
+        return "displacement or lock-in in the engine"
+    text = (f"the engine absorbs {displaced:.0%} of the participants' gain (other job seekers displaced through "
+            "finite vacancies; lock-in while in the programme; and job seekers placed no longer enter the "
+            "engine's flexible work, which has no demand limit, docs/policy.md)")
+    cited = lever.displacement
+    if not cited:
+        return text
+    where = ("inside" if cited["low"] <= displaced <= cited["high"] else
+             "above" if displaced > cited["high"] else "below")
+    return (f"{text}; {where} the {cited['low']:.0%}-{cited['high']:.0%} its cited evaluations report "
+            f"({cited['source']})")
+
+
+def _verdict(cpj: float | None, span: tuple[float | None, float | None], lever: Lever,
+             displaced: float | None = None) -> tuple[str, str]:
     low, high = span
     if cpj is None:
-        return "no_jobs", "adds no job-years under AI against no new policy"
+        return "no_jobs", "adds no job-years under AI against no new policy" + (
+            f": {_absorbed(displaced, lever)}" if displaced is not None else "")
     if low is None and high is None:
         return "no_evidence", "no causal estimate of its employment effect: an assumption (see docs/policy.md)"
     if low is not None and cpj < low:
         return "below", "cheaper than its evidence supports: job-years from channels the evidence does not carry"
     if high is not None and cpj > high:
-        return "above", "dearer than its evidence supports: displacement or lock-in in the engine"
+        return "above", f"dearer than its evidence supports: {_absorbed(displaced, lever)}"
+    if displaced is not None and displaced < 0:
+        return "inside", (f"inside the range of its evidence; its job-years are {-displaced:.0%} above what the "
+                          "participants' cited effect gives inside the three evaluation windows (an effect that "
+                          "lasts beyond them, or a channel the evaluations do not measure)")
     return "inside", "inside the range of its evidence"
 
 
@@ -135,12 +165,14 @@ def audit_levers(sc: PolicyScenario, inputs: Any = None, levels: tuple[float, ..
                 lever.participant_profile, start_years[y], months, ev.space.horizon_years)
                 for y in range(len(people))))
         span = evidence_range(lever, float(ev.costs.unit_cost[i]))
-        verdict, reason = _verdict(cpj, span, lever)
+        displaced = (1.0 - jobs / evidence) if evidence else None
+        verdict, reason = _verdict(cpj, span, lever, displaced)
         out.append(LeverAudit(
             id=lever.id, level=level, intensity=intensity, spend=spend, participants=float(people.sum()),
             job_years=jobs, cost_per_job_year=cpj, evidence_job_years=evidence,
-            displacement_share=(1.0 - jobs / evidence) if evidence else None,
-            evidence_cost_per_job_year=span, verdict=verdict, reason=reason))
+            displacement_share=displaced, evidence_cost_per_job_year=span, verdict=verdict, reason=reason,
+            evidence_displacement_share=((lever.displacement["low"], lever.displacement["high"])
+                                         if lever.displacement else (None, None))))
     meta = run_meta(prepared) | {
         "scenario": sc.path, "currency": sc.policy.currency, "levels": list(levels),
         "level_unit": "share of the lever's maximum intensity, held over the whole horizon",

@@ -91,6 +91,9 @@ class Lever:
     # [evidence]: the cost per job-year comparable programmes achieved, where the lever's effect on
     # participants cannot give it (cost_per_job_year = [low, high] in the cost's currency, source)
     evidence: dict[str, Any] = field(default_factory=dict)
+    # [displacement]: the share of the participants' gain taken from other job seekers that evaluations of
+    # comparable programmes report (low, high in [0, 1], source); read by the audit, never by the engine
+    displacement: dict[str, Any] = field(default_factory=dict)
 
     def effect(self, name: str) -> float:
         if name not in self.effects:
@@ -177,6 +180,7 @@ def parse_lever(raw: dict, path: Path) -> Lever:
         unit=str(intensity.get("unit", "")), bounds=(low, high),
         values={str(k): float(v) for k, v in intensity.get("values", {}).items()},
         cost=cost, effects=effects, references=refs, evidence=_evidence(raw.get("evidence", {}), path),
+        displacement=_displacement(raw.get("displacement", {}), path),
     )
 
 
@@ -188,6 +192,16 @@ def _evidence(raw: Any, path: Path) -> dict[str, Any]:
             or not 0 < span[0] <= span[1] or "source" not in raw):
         raise DataError("[evidence] needs cost_per_job_year = [low, high] (0 < low <= high) and source", file=path)
     return {"cost_per_job_year": (float(span[0]), float(span[1])), "source": str(raw["source"])}
+
+
+def _displacement(raw: Any, path: Path) -> dict[str, Any]:
+    if not raw:
+        return {}
+    lo, hi = (raw.get("low"), raw.get("high")) if isinstance(raw, dict) else (None, None)
+    if (not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lo, hi))
+            or not 0.0 <= lo <= hi <= 1.0 or "source" not in raw):
+        raise DataError("[displacement] needs low and high (0 <= low <= high <= 1) and source", file=path)
+    return {"low": float(lo), "high": float(hi), "source": str(raw["source"])}
 
 
 @cache

@@ -194,11 +194,16 @@ def flexible_insurance(x: np.ndarray, ctx: Context) -> Hooks:
 
 
 def entrepreneurship(x: np.ndarray, ctx: Context) -> Hooks:
-    """Start-up grants: x grants per year per unemployed person. Founders' employment gain (incl.
-    self-employment) is the calibrated CKW 2018 profile and enters as matching efficiency for the treated
-    share; nothing is assumed on top (no extra entry into flexible work without a demand limit, no vacancies
-    without demand)."""
-    return {"matching_efficiency": ctx.participant_gain(x, "entrepreneurship")}
+    """Start-up grants: x grants per year per unemployed person. Founders' employment gain is the calibrated
+    CKW 2018 profile for the treated share, and founders become self-employed (Caliendo & Kuenn 2011): the
+    gain is entry into the engine's flexible work (self-employment), not hires into vacancies, which founders
+    do not fill. The extra entries per step are the extra hires the profile implies, pi phi (m - 1) f U
+    (:meth:`Context.participant_gain`), as a factor on the engine's flexible entry flow, and in each occupation
+    only up to its flexible-work demand (:func:`flexible_demand_room`, the same limit and AI exposure as
+    flexible_support): no founder's business is demand created from nothing."""
+    extra = (ctx.participant_gain(x, "entrepreneurship") - 1.0) * ctx.job_finding_step * ctx.unemployed  # (B, 1)
+    gain = extra / max(ctx.flexible_entry_per_step, 1e-9)
+    return {"flexible_multiplier": 1.0 + np.minimum(gain, flexible_demand_room(ctx)[None, :])}
 
 
 def working_time(x: np.ndarray, ctx: Context) -> Hooks:
