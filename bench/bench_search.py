@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from workshift.context import Context
 from workshift.services import crosswalk_accuracy as accuracy
 from workshift.services import crosswalk_csco as xw
 from workshift.services import search as search_module
@@ -67,7 +68,7 @@ def bench_search(home: Path, repeats: int) -> bool:
     from rapidfuzz import fuzz, process
 
     started = time.perf_counter()
-    titles = search_module.title_table(home=home)
+    titles = search_module.title_table(Context.create(home=home))
     table_s = time.perf_counter() - started
     started = time.perf_counter()
     index = search_module.TitleIndex.build(titles, "bench")
@@ -150,8 +151,8 @@ def bench_crosswalk(home: Path, build: bool = True) -> bool:
     ours = _accuracy(order, soc, gold)
 
     # Baseline from the same model: plain cosine of the raw embeddings, best passage per occupation.
-    key = xw.crosswalk_key(home=home)
-    with np.load(xw._folder(home) / f"{key}.npz") as saved:
+    ctx = Context.create(home=home)
+    with np.load(xw._folder(ctx) / f"{xw.crosswalk_key(ctx)}.npz") as saved:
         passages, starts, soc_all = saved["passages"], saved["starts"], saved["soc_codes"]
     csco = xw.load_csco()
     queries = xw.csco_queries(csco, sample["csco_code"])

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from workshift.context import Context
 from workshift.data.csco import csco_available
 from workshift.errors import InputError, NotFoundError
 from workshift.services import search as search_module
@@ -26,7 +27,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def index(data_dir: Path, home: Path) -> TitleIndex:
     if not csco_available(data_dir):
         pytest.skip("the user-supplied CSCO file is not in the data dir")
-    return get_index(data_dir, home=home)
+    return get_index(data_dir=data_dir, home=home)
 
 
 def _top(index: TitleIndex, query: str, system: str = "all", top: int = 5):
@@ -102,7 +103,7 @@ def test_query_vector_matches_scikit_learn(index: TitleIndex) -> None:
 
 def test_disk_cache_gives_the_same_index(index: TitleIndex, data_dir: Path, home: Path) -> None:
     search_module._MEMORY.clear()
-    again = get_index(data_dir, home=home)
+    again = get_index(data_dir=data_dir, home=home)
     assert again is not index and again.key == index.key
     np.testing.assert_array_equal(again.scores("registered nurse"), index.scores("registered nurse"))
 
@@ -123,7 +124,7 @@ def test_without_csco_file_search_uses_us_titles_only(data_dir: Path, tmp_path: 
     ):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).symlink_to(data_dir / rel)
-    titles = title_table(tmp_path, home=tmp_path)
+    titles = title_table(Context.create(tmp_path, tmp_path))
     assert titles["csco_code"].isna().all()
     assert {"soc", "onet", "alternate"} == set(titles["kind"])
     assert titles.loc[titles["kind"] == "soc", "soc_code"].nunique() == 830

@@ -13,11 +13,11 @@ See ``docs/python.md``.
 """
 
 from workshift.api import evaluate
-from workshift.api.context import Context
 from workshift.api.plan import Plan, Reform, evaluate_reform, optimise, optimize
 from workshift.api.scenario import Scenario, load_pack, load_scenario
 from workshift.api.simulate import Simulation, simulate
 from workshift.api.transitions import TransitionTable, transition_model, transitions
+from workshift.context import Context
 
 __all__ = ["Context", "Plan", "Reform", "Scenario", "Simulation", "TransitionTable", "evaluate", "evaluate_reform",
            "load_pack", "load_scenario", "optimise", "optimize", "simulate", "transition_model", "transitions"]

@@ -13,8 +13,8 @@ import pandas as pd
 from pymoo.core.algorithm import Algorithm
 from pymoo.core.termination import Termination
 
-from workshift.api.context import Context
 from workshift.api.scenario import Scenario, as_scenario
+from workshift.context import Context
 from workshift.errors import InputError
 from workshift.files import write_text_atomic
 from workshift.jsontext import dumps, finite

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from workshift.api.context import Context
 from workshift.api.scenario import Scenario, as_scenario
+from workshift.context import Context
 from workshift.files import atomic_path
 from workshift.jsontext import finite
 from workshift.market.plots import write_html

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from workshift import config
+from workshift.context import Context, resolve
 from workshift.data.csco import load_csco
 from workshift.errors import DataError, InputError
 from workshift.files import atomic_path, sha256_file
@@ -244,16 +244,15 @@ def _load(folder: Path, key: str) -> ClassIndex | None:
 _MEMORY: dict[str, ClassIndex] = {}
 
 
-def get_index(
-    data_dir=None, home=None, progress: ProgressFn | None = None, examples_path: Path | None = None
-) -> ClassIndex:
-    """The class index for the current inputs: from memory, else the home cache, else built and saved."""
-    csco = load_csco(data_dir)
+def get_index(ctx: Context, progress: ProgressFn | None = None, examples_path: Path | None = None) -> ClassIndex:
+    """The class index for the current inputs (``ctx``: the data dir's CSCO file, the store's cache): from memory,
+    else the home cache, else built and saved."""
+    csco = load_csco(ctx.data_dir)
     examples_path = examples_path or shipped(EXAMPLES_FILE)
     key = _inputs_key(csco, examples_path)
     if key in _MEMORY:
         return _MEMORY[key]
-    folder = config.home(home) / "cache" / "classify"
+    folder = ctx.home / "cache" / "classify"
     index = _load(folder, key)
     if index is None:
         examples = load_examples(examples_path)
@@ -330,12 +329,15 @@ def classify(
     home=None,
     progress: ProgressFn | None = None,
     min_confidence: float = MIN_CONFIDENCE,
+    *,
+    context: Context | None = None,
 ) -> list[dict]:
     """CSCO codes for job titles, in input order.
 
     Each result: ``query``, ``code`` (None below ``min_confidence``), ``title``, ``confidence`` and
     ``candidates`` (``code``, ``title``, ``score`` = probability), best first. Needs the user-supplied
-    CSCO file (a DataError says how to supply it).
+    CSCO file (a DataError says how to supply it). ``context`` names the data dir and the store
+    (``data_dir`` / ``home`` still override it).
     """
     titles = [str(t).strip() for t in titles]
     for i, title in enumerate(titles, start=1):
@@ -343,7 +345,7 @@ def classify(
             raise InputError(f"title {i} is empty", hint="give one job title per row")
     if top < 1:
         raise InputError(f"top must be at least 1 (got {top})", parameter="top")
-    index = get_index(data_dir, home, progress)
+    index = get_index(resolve(context, data_dir, home), progress)
     weights = np.asarray(load_model()["weights"], dtype=np.float32)
     results = []
     for start in range(0, len(titles), 256):  # bounded memory: 256 titles x 2,051 classes at a time

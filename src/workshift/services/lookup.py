@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workshift import config
+from workshift.context import Context, resolve
 from workshift.data import registry
 from workshift.data.codes import SYSTEM_LABELS, OccupationCode, looks_like_code, parse_code, soc_level
 from workshift.data.csco import CSCO_FILE, csco_available, csco_missing_hint
@@ -93,14 +93,14 @@ def is_chinese(text: str) -> bool:
     return bool(_CJK.search(str(text)))
 
 
-class _Context:
-    """The US occupations and titles one resolution needs (pack when built, else raw files)."""
+class _Lookup:
+    """The US occupations and titles one resolution needs (pack when built, else raw files), and where from."""
 
-    def __init__(self, data_dir, pack, home, build: bool = True) -> None:
+    def __init__(self, context: Context, pack, build: bool = True) -> None:
         from workshift.services.titles import us_titles
 
-        self.data_dir, self.pack, self.home, self.build = data_dir, pack, home, build
-        titles = us_titles(data_dir, pack, home)
+        self.context, self.pack, self.build = context, pack, build
+        titles = us_titles(context, pack)
         soc = titles[titles["kind"] == "soc"].drop_duplicates("soc_code")
         self.soc_titles: dict[str, str] = dict(zip(soc["soc_code"], soc["title"], strict=True))
         onet = titles[titles["kind"] == "onet"].drop_duplicates("onet_code")
@@ -110,7 +110,7 @@ class _Context:
             self.employment = dict(zip(occ["soc_code"], occ["employment"], strict=True))
             self.aggregates = set(occ.loc[occ["is_aggregate"], "soc_code"])
         else:
-            oews = pd.read_csv(registry.source_file(OEWS_FILE, data_dir), dtype={"soc2018_code": str})
+            oews = pd.read_csv(registry.source_file(OEWS_FILE, context.data_dir), dtype={"soc2018_code": str})
             oews = oews[oews["display_level"] == 3]
             self.employment = dict(
                 zip(oews["soc2018_code"], pd.to_numeric(oews["TOT_EMP"], errors="coerce"), strict=True)
@@ -134,17 +134,17 @@ class _Context:
         return [_candidate(c, self.soc_titles[c], float(w), via) for c, w in ranked.items()]
 
 
-_CONTEXTS: dict[tuple[str, bool], _Context] = {}
+_LOOKUPS: dict[tuple[str, bool], _Lookup] = {}
 
 
-def _context(data_dir, pack, home, build: bool = True) -> _Context:
-    """One :class:`_Context` per set of inputs and process (reading the titles takes about a second)."""
+def _lookup(context: Context, pack, build: bool = True) -> _Lookup:
+    """One :class:`_Lookup` per set of inputs and process (reading the titles takes about a second)."""
     from workshift.services.search import inputs_key
 
-    key = (f"{inputs_key(data_dir, pack, home)}|{config.data_dir(data_dir)}|{config.home(home)}", build)
-    if key not in _CONTEXTS:
-        _CONTEXTS[key] = _Context(data_dir, pack, home, build)
-    return _CONTEXTS[key]
+    key = (f"{inputs_key(context, pack)}|{context.data_dir}|{context.home}", build)
+    if key not in _LOOKUPS:
+        _LOOKUPS[key] = _Lookup(context, pack, build)
+    return _LOOKUPS[key]
 
 
 def _candidate(soc_code: str, title: str, confidence: float, via: str) -> dict:
@@ -159,7 +159,7 @@ def _unknown_code(system: str, code: str, choices: list[str]) -> NotFoundError:
     )
 
 
-def _code_candidates(parsed: OccupationCode, ctx: _Context) -> list[dict]:
+def _code_candidates(parsed: OccupationCode, ctx: _Lookup) -> list[dict]:
     system, code = parsed
     if system == "soc2018":
         found = ctx.occupation(code)
@@ -177,7 +177,7 @@ def _code_candidates(parsed: OccupationCode, ctx: _Context) -> list[dict]:
                 )
         system = "soc2010"  # a retired SOC 2010 code still names an occupation
     if system == "soc2010":
-        bridge = pd.read_csv(registry.source_file(_SOC2010, ctx.data_dir), dtype=str)
+        bridge = pd.read_csv(registry.source_file(_SOC2010, ctx.context.data_dir), dtype=str)
         targets = bridge.loc[bridge["soc2010_code"] == code, "soc2018_code"].tolist()
         found = ctx.shares(targets, "SOC 2010 -> 2018 (BLS)")
         if found:
@@ -192,7 +192,7 @@ def _code_candidates(parsed: OccupationCode, ctx: _Context) -> list[dict]:
             return [_candidate(found, ctx.soc_titles[found], 1.0, "O*NET-SOC")]
         raise _unknown_code(system, code, list(ctx.onet.index))
     if system == "isco08":
-        bridge = pd.read_csv(registry.source_file(_ISCO, ctx.data_dir), dtype=str)
+        bridge = pd.read_csv(registry.source_file(_ISCO, ctx.context.data_dir), dtype=str)
         rows = bridge[bridge["isco08_code"].str.startswith(code)]
         found = ctx.shares(rows["soc2018_code"].tolist(), "ISCO-08 -> SOC 2010 -> SOC 2018")
         if found:
@@ -202,22 +202,22 @@ def _code_candidates(parsed: OccupationCode, ctx: _Context) -> list[dict]:
 
     return [
         _candidate(c.soc_code, c.soc_title, c.confidence, "CSCO->SOC crosswalk")
-        for c in csco_to_soc(code, ctx.data_dir, ctx.pack, ctx.home, build=ctx.build)
+        for c in csco_to_soc(code, ctx.context, ctx.pack, build=ctx.build)
     ]
 
 
-def _title_candidates(query: str, ctx: _Context, top: int) -> tuple[str, list[dict], list[str]]:
+def _title_candidates(query: str, ctx: _Lookup, top: int) -> tuple[str, list[dict], list[str]]:
     """(system, candidates, suggestions) for a free-text title."""
     from workshift.services.search import get_index
 
-    if is_chinese(query) and not csco_available(ctx.data_dir):  # Chinese titles are read through CSCO only
+    if is_chinese(query) and not csco_available(ctx.context.data_dir):  # Chinese titles are read through CSCO only
         raise DataError(
             f"'{query}' is a Chinese job title, and Chinese titles are resolved through the CSCO 2022 "
             "classification, which is missing (缺少《中华人民共和国职业分类大典》CSCO 2022 职业分类文件)",
-            file=config.data_dir(ctx.data_dir) / CSCO_FILE, hint=csco_missing_hint(ctx.data_dir),
+            file=ctx.context.data_dir / CSCO_FILE, hint=csco_missing_hint(ctx.context.data_dir),
         )
     if not is_chinese(query):
-        hits = get_index(ctx.data_dir, ctx.pack, ctx.home).search(query, top=top, system="soc")
+        hits = get_index(ctx.context, ctx.pack).search(query, top=top, system="soc")
         candidates = [
             _candidate(h.soc_code, h.soc_title or h.title, h.score, f"title '{h.matched}'") for h in hits
         ]
@@ -225,7 +225,7 @@ def _title_candidates(query: str, ctx: _Context, top: int) -> tuple[str, list[di
     return _classified_candidates(query, ctx, top)
 
 
-def _classified_candidates(query: str, ctx: _Context, top: int) -> tuple[str, list[dict], list[str]]:
+def _classified_candidates(query: str, ctx: _Lookup, top: int) -> tuple[str, list[dict], list[str]]:
     """A Chinese title: the CSCO classifier's best code, then the crosswalk (or the query's own embedding).
 
     Confidence = the classifier's probability x the crosswalk candidate's; a CSCO group code spreads its
@@ -236,24 +236,24 @@ def _classified_candidates(query: str, ctx: _Context, top: int) -> tuple[str, li
     from workshift.services.classify_csco import classify
     from workshift.services.crosswalk_csco import cached_crosswalk, csco_to_soc, semantic_soc
 
-    result = classify([query], top=top, data_dir=ctx.data_dir, home=ctx.home)[0]
+    result = classify([query], top=top, context=ctx.context)[0]
     suggestions = [f"{c['title']}（{c['code']}）" for c in result["candidates"]]
     best = result["candidates"][0]
-    csco = load_csco(ctx.data_dir)
+    csco = load_csco(ctx.context.data_dir)
     level = int(csco.loc[csco["code"] == best["code"], "level"].iloc[0])
     prefix = best["code"][: {1: 1, 2: 4, 3: 7, 4: 10}[level]]
     inside = csco.loc[(csco["level"] == 4) & csco["code"].str.startswith(prefix), "code"].tolist()
     routes: list[list[dict]] = []
-    if inside and (ctx.build or cached_crosswalk(ctx.data_dir, ctx.pack, ctx.home) is not None):
+    if inside and (ctx.build or cached_crosswalk(ctx.context, ctx.pack) is not None):
         pooled: dict[str, list] = {}
         for code in inside:
-            for c in csco_to_soc(code, ctx.data_dir, ctx.pack, ctx.home, build=ctx.build):
+            for c in csco_to_soc(code, ctx.context, ctx.pack, build=ctx.build):
                 entry = pooled.setdefault(c.soc_code, [c.soc_title, 0.0])
                 entry[1] += best["score"] * c.confidence / len(inside)
         via = f"CSCO {best['code']} {best['title']} (classifier {best['score']:.2f}) -> crosswalk"
         ranked = sorted(pooled.items(), key=lambda kv: -kv[1][1])[:top]
         routes.append([_candidate(soc, title, conf, via) for soc, (title, conf) in ranked])
-    semantic = semantic_soc(query, best["code"] if level == 4 else None, ctx.data_dir, ctx.pack, ctx.home, top=top)
+    semantic = semantic_soc(query, best["code"] if level == 4 else None, ctx.context, ctx.pack, top=top)
     if semantic:
         routes.append(
             [_candidate(c.soc_code, c.soc_title, c.confidence, "cross-language embedding") for c in semantic]
@@ -271,6 +271,7 @@ def resolve_occupation(
     min_confidence: float = MIN_CONFIDENCE,
     top: int = 5,
     build_crosswalk: bool = True,
+    context: Context | None = None,
 ) -> Resolution:
     """Resolve a SOC, O*NET, ISCO-08 or CSCO code, or a job title in English or Chinese, to SOC occupations.
 
@@ -279,12 +280,13 @@ def resolve_occupation(
     ``min_confidence`` (and a CSCO code whose best crosswalk candidate is below it) comes back with
     ``known=False``, ``soc_code=None`` and suggestions in the query's language; ``.require()`` turns that
     into a NotFoundError. A CSCO code or Chinese title needs the CSCO->SOC crosswalk: it is built on first
-    use (minutes) unless ``build_crosswalk`` is False.
+    use (minutes) unless ``build_crosswalk`` is False. ``context`` names the data dir and the store
+    (``data_dir`` / ``home`` still override it); ``pack`` is the US pack when already in memory.
     """
     query = str(text).strip()
     if not query:
         raise InputError("empty occupation: give a SOC, O*NET, ISCO-08 or CSCO code, or a job title")
-    ctx = _context(data_dir, pack, home, build_crosswalk)
+    ctx = _lookup(resolve(context, data_dir, home), pack, build_crosswalk)
     if looks_like_code(query):
         parsed = parse_code(query)  # InputError for an unknown system or a malformed code
         candidates = _code_candidates(parsed, ctx)
@@ -313,24 +315,25 @@ def resolve_occupation(
     )
 
 
-def _code_title(parsed: OccupationCode, ctx: _Context, candidates: list[dict]) -> str:
+def _code_title(parsed: OccupationCode, ctx: _Lookup, candidates: list[dict]) -> str:
     system, code = parsed
     if system == "onet" and code in ctx.onet.index:
         return str(ctx.onet.loc[code, "title"])
     if system == "soc2010":
-        bridge = pd.read_csv(registry.source_file(_SOC2010, ctx.data_dir), dtype=str)
+        bridge = pd.read_csv(registry.source_file(_SOC2010, ctx.context.data_dir), dtype=str)
         rows = bridge.loc[bridge["soc2010_code"] == code, "soc2010_title"]
         if len(rows):
             return str(rows.iloc[0])
     if system == "isco08":
-        bridge = pd.read_csv(registry.source_file(_ISCO, ctx.data_dir), dtype=str)
+        bridge = pd.read_csv(registry.source_file(_ISCO, ctx.context.data_dir), dtype=str)
         rows = bridge.loc[bridge["isco08_code"] == code, "isco08_title"]
         if len(rows):
             return str(rows.iloc[0])
     return ctx.soc_titles.get(code) or (candidates[0]["title"] if candidates else "")
 
 
-def describe_code(code: str | OccupationCode, data_dir=None, pack=None, home=None) -> dict:
+def describe_code(code: str | OccupationCode, context: Context | None = None, pack=None, *,
+                  data_dir: str | Path | None = None, home: str | Path | None = None) -> dict:
     """Everything known about one code: title, SOC mapping (with confidence), O*NET and CSCO links.
 
     Keys: ``system``, ``system_label``, ``code``, ``title``, ``soc_code``, ``soc_title``, ``confidence``,
@@ -342,10 +345,10 @@ def describe_code(code: str | OccupationCode, data_dir=None, pack=None, home=Non
     from workshift.services.crosswalk_csco import cached_crosswalk
 
     parsed = code if isinstance(code, OccupationCode) else parse_code(code)
-    ctx = _context(data_dir, pack, home)
+    ctx = _lookup(resolve(context, data_dir, home), pack)
     info: dict = {"system": parsed.system, "system_label": SYSTEM_LABELS[parsed.system], "code": parsed.code}
     if parsed.system == "csco2022":
-        csco = load_csco(data_dir).set_index("code")
+        csco = load_csco(ctx.context.data_dir).set_index("code")
         if parsed.code not in csco.index:
             raise _unknown_code(parsed.system, parsed.code, csco.index.tolist())
         row = csco.loc[parsed.code]
@@ -370,7 +373,7 @@ def describe_code(code: str | OccupationCode, data_dir=None, pack=None, home=Non
         info["onet_occupations"] = [
             {"onet_code": c, "title": t} for c, t in zip(onet.index, onet["title"], strict=True)
         ]
-        crosswalk = cached_crosswalk(data_dir, pack, home)
+        crosswalk = cached_crosswalk(ctx.context, pack)
         if crosswalk is not None:
             rows = crosswalk[crosswalk["soc_code"] == best["soc_code"]].sort_values(
                 "confidence", ascending=False

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from workshift import config
+from workshift.context import Context, resolve
 from workshift.data.codes import fold
 from workshift.data.csco import load_csco
 from workshift.errors import InputError
@@ -104,16 +104,14 @@ TITLE_COLUMNS = ("soc_code", "onet_code", "csco_code", "title", "kind")
 
 
 
-def title_table(
-    data_dir: str | Path | None = None, pack=None, home: str | Path | None = None
-) -> pd.DataFrame:
+def title_table(ctx: Context, pack=None) -> pd.DataFrame:
     """Every searchable title: US titles (pack ``titles`` or raw files) and CSCO level-4 names and aliases.
 
     Columns: ``soc_code``, ``onet_code``, ``csco_code``, ``title``, ``kind`` ('soc', 'onet', 'alternate',
     'csco', 'alias'). CSCO rows are present only when the user has supplied the CSCO file.
     """
-    frames = [us_titles(data_dir, pack, home).assign(csco_code=None)]
-    csco = load_csco(data_dir, required=False)
+    frames = [us_titles(ctx, pack).assign(csco_code=None)]
+    csco = load_csco(ctx.data_dir, required=False)
     if csco is not None:
         occupations = csco[csco["level"] == 4]
         names = pd.DataFrame({"csco_code": occupations["code"], "title": occupations["name"], "kind": "csco"})
@@ -269,37 +267,43 @@ def _unit(system: str) -> str:
 _MEMORY: dict[str, TitleIndex] = {}
 
 
-def inputs_key(data_dir: str | Path | None = None, pack=None, home: str | Path | None = None) -> str:
+def inputs_key(ctx: Context, pack=None) -> str:
     """The search index's cache key: a sha256 of :func:`source_identity` and the index's own version."""
     import hashlib
 
-    parts = [f"v{_INDEX_VERSION}{VECTORIZER_PARAMS}", *source_identity(data_dir, pack, home)]
+    parts = [f"v{_INDEX_VERSION}{VECTORIZER_PARAMS}", *source_identity(ctx, pack)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 
-def get_index(data_dir: str | Path | None = None, pack=None, home: str | Path | None = None) -> TitleIndex:
-    """The search index for the current inputs: from memory, else from the disk cache, else built (and saved)."""
-    key = inputs_key(data_dir, pack, home)
+def get_index(context: Context | None = None, pack=None, *, data_dir: str | Path | None = None,
+              home: str | Path | None = None) -> TitleIndex:
+    """The search index for the current inputs: from memory, else from the disk cache, else built (and saved).
+
+    ``context`` names the data dir and the store (``data_dir`` / ``home`` still override it); ``pack`` is the
+    US pack when already in memory.
+    """
+    ctx = resolve(context, data_dir, home)
+    key = inputs_key(ctx, pack)
     if key in _MEMORY:
         if not _MEMORY[key].crosswalk:  # built since this index was loaded?
-            _attach_crosswalk(_MEMORY[key], data_dir, home)
+            _attach_crosswalk(_MEMORY[key], ctx)
         return _MEMORY[key]
-    folder = config.home(home) / "cache" / "search"
+    folder = ctx.home / "cache" / "search"
     index = TitleIndex.load(folder, key)
     if index is None:
-        index = TitleIndex.build(title_table(data_dir, pack, home), key)
+        index = TitleIndex.build(title_table(ctx, pack), key)
         index.save(folder)
-    _attach_crosswalk(index, data_dir, home)
+    _attach_crosswalk(index, ctx)
     _MEMORY[key] = index
     return index
 
 
-def _attach_crosswalk(index: TitleIndex, data_dir: str | Path | None, home: str | Path | None) -> None:
+def _attach_crosswalk(index: TitleIndex, ctx: Context) -> None:
     """Give CSCO hits their top SOC candidate when the CSCO->SOC crosswalk has been built (never builds it)."""
     if not (index.titles["kind"] == "csco").any():
         return
-    crosswalk = cached_crosswalk(data_dir=data_dir, home=home)
+    crosswalk = cached_crosswalk(ctx)
     if crosswalk is None:
         return
     top1 = crosswalk[crosswalk["rank"] == 1]
@@ -313,9 +317,11 @@ def search(
     query: str,
     top: int = 10,
     system: str = "all",
-    data_dir: str | Path | None = None,
+    context: Context | None = None,
     pack=None,
+    *,
+    data_dir: str | Path | None = None,
     home: str | Path | None = None,
 ) -> list[Hit]:
     """Ranked occupations matching ``query`` (English or Chinese); see :class:`Hit`."""
-    return get_index(data_dir, pack, home).search(query, top=top, system=system)
+    return get_index(resolve(context, data_dir, home), pack).search(query, top=top, system=system)

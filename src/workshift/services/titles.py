@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from workshift import config
+from workshift.context import Context
 from workshift.data import load_pack, registry
 from workshift.data.csco import CSCO_FILE
 from workshift.errors import DataError, NotFoundError
@@ -54,16 +55,19 @@ def _raw_us_titles(data_dir: str | Path | None) -> pd.DataFrame:
     return pd.concat([soc.assign(kind="soc"), onet_all], ignore_index=True)
 
 
-def us_titles(data_dir: str | Path | None = None, pack=None, home: str | Path | None = None) -> pd.DataFrame:
-    """US titles (soc_code, onet_code, title, kind): the US pack's ``titles`` when built, else raw files."""
-    if pack is None and _pack_file(home) is not None:
+def us_titles(ctx: Context, pack=None) -> pd.DataFrame:
+    """US titles (soc_code, onet_code, title, kind): the US pack's ``titles`` when built, else raw files.
+
+    ``pack`` is the US pack when the caller has it in memory; None reads it from ``ctx.home`` if built.
+    """
+    if pack is None and _pack_file(ctx.home) is not None:
         try:
-            pack = load_pack("us", home=home)
+            pack = load_pack("us", home=ctx.home)
         except (NotFoundError, DataError):
             pack = None
     if pack is not None:
         return pack.titles[["soc_code", "onet_code", "title", "kind"]].copy()
-    return _raw_us_titles(data_dir)
+    return _raw_us_titles(ctx.data_dir)
 
 
 def _pack_file(home: str | Path | None) -> Path | None:
@@ -71,11 +75,9 @@ def _pack_file(home: str | Path | None) -> Path | None:
     return path if path.is_file() else None
 
 
-def source_identity(
-    data_dir: str | Path | None = None, pack=None, home: str | Path | None = None
-) -> list[str]:
+def source_identity(ctx: Context, pack=None) -> list[str]:
     """What names the title sources: the US pack file's identity (or the raw files' sha256) and the CSCO file's."""
-    packed = Path(pack.path) if pack is not None and getattr(pack, "path", None) else _pack_file(home)
+    packed = Path(pack.path) if pack is not None and getattr(pack, "path", None) else _pack_file(ctx.home)
     if packed is not None and packed.is_file():
         stat = packed.stat()  # rewritten in one step by every build, so size + mtime name its content
         parts = [f"{packed.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"]
@@ -83,8 +85,8 @@ def source_identity(
         parts = [json.dumps([pack.meta.get("built"), pack.meta.get("sources")], sort_keys=True, default=str)]
     else:
         rels = (OEWS_FILE, ONET_TITLES_FILE, ONET_ALTERNATES_FILE, NEM_FILE)
-        parts = [file_sha(registry.source_file(rel, data_dir)) for rel in rels]
-    csco = registry.source_file(CSCO_FILE, data_dir, required=False)
+        parts = [file_sha(registry.source_file(rel, ctx.data_dir)) for rel in rels]
+    csco = registry.source_file(CSCO_FILE, ctx.data_dir, required=False)
     return [*parts, file_sha(csco) if csco is not None else "no-csco"]
 
 _SHAS: dict[tuple[str, int, int], str] = {}

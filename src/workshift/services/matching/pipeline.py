@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from workshift.context import Context, resolve
 from workshift.errors import InputError
 from workshift.services.matching.assign import CANDIDATES, Assignment, assign, greedy_top_n
 from workshift.services.matching.data import Seekers, Vacancies, load_seekers, load_vacancies
@@ -77,18 +78,23 @@ def _from_graph(candidates: Candidates, m: int, top: int, s_key: np.ndarray) -> 
 def run_match(seekers_file: str | Path, vacancies_file: str | Path, top: int = 10, *, do_assign: bool = False,
               groups: list[str] | None = None, index: str = DEFAULT_INDEX, weights: Weights | None = None,
               candidates: int | None = None, method: str = "auto", threads: int | None = None, seed: int = 0,
-              pack=None, data_dir=None, home=None) -> MatchResult:
-    """Rank every seeker's top vacancies (and, with ``do_assign``, assign them under openings)."""
+              pack=None, data_dir=None, home=None, context: Context | None = None) -> MatchResult:
+    """Rank every seeker's top vacancies (and, with ``do_assign``, assign them under openings).
+
+    ``context`` names the data dir and the store (``data_dir`` / ``home`` still override it); ``pack`` is the
+    US pack when already in memory (else read from the context's home).
+    """
     from workshift.data import load_pack
 
     if top < 1:
         raise InputError(f"top must be at least 1 (got {top})", parameter="top")
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    pack = pack if pack is not None else load_pack("us", home=home)
+    where = resolve(context, data_dir, home)
+    pack = pack if pack is not None else load_pack("us", home=where.home)
     weights = weights or Weights()
     ctx = MatchContext.from_pack(pack, index=index)
-    resolver = OccupationResolver(pack, data_dir=data_dir, home=home)
+    resolver = OccupationResolver(pack, context=where)
     vacancies = load_vacancies(vacancies_file, ctx, resolver)
     seekers = load_seekers(seekers_file, ctx, resolver, groups=groups)
     timings["read_validate"] = time.perf_counter() - started

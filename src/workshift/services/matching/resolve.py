@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from workshift.context import Context, resolve
 from workshift.data.codes import looks_like_code, parse_code
 from workshift.errors import InputError, WorkshiftError
 
@@ -34,10 +35,9 @@ class Resolution:
 class OccupationResolver:
     """Resolves values against one pack and remembers every value it has seen."""
 
-    def __init__(self, pack, data_dir=None, home=None) -> None:
+    def __init__(self, pack, data_dir=None, home=None, *, context: Context | None = None) -> None:
         self.pack = pack
-        self.data_dir = data_dir
-        self.home = home
+        self.context = resolve(context, data_dir, home)
         occ = pack.occupations
         self.codes = set(occ["soc_code"].astype(str))
         self.aggregates = set(occ.loc[occ["is_aggregate"].astype(bool), "soc_code"].astype(str))
@@ -78,7 +78,7 @@ class OccupationResolver:
         from workshift.services.lookup import resolve_occupation
 
         try:
-            found = resolve_occupation(value, self.pack, data_dir=self.data_dir, home=self.home)
+            found = resolve_occupation(value, self.pack, context=self.context)
         except WorkshiftError as exc:
             return Resolution(value, None, "unresolved", 0.0, "", exc.message, exc.hint or "")
         if not found.known or found.soc_code not in self.codes:
