@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from workshift.api.context import Context, resolve
+from workshift.context import Context, resolve
 from workshift.data import RegionPack, build_pack
 from workshift.data import load_pack as load_built_pack
 from workshift.data.pack import check_pack_name
@@ -43,7 +43,7 @@ def load_pack(name: str | None = None, *, context: Context | None = None, build:
     name = name or ctx.pack
     check_pack_name(name, ctx.home)
     if build and not pack_path(name, ctx.home).is_file():
-        build_pack(name, data_dir=ctx.data_dir, home=ctx.home)
+        build_pack(name, context=ctx)
     return load_built_pack(name, home=ctx.home)
 
 

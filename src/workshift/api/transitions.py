@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from workshift.api.context import Context, resolve
 from workshift.api.scenario import load_pack
+from workshift.context import Context, resolve
 from workshift.errors import InputError
 from workshift.services.career import Advice, advise
 from workshift.services.training import Catalogue, load_catalogue
@@ -53,10 +53,10 @@ def transition_model(pack: str | None = None, index: str = DEFAULT_INDEX, safe_r
     ctx = resolve(context)
     region = load_pack(pack, context=ctx)
     stamp = region.path.stat().st_mtime_ns if region.path is not None else None
-    key = (str(region.path), stamp, index, safe_rule)
+    key = (str(region.path), stamp, index, safe_rule, ctx)
     if key not in _MODELS:
         _MODELS.clear()
-        _MODELS[key] = TransitionModel(region, index=index, safe_rule=safe_rule)
+        _MODELS[key] = TransitionModel(region, index=index, safe_rule=safe_rule, context=ctx)
     return _MODELS[key]
 
 

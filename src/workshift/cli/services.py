@@ -254,7 +254,7 @@ def training_command(
     model = _model(pack, "gpts_beta", "relative")
     catalogue = _catalogue(model, catalogue_file)
     _crosswalk_notice([origin, destination])
-    src, dst = resolve_origin(origin, model.pack), resolve_origin(destination, model.pack)
+    src, dst = (resolve_origin(x, model.pack, context=model.context) for x in (origin, destination))
     gaps = model.skill_gaps(src.soc_code, dst.soc_code)
     plan = catalogue.plan(gaps, lang)
     if as_json:
@@ -313,7 +313,7 @@ def entrepreneurship_command(
     lang = normalise_lang(lang)
     model = _model(pack, index, "relative")
     _crosswalk_notice([occupation])
-    origin = resolve_origin(occupation, model.pack)
+    origin = resolve_origin(occupation, model.pack, context=model.context)
     paths = entrepreneurship_paths(model, origin.soc_code, top=top, lang=lang)
     if as_json:
         _echo_json({"resolved": origin.to_dict(), **paths.to_dict(), "meta": model.meta()})

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from workshift import config, store
+from workshift.context import Context, resolve
 from workshift.data.assemble import assemble
 from workshift.data.builders import BUILDERS, Progress, get_builder, pack_names
 from workshift.data.contract import TABLES
@@ -121,7 +122,7 @@ def check_pack_name(name: str, home: str | Path | None = None) -> str:
 
 def build_pack(name: str = "us", data_dir: str | Path | None = None, home: str | Path | None = None,
                progress: Progress | None = None, from_tables: str | Path | None = None,
-               accept_local_edits: bool | None = None) -> Path:
+               accept_local_edits: bool | None = None, *, context: Context | None = None) -> Path:
     """Build ``$WORKSHIFT_HOME/packs/<name>.duckdb`` from the raw sources; returns its path.
 
     ``from_tables``: a folder of the user's own tables (see :mod:`workshift.data.builders.tables`); the pack
@@ -129,6 +130,7 @@ def build_pack(name: str = "us", data_dir: str | Path | None = None, home: str |
     and moved into place in one step: a failed build raises (a :class:`DataError` for a bad source) and
     leaves any previous pack untouched. ``accept_local_edits``: build even from source files whose sha256 is
     not the registry's (edited locally), with a warning; None: as ``$WORKSHIFT_ACCEPT_LOCAL_EDITS`` says.
+    ``context`` gives the data dir and the home in one (``data_dir`` and ``home`` still override it).
     """
     if from_tables is None:
         builder = get_builder(name)
@@ -143,8 +145,9 @@ def build_pack(name: str = "us", data_dir: str | Path | None = None, home: str |
             raise InputError(f"{source_dir}: not a folder", hint="give the folder holding pack.toml and "
                              "occupations.csv")
         builder = BUILDERS["tables"]
-    target = store.pack_path(name, home)
-    tables, meta = assemble(name, data_dir, config.home(home) / "cache", progress, builder, source_dir,
+    ctx = resolve(context, data_dir, home)
+    target = store.pack_path(name, ctx.home)
+    tables, meta = assemble(name, ctx.data_dir, ctx.home / "cache", progress, builder, source_dir,
                             accept_local_edits)
     with atomic_path(target, suffix=".duckdb") as tmp:
         con = duckdb.connect(str(tmp))

@@ -48,7 +48,8 @@ def advise(model: TransitionModel, occupation: str | Origin, top: int | None = 1
            lang: str = "en", catalogue: Catalogue | None = None) -> Advice:
     """Ranked, labelled and explained transitions for one occupation (code or title)."""
     lang = normalise_lang(lang)
-    origin = occupation if isinstance(occupation, Origin) else resolve_origin(occupation, model.pack)
+    origin = occupation if isinstance(occupation, Origin) else resolve_origin(occupation, model.pack,
+                                                                                context=model.context)
     profile = model.profile(origin.soc_code)
     items = model.rank(origin.soc_code, top=top, filter=filter)
     for item in items:

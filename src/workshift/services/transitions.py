@@ -32,6 +32,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from workshift.context import Context, resolve
 from workshift.errors import InputError, NotFoundError, closest
 from workshift.services.similarity import DOMAIN_WEIGHTS, SkillGap, SkillSpace
 from workshift.services.transitions_observed import FEATURE_INDEX, ObservedMobility
@@ -157,7 +158,7 @@ class TransitionModel:
     """
 
     def __init__(self, pack, index: str = DEFAULT_INDEX, safe_rule: str = "relative",
-                 space: SkillSpace | None = None, observed: bool = True) -> None:
+                 space: SkillSpace | None = None, observed: bool = True, *, context: Context | None = None) -> None:
         indices = pack.exposure_indices["index"].tolist()
         if index not in indices:
             guess = closest(index, indices)
@@ -168,6 +169,7 @@ class TransitionModel:
         self.pack = pack
         self.index = index
         self.safe_rule = safe_rule
+        self.context = resolve(context)  # the store its caches live in, and where its occupations are resolved
         occ = pack.occupations.reset_index(drop=True)
         self.occupations = occ
         self.codes = pd.Index(occ["soc_code"])
@@ -179,7 +181,7 @@ class TransitionModel:
         self.self_employment = occ["self_employment_share"].astype(float).to_numpy()
         self.employment = occ["employment"].astype(float).to_numpy()
         self.exposure = pack.exposure_wide()[index].reindex(self.codes).astype(float).to_numpy()
-        self.space = space if space is not None else SkillSpace.for_pack(pack)
+        self.space = space if space is not None else SkillSpace.for_pack(pack, home=self.context.home)
         if list(self.space.codes) != list(self.codes):
             raise InputError("the skill space must list the pack's occupations in the pack's order")
         self.scores = self.space.full()
@@ -187,7 +189,8 @@ class TransitionModel:
         wide = pack.exposure_wide()
         feature_index = FEATURE_INDEX if FEATURE_INDEX in wide.columns else index
         self.observed = ObservedMobility.for_pack(
-            pack, self.space, wide[feature_index].reindex(self.codes).astype(float).to_numpy()) if observed else None
+            pack, self.space, wide[feature_index].reindex(self.codes).astype(float).to_numpy(),
+            home=self.context.home) if observed else None
         self.thresholds = self._thresholds()
 
     # -- thresholds and labels ------------------------------------------------------------------------
