@@ -186,3 +186,19 @@ def test_cohort_effect_persists_after_funding_and_builds_up() -> None:
     assert once[0] == 0.0 and once[2] > 0.0  # persists after funding stops
     # the cohort's whole treated time (x D) falls inside the six years (D is at most three)
     assert once.sum() == pytest.approx(0.2, rel=1e-6)
+
+
+def test_entrants_job_finding_is_the_runs_trainee_job_finding() -> None:
+    """phi comes from the engine's trainee_job_finding (default) or the run's Rates; the calibration and the
+    mapping's treated share follow it."""
+    from workshift.market.params import PARAMETERS
+
+    base = RATES[0]
+    assert base.phi == PARAMETERS["trainee_job_finding"].value == 0.25
+    other = replace(base, phi=0.5)
+    lever = packaged_levers()["training"]
+    a, b = calibrate(lever, base), calibrate(lever, other)
+    assert abs(a.a - b.a) + abs(a.b - b.b) > 1e-3  # a different entrant refits the profile
+    part_a, comp_a = employment_paths(base, 6, 0.0, 0.0, 0.0, 12.0)
+    part_b, comp_b = employment_paths(other, 6, 0.0, 0.0, 0.0, 12.0)
+    assert comp_b[0] > comp_a[0]  # comparable non-participants find jobs faster at phi = 0.5

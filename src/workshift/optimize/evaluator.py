@@ -253,7 +253,8 @@ class PolicyEvaluator:
         base = baseline_flows(model, start, start_step, T)
         ref = baseline_flows(no_shock, start, start_step, T)
         f_step = base["hires_u"].sum() / base["unemployed"].sum()
-        rates = Rates(f_step, base["separations"].sum() / base["employed"].sum(), steps_per_year / 12.0)
+        rates = Rates(f_step, base["separations"].sum() / base["employed"].sum(), steps_per_year / 12.0,
+                      phi=params.trainee_job_finding)
         graduate = (base["hires_g"].sum() / base["graduates"].sum() / f_step
                     if base["graduates"].sum() > 0 else 1.0)
         levers = {lv.id: lv for lv in space.levers}

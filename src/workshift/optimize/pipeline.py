@@ -229,7 +229,8 @@ def run_meta(prepared: Prepared) -> dict[str, Any]:
                           "source": lv.cost.source, "currency": "USD", "price_year": TARGET_PRICE_YEAR}
                   for i, lv in enumerate(levers)},
         "currency_conversion": SOURCES,
-        "participant_disadvantage": {k: {"value": v[0], "source": v[1]} for k, v in DISADVANTAGE.items()},
+        "participant_disadvantage": {k: {"value": prepared.evaluator.ctx.phi if k == "phi" else v[0], "source": v[1]}
+                                     for k, v in DISADVANTAGE.items()},
         "lever_updates": {lv.id: {k: e.provenance for k, e in lv.effects.items() if e.provenance}
                           for lv in levers if any(e.provenance for e in lv.effects.values())},
     }

@@ -48,9 +48,12 @@ class Rates:
     job_finding: float  # probability per step that an unemployed searcher is hired
     separation: float  # probability per step that an employed worker separates
     steps_per_month: float
+    # entrants' job finding relative to f: the run's trainee_job_finding (the engine's lock-in uses the same)
+    phi: float = DISADVANTAGE["phi"][0]
 
     def __post_init__(self) -> None:
-        if not (0 < self.job_finding < 1 and 0 < self.separation < 1 and self.steps_per_month > 0):
+        if not (0 < self.job_finding < 1 and 0 < self.separation < 1 and self.steps_per_month > 0
+                and 0 < self.phi <= 1):
             raise InputError(f"engine rates out of range: {self}")
 
 
@@ -86,7 +89,7 @@ def employment_paths(rates: Rates, duration_steps: int, search_during: float, a:
                      kappa: float, months_after: float = 36.0, phi: float | None = None,
                      sigma: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Employment probability of participants and non-participants at each step after programme end."""
-    phi = DISADVANTAGE["phi"][0] if phi is None else phi
+    phi = rates.phi if phi is None else phi
     sigma = DISADVANTAGE["sigma"][0] if sigma is None else sigma
     f, s = rates.job_finding * phi, min(1.0, rates.separation * sigma)
     after = int(round(months_after * rates.steps_per_month))

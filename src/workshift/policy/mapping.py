@@ -66,8 +66,7 @@ class Context:
     def treated_months(self, lever: str) -> float:
         """D: months a participant keeps searching with the programme's effect (at most 36)."""
         m = self.calibration[lever].mean_multiplier() if lever in self.calibration else 1.0
-        phi = DISADVANTAGE["phi"][0]
-        return min(36.0, 1.0 / max(phi * self.job_finding_month * max(m, 1e-6), 1e-9))
+        return min(36.0, 1.0 / max(self.phi * self.job_finding_month * max(m, 1e-6), 1e-9))
 
     def cohort_intensity(self, yearly: np.ndarray, lever: str) -> np.ndarray:
         """(B, Y) the intensity that, held for ever, gives year y's treated stock of the cohorts started in
@@ -92,8 +91,12 @@ class Context:
         if lever not in self.calibration:
             return np.ones((len(x), 1))
         m = self.calibration[lever].mean_multiplier() / max(self.engine_multiplier.get(lever, 1.0), 1e-9)
-        phi = DISADVANTAGE["phi"][0]
-        return (1.0 + self.treated_share(x, lever) * phi * max(m - 1.0, 0.0))[:, None]
+        return (1.0 + self.treated_share(x, lever) * self.phi * max(m - 1.0, 0.0))[:, None]
+
+    @property
+    def phi(self) -> float:
+        """Programme entrants' job finding relative to the average searcher (the run's trainee_job_finding)."""
+        return self.rates.phi if self.rates is not None else DISADVANTAGE["phi"][0]
 
     @property
     def job_finding_step(self) -> float:
@@ -114,7 +117,8 @@ def training(x: np.ndarray, ctx: Context) -> Hooks:
     job-finding probability: the engine offers training to the unemployed not hired in the step, so this
     start rate fills the places planned (x per unemployed person per year); the cost is charged on the starts
     the engine actually makes (``charged_on = "trainee_starts"`` in the lever file). Trainees
-    leave search for the course (the engine's ``training`` state) and graduates search along extra mobility
+    leave search for the course (the engine's ``training`` state; lock-in at their own job finding, the
+    engine's ``trainee_job_finding`` phi, the calibration's entrants) and graduates search along extra mobility
     edges towards growing, skill-similar occupations; their calibrated job-finding gain after the course
     (Card, Kluve & Weber 2018, training) enters as matching efficiency for the treated share.
     """
