@@ -66,6 +66,10 @@ def test_china_policy_scenario_prepares_on_the_china_pack(packs, monkeypatch) ->
     assert inputs.currency == "CNY" and inputs.region == "CN"
     prepared = prepare(sc, inputs=inputs)
     assert 0.0 < prepared.baseline["employment_to_population"] < 1.0
+    # costs and budget in CNY at the pack's PPP factor (PWT 9.1, 2017), stated with its source
+    assert prepared.scenario.policy.currency == "CNY" and prepared.costs["basis"] == "ppp"
+    assert prepared.costs["factor"] == pytest.approx(5.0017, abs=1e-4)
+    assert "Penn World Table 9.1" in prepared.costs["country"]["source"]
 
 
 def test_monitoring_series_of_china(packs) -> None:
@@ -88,11 +92,13 @@ def test_small_demo_runs_on_the_pack(packs, tmp_path, monkeypatch, pack: str, la
     assert done.value.code in (0, None)
     report = (out / "policy_report.zh.html").read_text(encoding="utf-8")
     assert "政策" in report
-    # income is in the pack's wage currency, costs in the scenario's budget currency
-    # (in Chinese: '每年 … 人民币/欧元/美元' and '… 亿美元', never '300.0 bn USD（USD）')
-    wages = currency_name(load_pack(pack, home=packs).currency, "zh")
-    assert re.search(rf"每年 [\d.,]+ ?(万|亿)? ?{wages}", report) and "亿美元" in report
+    # income, costs and the budget are in the pack's currency (the demo's USD 300 bn converted at the pack's
+    # PPP factor, which the report states); in Chinese: '每年 … 人民币/欧元' and '… 亿人民币', never '300.0 bn USD'
+    loaded = load_pack(pack, home=packs)
+    wages = currency_name(loaded.currency, "zh")
+    assert re.search(rf"每年 [\d.,]+ ?(万|亿)? ?{wages}", report) and f"亿{wages}" in report
     assert "bn USD" not in report and "（USD）" not in report
+    assert f"{loaded.cost_conversion['factor']:.4g}" in report and "3000 亿美元" in report  # the budget as given
 
 
 def test_data_series_writes_observations_monitor_ingest_reads(packs, tmp_path, monkeypatch, capsys) -> None:
@@ -107,3 +113,4 @@ def test_data_series_writes_observations_monitor_ingest_reads(packs, tmp_path, m
     with pytest.raises(SystemExit) as done:
         main(["monitor", "ingest", str(out)])
     assert (done.value.code or 0) == 0 and "384 new" in capsys.readouterr().out
+

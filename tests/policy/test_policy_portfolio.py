@@ -84,7 +84,7 @@ def test_policy_section_validation() -> None:
         parse_policy({"budgit": 1}, levers)
     assert "did you mean 'budget'" in str(err.value)
     with pytest.raises(InputError, match="currency"):
-        parse_policy({"budget": 1, "currency": "EUR"}, levers)
+        parse_policy({"budget": 1, "currency": "EUR"}, levers, pack_currency="USD")
 
 
 def test_objective_resolution_and_formulas() -> None:

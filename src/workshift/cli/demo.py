@@ -30,7 +30,7 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
     from workshift.data.registry import pull_everything_hint
     from workshift.errors import DataError
     from workshift.i18n import t
-    from workshift.i18n.numbers import number
+    from workshift.i18n.numbers import currency_name, number
     from workshift.optimize.demo import (
         DEMO_ENSEMBLE,
         DEMO_GENERATIONS,
@@ -41,7 +41,7 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
         run_policy_demo,
     )
     from workshift.optimize.pipeline import load_policy_scenario
-    from workshift.optimize.report import format_objective
+    from workshift.optimize.report import cost_basis_text, format_objective
 
     console = Console()
     path = store.pack_path(pack_name)
@@ -102,7 +102,10 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
                     hypervolume=f"{result['hypervolume']:.4f}", network=result["network"], run=result["run_id"],
                     plan=result["plan_id"]))
     if pack.code_system != "SOC 2018" or pack.currency != "USD":
-        console.print(t("data.demo_units_note", lang, code_system=pack.code_system, currency=pack.currency))
+        costs = result.get("cost_conversion") or {}
+        console.print(t("data.demo_units_note", lang, code_system=pack.code_system,
+                        currency=currency_name(pack.currency, lang), factor=f"{costs.get('factor', 1.0):.4g}",
+                        basis=cost_basis_text(costs, lang)))
     reports = result["reports"]
     for item in reports.values() if isinstance(reports, dict) else reports:
         console.print(t("data.demo_report", lang, path=item), highlight=False)

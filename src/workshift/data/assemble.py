@@ -11,6 +11,7 @@ import pandas as pd
 from workshift._version import __version__
 from workshift.data.builders import BuildContext, Builder, Progress, get_builder, sources_read
 from workshift.data.contract import check_tables
+from workshift.data.price_levels import cost_conversion
 from workshift.data.reading import Reader
 
 
@@ -48,4 +49,6 @@ def assemble(name: str, data_dir: str | Path | None, cache_dir: Path, progress: 
     }
     meta.setdefault("quality", {})
     meta["quality"].setdefault("code_system", meta["code_system"])
+    # the factor that puts the catalogue's US-dollar lever costs into the pack's currency (None: unknown)
+    meta.setdefault("cost_conversion", cost_conversion(builder.name, meta["currency"]))
     return tables, meta

@@ -56,6 +56,16 @@ class RegionPack:
         """ISO 4217 code of the pack's money amounts (wages)."""
         return str(self.meta.get("currency", "USD"))
 
+    @property
+    def cost_conversion(self) -> dict | None:
+        """The factor (pack currency per US dollar) for the lever catalogue's US-dollar costs, with its
+        provenance (:mod:`workshift.data.price_levels`); None when the pack has none (a user's non-USD pack)."""
+        if "cost_conversion" in self.meta:
+            return self.meta["cost_conversion"]
+        from workshift.data.price_levels import cost_conversion  # a pack built before the key existed
+
+        return cost_conversion(str(self.meta.get("builder", self.name)), self.currency)
+
     def exposure_wide(self, observed_only: bool = False) -> pd.DataFrame:
         """soc_code x index values (imputed values included unless ``observed_only``)."""
         data = self.exposure[self.exposure["observed"]] if observed_only else self.exposure

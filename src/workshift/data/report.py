@@ -14,7 +14,7 @@ from workshift.i18n import t
 def info_json(meta: dict) -> dict[str, Any]:
     """The `workshift data info --json` document: the stored quality report plus provenance."""
     report = dict(meta.get("quality", {}))
-    for key in ("code_system", "currency", "builder", "default_network", "wage_basis"):
+    for key in ("code_system", "currency", "builder", "default_network", "wage_basis", "cost_conversion"):
         if key in meta:
             report.setdefault(key, meta[key])
     report.setdefault("sources", meta.get("sources", []))
@@ -27,6 +27,14 @@ def info_json(meta: dict) -> dict[str, Any]:
 
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f}%"
+
+
+def _factor(conversion: dict | None) -> str:
+    """The lever-cost factor as '5.0017 CNY per US dollar (ppp, 2017)'; '—' when the pack has none."""
+    if not conversion:
+        return "—"
+    year = f", {conversion['year']}" if conversion.get("year") else ""
+    return f"{conversion['factor']:.6g} {conversion['to']}/USD ({conversion['basis']}{year})"
 
 
 def _int(x: float | None) -> str:
@@ -49,6 +57,7 @@ def render(meta: dict, lang: str = "en") -> Group:
     rows = [
         (m("code_system"), str(meta.get("code_system", "SOC 2018"))),
         (m("currency"), str(meta.get("currency", "USD"))),
+        (m("cost_factor"), _factor(meta.get("cost_conversion"))),
         (m("occupations"), _int(q["occupations"])),
         (m("aggregates"), _int(q.get("aggregate_occupations"))),
         (m("employment_total"), _int(q["employment_total"])),

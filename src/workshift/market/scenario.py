@@ -38,7 +38,7 @@ LOG = logging.getLogger("workshift")
 # policy hooks and leaves them to `workshift optimize`. Declared here, below the policy stage, so that the
 # engine needs nothing from it.
 POLICY_KEYS = ("budget", "currency", "horizon_years", "phases", "discount_rate", "start_year", "levers",
-               "objectives", "weights", "reform")
+               "objectives", "weights", "reform", "cost_factor", "cost_basis")
 
 # section -> key -> (default, type); None default = required-free optional
 SCHEMA: dict[str, dict[str, tuple[Any, type | tuple[type, ...]]]] = {

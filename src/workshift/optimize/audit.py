@@ -174,7 +174,7 @@ def audit_levers(sc: PolicyScenario, inputs: Any = None, levels: tuple[float, ..
             evidence_displacement_share=((lever.displacement["low"], lever.displacement["high"])
                                          if lever.displacement else (None, None))))
     meta = run_meta(prepared) | {
-        "scenario": sc.path, "currency": sc.policy.currency, "levels": list(levels),
+        "scenario": sc.path, "currency": prepared.scenario.policy.currency, "levels": list(levels),
         "level_unit": "share of the lever's maximum intensity, held over the whole horizon",
         "job_years": "policy_effect: job-years under AI against no new policy, over the horizon",
         "evidence_job_years": "participants x cited effects (pp) over the three years after programme end, "

@@ -54,6 +54,13 @@ def _range(values: tuple[float, float, float] | list[float] | None, scale: float
     return f"{values[0] * scale:,.{digits}f} – {values[2] * scale:,.{digits}f}"
 
 
+def _money_range(values: tuple[float, float, float] | list[float] | None, currency: str, lang: str) -> str:
+    """'1.25 – 3.66 million CNY' style: both ends through the reader's money format."""
+    if not values or any(v is None for v in (values[0], values[2])):
+        return "-"
+    return f"{money(values[0], currency, lang)} – {money(values[2], currency, lang)}"
+
+
 def funding_lines(result: dict[str, Any], labels: dict[str, str], lang: str) -> list[str]:
     """'Lever: X bn over the horizon (Y participants)' for the levers with a real share of the spend."""
     sched = pd.DataFrame(result["recommended"]["schedule"])
@@ -83,7 +90,7 @@ def recommendation(result: dict[str, Any], labels: dict[str, str], assumed: list
     jobs = rec.get("policy_effect", 0.0)
     per_job = cost / jobs if jobs > 0 else None
     because = t("policy.brief_because", lang, jobs=f"{jobs:,.0f}",
-                per_job="-" if per_job is None else f"{per_job:,.0f} {cur}",
+                per_job="-" if per_job is None else money(per_job, cur, lang),
                 ai=f"{rec.get('ai_displacement', 0.0):,.0f}", ai_base=f"{base.get('ai_displacement', 0.0):,.0f}")
     risks = []
     if assumed:
@@ -98,7 +105,7 @@ def recommendation(result: dict[str, Any], labels: dict[str, str], assumed: list
         obj = unc["objectives"]
         spread = t("policy.brief_range", lang, draws=unc["draws"], jobs=_range(obj.get("policy_effect")),
                    epop=_range(obj.get("employment_to_population"), 100.0, 2),
-                   per_job=_range(unc.get("cost_per_job_year")) + f" {cur}")
+                   per_job=_money_range(unc.get("cost_per_job_year"), cur, lang))
     intro = t("policy.brief_fund_intro", lang, years=result["horizon_years"], total=_bn(cost, cur, lang))
     return Recommendation(intro=intro, funding=lines, because=because, risks=risks, range=spread)
 

@@ -88,6 +88,7 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
     headline = [{"objective": k, "baseline": summary["baseline"].get(k),
                  "recommended": summary["recommended"]["objectives"].get(k)} for k in keys]
     return {"headline": headline, "currency": summary["currency"], "wage_currency": summary.get("wage_currency"),
+            "cost_conversion": prepared.costs,
             "uncertainty": summary.get("uncertainty"),
             "convergence": summary.get("convergence"), "economy_wide": economy_wide(prepared, p, summary),
             "recommended": summary["recommended"], "hypervolume": summary["hypervolume"],

@@ -237,8 +237,11 @@ class PolicyEvaluator:
                         float(self.spells.sum() + self.at_risk))
 
     @classmethod
-    def build(cls, built, space: PortfolioSpace, discount_rate: float = 0.0) -> PolicyEvaluator:
-        """Prepare the evaluator for an engine model (``workshift.market.run.build``) and a portfolio space."""
+    def build(cls, built, space: PortfolioSpace, discount_rate: float = 0.0, cost_factor: float = 1.0
+              ) -> PolicyEvaluator:
+        """Prepare the evaluator for an engine model (``workshift.market.run.build``) and a portfolio space;
+        ``cost_factor`` (pack currency per US dollar) puts the catalogue's US-dollar costs into the pack's
+        currency (costs quoted as a share of earnings are already in it)."""
         model: Model = built.model
         params = model.params
         steps_per_year = 52.0 / params.step_weeks
@@ -280,7 +283,7 @@ class PolicyEvaluator:
         # a cost quoted as a share of earnings is a share of the target group's earnings
         unit = np.array([lv.cost.per_unit("USD", earnings=wage * (accounting.flexible_ratio
                                                                    if lv.target_group == "flexible" else 1.0))
-                         for lv in space.levers])
+                         * (1.0 if lv.cost.is_share_of_earnings else cost_factor) for lv in space.levers])
         costs = CostModel(space, unit, sizes, discount_rate)
         spells = np.array([base["inflow"][year_of_step == y].sum() for y in range(space.horizon_years)])
         spells[0] += float((start.u + start.g).sum())

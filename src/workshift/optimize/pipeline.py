@@ -19,6 +19,7 @@ from workshift.errors import DataError, InputError
 from workshift.optimize.evaluator import PolicyEvaluator
 from workshift.optimize.front import EXACT_MAX_OBJECTIVES, REF_BENEFIT, REF_COST
 from workshift.optimize.search import SearchResult, optimise
+from workshift.policy import local_costs
 from workshift.policy.catalogue import Lever, load_catalogue
 from workshift.policy.objectives import METRICS, Objective, resolve_objectives
 from workshift.policy.portfolio import PortfolioSpace
@@ -82,6 +83,7 @@ class Prepared:
     objectives: tuple[Objective, ...]
     baseline: dict[str, float]
     baseline_series: dict[str, np.ndarray]
+    costs: dict[str, Any] = field(default_factory=dict)  # the cost factor used (workshift.policy.local_costs)
 
 
 def prepare(scenario: PolicyScenario, objectives: str | list[str] | None = None, inputs: Any = None) -> Prepared:
@@ -100,7 +102,11 @@ def prepare(scenario: PolicyScenario, objectives: str | list[str] | None = None,
     space = PortfolioSpace.build([scenario.catalogue[i] for i in ids], {i: bounds[i] for i in ids},
                                  spec.horizon_years, spec.phases)
     built = build(_with_training_edges(scenario.engine, scenario.catalogue, ids), inputs)
-    evaluator = PolicyEvaluator.build(built, space, spec.discount_rate)
+    # the budget and the lever costs in the pack's currency (docs/policy.md, "Costs in the pack's currency")
+    spec, costs = local_costs.resolve(spec, built.inputs.currency, built.inputs.cost_conversion,
+                                      scenario.engine.market.get("pack", ""), scenario.path)
+    scenario = replace(scenario, policy=spec)
+    evaluator = PolicyEvaluator.build(built, space, spec.discount_rate, cost_factor=costs["factor"])
     floor = float(evaluator.costs.cost(space.zero())[0])
     if floor > spec.budget:
         raise InputError(f"the lever minimums alone cost {floor:,.0f} {spec.currency}, more than the budget "
@@ -108,7 +114,8 @@ def prepare(scenario: PolicyScenario, objectives: str | list[str] | None = None,
     run = evaluator.simulate(space.zero()[None])
     values = evaluator.metrics(space.zero()[None], run["series"])
     baseline = {k: float(v[0]) for k, v in values.items()}
-    return Prepared(scenario, built, evaluator, chosen, baseline, {k: v[0] for k, v in run["series"].items()})
+    return Prepared(scenario, built, evaluator, chosen, baseline, {k: v[0] for k, v in run["series"].items()},
+                    costs)
 
 
 def _with_training_edges(engine: Any, catalogue: dict[str, Lever], ids: list[str]) -> Any:
@@ -187,6 +194,7 @@ def summarise(prepared: Prepared, result: SearchResult) -> dict[str, Any]:
         "scenario": prepared.scenario.path,
         "algorithm": result.algorithm, "seed": result.seed, "objectives": keys,
         "budget": spec.budget, "currency": spec.currency, "horizon_years": spec.horizon_years,
+        "cost_factor": prepared.costs.get("factor", 1.0), "cost_basis": prepared.costs.get("basis"),
         "wage_currency": getattr(prepared.built.inputs, "currency", "USD"),  # of wages and income (the pack's)
         "levers": space.ids, "levers_skipped": prepared.scenario.skipped,
         "baseline": {k: prepared.baseline[k] for k in [*keys, *extra] if k in prepared.baseline},
@@ -226,9 +234,13 @@ def run_meta(prepared: Prepared) -> dict[str, Any]:
                    "burn_in": built.model.burn_in.to_json() if built.model.burn_in is not None else None},
         "policy_start_step": prepared.evaluator.start_step,
         "costs": {lv.id: {"per_unit": float(prepared.evaluator.costs.unit_cost[i]), "per": lv.cost.per,
-                          "source": lv.cost.source, "currency": "USD", "price_year": TARGET_PRICE_YEAR}
+                          "source": lv.cost.source, "currency": prepared.scenario.policy.currency,
+                          "price_year": TARGET_PRICE_YEAR,
+                          "per_unit_usd": None if lv.cost.is_share_of_earnings else
+                          float(prepared.evaluator.costs.unit_cost[i]) / prepared.costs.get("factor", 1.0)}
                   for i, lv in enumerate(levers)},
         "currency_conversion": SOURCES,
+        "cost_conversion": prepared.costs,
         "participant_disadvantage": {k: {"value": prepared.evaluator.ctx.phi if k == "phi" else v[0], "source": v[1]}
                                      for k, v in DISADVANTAGE.items()},
         "lever_updates": {lv.id: {k: e.provenance for k, e in lv.effects.items() if e.provenance}

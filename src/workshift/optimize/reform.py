@@ -68,6 +68,9 @@ def prepare_reform(sc: PolicyScenario, inputs: Any = None) -> Prepared:
 def evaluate_reform(sc: PolicyScenario, inputs: Any = None) -> ReformEvaluation:
     """Evaluate the scenario's ``[policy.reform]`` against no new policy."""
     prepared = prepare_reform(sc, inputs)
+    # the budget in the pack's currency (a US-dollar budget converted by the cost factor, as prepare does)
+    factor = prepared.costs.get("factor", 1.0) if prepared.costs.get("budget_given") else 1.0
+    budget, currency = sc.policy.budget * factor, prepared.scenario.policy.currency
     ev = prepared.evaluator
     x = ev.space.from_dict({lid: list(v) for lid, v in sc.policy.reform.items()})[None]
     values = ev(np.vstack([ev.space.zero()[None], x]))
@@ -79,6 +82,6 @@ def evaluate_reform(sc: PolicyScenario, inputs: Any = None) -> ReformEvaluation:
     schedule = ev.schedule(x, sc.policy.start_year)
     return ReformEvaluation(
         scenario=sc.path, portfolio=ev.space.as_dict(x[0]), status_quo=status, reform=reform,
-        difference={k: reform[k] - status[k] for k in keys}, budget=sc.policy.budget, currency=sc.policy.currency,
-        within_budget=bool(reform["cost"] <= sc.policy.budget), schedule=schedule.to_dict(orient="records"),
+        difference={k: reform[k] - status[k] for k in keys}, budget=budget, currency=currency,
+        within_budget=bool(reform["cost"] <= budget), schedule=schedule.to_dict(orient="records"),
         meta=run_meta(prepared))

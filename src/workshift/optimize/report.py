@@ -19,7 +19,7 @@ import pandas as pd
 from workshift._version import __version__
 from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t
-from workshift.i18n.numbers import money, money_unit, number, percent
+from workshift.i18n.numbers import currency_name, money, money_unit, number, percent
 from workshift.optimize.brief import methods, recommendation
 from workshift.optimize.pipeline import Prepared
 from workshift.optimize.plan import Paths
@@ -34,6 +34,25 @@ STRINGS = ("brief_title", "brief_nothing", "brief_risks", "headline", "objective
            "paths_title", "paths_text", "occupations_title", "occupations_text", "money_title",
            "assumptions_title", "assumptions_text", "unit", "cost_per_unit", "effects", "references",
            "methods_title")
+
+
+def cost_basis_text(costs: dict[str, Any], lang: str = "en") -> str:
+    """Where the lever-cost factor comes from, in the reader's language (PPP / exchange rate / the user)."""
+    basis = costs.get("basis") if costs.get("basis") in ("ppp", "exchange_rate", "user") else "user"
+    return t(f"policy.basis_{basis}", lang, year=costs.get("year") or (costs.get("country") or {}).get("year", ""))
+
+
+def cost_note(costs: dict[str, Any] | None, lang: str = "en") -> str | None:
+    """The sentence saying how lever costs and the budget entered the pack's currency (None: US dollars)."""
+    if not costs or (costs.get("to") == "USD" and costs.get("factor", 1.0) == 1.0):
+        return None
+    currency = costs["to"]
+    note = t("policy.cost_note", lang, currency=currency_name(currency, lang), factor=f"{costs['factor']:.4g}",
+             basis=cost_basis_text(costs, lang))
+    given = costs.get("budget_given")
+    if given:
+        note += " " + t("policy.budget_given", lang, given=money(given["value"], given["currency"], lang))
+    return note
 
 
 def format_objective(key: str, value: float, currency: str, lang: str = "en", wage_currency: str | None = None) -> str:
@@ -235,6 +254,7 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     return render_page(
         "policy.html.j2", title, lang, s=strings, subtitle=subtitle,
         network_note=network_note(result.get("network_fallback"), lang), advice=advice,
+        cost_note=cost_note(prepared.costs, lang),
         headline=headline, economy_wide=wide_text, pareto_figure=pareto_figure,
         schedule_figure=schedule_figure, schedule=schedule, years=[str(y) for y in table.columns],
         paths_figure=paths_figure, occupations_figure=occupations_figure, money_figure=money_figure,

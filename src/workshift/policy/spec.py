@@ -9,6 +9,9 @@ phases = 10              # equal phases (10 over 10 years = one intensity per ye
 discount_rate = 0.03     # optional; default 0 = undiscounted
 start_year = 2026        # optional; the calendar year of the first policy year
 objectives = ["employment_rate", "job_quality", "income", "cost"]   # optional
+cost_basis = "ppp"       # optional: how the catalogue's US-dollar costs enter a non-USD pack: "ppp" (default,
+                         # the pack's purchasing-power parity) or "exchange_rate"
+cost_factor = 4.4        # optional: pack currency per US dollar, overriding the pack's factor
 [policy.levers.training]  # optional; no lever named = every catalogue lever with its default bounds
 min = 0.0
 max = 0.2
@@ -22,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workshift.data.price_levels import BASES as COST_BASES
 from workshift.errors import InputError, closest
 from workshift.market.scenario import POLICY_KEYS
 from workshift.policy.catalogue import Lever
@@ -32,7 +36,7 @@ LEVER_KEYS = ("min", "max")
 POLICY_SCHEMA: dict[str, Any] = {
     "budget": float, "currency": str, "horizon_years": int, "phases": Whole | list[Whole],
     "discount_rate": float, "start_year": int, "levers": dict[str, dict[str, Number]],
-    "objectives": list[Text], "weights": list[Number],
+    "objectives": list[Text], "weights": list[Number], "cost_factor": float, "cost_basis": str,
 }
 POLICY_WORDS = {"phases": "a whole number or a list of whole numbers",
                 "levers": "tables [policy.levers.NAME] with numbers min and max",
@@ -52,6 +56,9 @@ class PolicySpec:
     objectives: tuple[str, ...] | None = None
     weights: tuple[float, ...] | None = None
     reform: dict[str, tuple[float, ...]] = field(default_factory=dict)  # lever -> intensity per phase (or one)
+    cost_factor: float | None = None  # pack currency per US dollar for lever costs (None: the pack's factor)
+    cost_basis: str | None = None  # 'ppp' / 'exchange_rate' (None: the pack's default, ppp)
+    currency_given: bool = True  # False: [policy] has no currency key, so the budget is in the pack's currency
 
     @property
     def n_phases(self) -> int:
@@ -86,8 +93,12 @@ def _number(raw: dict, key: str, default: float | None, file: str | Path | None)
 
 
 def parse_policy(raw: dict[str, Any] | None, catalogue: dict[str, Lever],
-                 file: str | Path | None = None, pack_currency: str = "USD") -> PolicySpec:
-    """Validate a ``[policy]`` table; every error names the key and suggests the closest valid one."""
+                 file: str | Path | None = None, pack_currency: str | None = None) -> PolicySpec:
+    """Validate a ``[policy]`` table; every error names the key and suggests the closest valid one.
+
+    ``pack_currency``: when given, the budget's currency must be it; else (the pack is not known yet) the
+    check is :func:`workshift.policy.local_costs.resolve`'s, once the pack is loaded (it also converts a
+    US-dollar budget)."""
     if raw is None:
         raise InputError(f"{_where(file)}the scenario has no [policy] section",
                          hint="add [policy] with at least budget = <total over the horizon>")
@@ -100,8 +111,8 @@ def parse_policy(raw: dict[str, Any] | None, catalogue: dict[str, Lever],
     budget = _number(raw, "budget", None, file)
     if budget < 0:
         raise InputError(f"{_where(file)}[policy] budget = {budget:g} is negative")
-    currency = str(raw.get("currency", pack_currency))
-    if currency.upper() != pack_currency.upper():
+    currency = str(raw.get("currency", pack_currency or "USD"))
+    if pack_currency is not None and currency.upper() != pack_currency.upper():
         raise InputError(f"{_where(file)}[policy] currency '{currency}' differs from the pack's '{pack_currency}'",
                          hint="give the budget in the pack's currency")
     horizon = raw.get("horizon_years", 10)
@@ -146,6 +157,13 @@ def parse_policy(raw: dict[str, Any] | None, catalogue: dict[str, Lever],
         raise InputError(f"{_where(file)}[policy] weights need one value per listed objective")
     if weights is not None and (any(w < 0 for w in weights) or not sum(weights) > 0):
         raise InputError(f"{_where(file)}[policy] weights {list(weights)} must be >= 0 with a positive sum")
+    cost_factor = raw.get("cost_factor")
+    if cost_factor is not None and not cost_factor > 0:
+        raise InputError(f"{_where(file)}[policy] cost_factor = {cost_factor:g} must be positive",
+                         hint="the pack's currency per US dollar, e.g. 4.4 for CNY at purchasing-power parity")
+    cost_basis = raw.get("cost_basis")
+    if cost_basis is not None and cost_basis not in COST_BASES:
+        raise _unknown(cost_basis, list(COST_BASES), "[policy] cost_basis", file)
     start_year = raw.get("start_year", 2026)
     if not START_YEARS[0] <= start_year <= START_YEARS[1]:
         raise InputError(f"{_where(file)}[policy] start_year = {start_year} must be a calendar year in "
@@ -155,6 +173,8 @@ def parse_policy(raw: dict[str, Any] | None, catalogue: dict[str, Lever],
         start_year=int(start_year), levers=levers,
         objectives=tuple(objectives) if objectives is not None else None,
         weights=tuple(float(w) for w in weights) if weights is not None else None, reform=reform,
+        cost_factor=float(cost_factor) if cost_factor is not None else None, cost_basis=cost_basis,
+        currency_given="currency" in raw,
     )
 
 
