@@ -30,3 +30,18 @@ def test_money_percent_and_missing() -> None:
     assert currency_name("EUR", "zh") == "欧元" and currency_name("EUR", "en") == "EUR"
     for bad in (None, float("nan"), float("inf")):
         assert number(bad, "zh") == money(bad, "USD", "en") == percent(bad, "zh") == MISSING
+
+
+def test_many_numbers_at_once_read_as_one_at_a_time() -> None:
+    """numbers_full (the matching tables' wages) writes exactly what number / money_full write, 万 and 亿 included."""
+    import numpy as np
+
+    from workshift.i18n.numbers import money_full, numbers_full
+
+    rng = np.random.default_rng(0)
+    values = [*rng.lognormal(10.8, 0.6, 300), *rng.lognormal(17, 2, 300), 9999.4, 9999.6, 10000, 99994, 99995,
+              99999999, 1.5e8, 0, 5, -52000, float("nan")]
+    for lang in ("en", "zh"):
+        assert numbers_full(values, lang) == [number(v, lang) for v in values]
+        assert numbers_full(values, lang, "CNY") == [money_full(v, "CNY", lang) for v in values]
+    assert money_full(52300, "USD", "en") == "52,300 USD" and money_full(52300, "CNY", "zh") == "5.23 万人民币"

@@ -114,3 +114,35 @@ def test_data_series_writes_observations_monitor_ingest_reads(packs, tmp_path, m
         main(["monitor", "ingest", str(out)])
     assert (done.value.code or 0) == 0 and "384 new" in capsys.readouterr().out
 
+
+def test_services_text_is_in_the_packs_currency(packs, monkeypatch, capsys) -> None:
+    """Wages, course fees and programme costs in the pack's currency (CNY), never '$' or '美元'; the shipped
+    catalogue's illustrative fees and the programmes' costs at the pack's lever-cost factor, as in the policy."""
+    import numpy as np
+
+    from workshift.api.transitions import training_catalogue
+    from workshift.cli import main
+    from workshift.services.career import advise
+    from workshift.services.entrepreneurship import programmes
+    from workshift.services.training import load_catalogue
+
+    cn = load_pack("cn", home=packs)
+    factor = cn.cost_conversion["factor"]
+    model = TransitionModel(cn, index="ilo_genai_2025")
+    catalogue = training_catalogue(model)
+    assert catalogue.currency == "CNY" and catalogue.meta()["cost_basis"]["converted"]["factor"] == factor
+    np.testing.assert_allclose(catalogue.frame["cost"], load_catalogue().frame["cost"] * factor)
+    for lang, unit, foreign in (("zh", "人民币", "美元"), ("en", "CNY", "USD")):
+        advice = advise(model, "2512", top=5, filter="viable", lang=lang, catalogue=catalogue)
+        text = " ".join(item.explanation for item in advice.transitions)
+        assert unit in text and foreign not in text and "$" not in text
+    usd = {p["id"]: p for p in programmes("zh")}
+    for prog in programmes("zh", conversion=cn.cost_conversion):
+        assert prog["currency"] == "CNY"
+        assert prog["cost_per_participant"] == pytest.approx(usd[prog["id"]]["cost_per_participant"] * factor,
+                                                             abs=factor)  # both rounded to whole units
+    monkeypatch.setenv("WORKSHIFT_HOME", str(packs))
+    with pytest.raises(SystemExit) as done:
+        main(["transitions", "2512", "--pack", "cn", "--lang", "zh", "--top", "3"])
+    out = capsys.readouterr().out
+    assert (done.value.code or 0) == 0 and "人民币" in out and "$" not in out and "美元" not in out

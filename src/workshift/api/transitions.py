@@ -62,10 +62,15 @@ def transition_model(pack: str | None = None, index: str = DEFAULT_INDEX, safe_r
 
 def training_catalogue(model: TransitionModel, path: str | Path | None = None) -> Catalogue:
     """The training catalogue: the shipped, illustrative one, or a user's CSV checked against the pack's skills."""
+    pack = model.pack
     if path is None:
-        return load_catalogue()
-    skills = model.pack.skills
-    return load_catalogue(path, set(skills.loc[skills["domain"].isin(["skills", "knowledge"]), "element_id"]))
+        catalogue = load_catalogue()
+    else:
+        skills = pack.skills
+        catalogue = load_catalogue(path, set(skills.loc[skills["domain"].isin(["skills", "knowledge"]),
+                                                        "element_id"]))
+    # illustrative costs (the training lever's, US dollars) in the pack's currency, as the policy stage does
+    return catalogue.in_currency(pack.currency, getattr(pack, "cost_conversion", None))
 
 
 def transitions(occupation: str, *, lang: str = "en", top: int = 10, filter: str = "safe",

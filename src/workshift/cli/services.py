@@ -15,7 +15,7 @@ import typer
 from workshift.cli.output import dumps, echo_json, plain
 from workshift.i18n import lang_option, normalise_lang
 from workshift.i18n.names import occupation_title
-from workshift.i18n.numbers import month_years
+from workshift.i18n.numbers import currency_name, money_full, month_years
 from workshift.outputs import FORCE_HELP, check_output
 
 OCCUPATION_HELP = "A SOC, O*NET or CSCO code, or a job title in English or Chinese."
@@ -118,7 +118,8 @@ def _transitions_table(advice, model, lang: str):
     for n, item in enumerate(advice.transitions, start=1):
         flags = "".join("✓" if flag else "·" for flag in (item.viable, item.desirable, item.safe))
         plan = item.training
-        training = "-" if plan is None or not plan.courses else f"{plan.months:.1f}m ${plan.cost:,.0f}"
+        training = ("-" if plan is None or not plan.courses else
+                    f"{plan.months:.1f}m {money_full(plan.cost, plan.currency, lang)}")
         table.add_row(str(n), f"{item.code} {occupation_title(item.code, item.title, lang)}",
                       _fmt(item.score_observed, ".2f", 100) + "%", f"{item.score:.3f}", flags,
                       _fmt(item.wage_ratio, ".2f"),
@@ -138,7 +139,8 @@ def _print_advice(console, advice, model, catalogue, lang: str) -> None:
         console.print("  ~ " + "; ".join(f"{c['code']} {occupation_title(c['code'], c['title'], lang)} ({c['score']})" for c in origin.candidates),
                       highlight=False, style="dim")
     high = t("services.origin_high", lang) if prof["high_exposure"] else ""
-    console.print(t("services.origin_facts", lang, wage=prof["wage"] or 0, zone=_fmt(prof["job_zone"], "g"),
+    console.print(t("services.origin_facts", lang, wage=money_full(prof["wage"], model.pack.currency, lang),
+                    zone=_fmt(prof["job_zone"], "g"),
                     index=th.index, exposure=_fmt(prof["exposure"], ".2f"), high=high), highlight=False)
     if prof["imputed_skills"]:
         console.print(t("services.resolved_imputed", lang), style="yellow")
@@ -273,7 +275,8 @@ def training_command(
         return
     table = Table(title=t("services.training.title", lang, origin=occupation_title(src.soc_code, src.title, lang), dest=occupation_title(dst.soc_code, dst.title, lang)))
     for key in ("skill", "gap", "course", "duration", "cost"):
-        table.add_column(t(f"services.column.{key}", lang), justify="right" if key in ("gap", "duration", "cost")
+        table.add_column(t(f"services.column.{key}", lang, currency=currency_name(plan.currency, lang)),
+                         justify="right" if key in ("gap", "duration", "cost")
                          else "left", overflow="fold")
     by_id = {g.element_id: g for g in gaps}
     for course in plan.courses:
@@ -287,7 +290,8 @@ def training_command(
                       _fmt(course.cost, ",.0f"))
     console.print(table)
     illustrative = t("services.costs_illustrative_note", lang) if plan.illustrative else ""
-    console.print(t("services.training.total", lang, months=f"{plan.months:.1f}", cost=plan.cost,
+    console.print(t("services.training.total", lang, months=f"{plan.months:.1f}",
+                    cost=money_full(plan.cost, plan.currency, lang),
                     illustrative=illustrative), highlight=False)
     source = t("services.training.catalogue_shipped", lang) if catalogue.shipped else catalogue.source
     console.print(t("services.training.catalogue", lang, source=source), style="dim", highlight=False)
@@ -340,7 +344,8 @@ def entrepreneurship_command(
     console.print(f"[bold]{t('services.entrepreneurship.programmes', lang)}[/]")
     for prog in paths.programmes:
         console.print("- " + t("services.entrepreneurship.programme_line", lang, label=prog["label"], id=prog["id"],
-                               description=prog["description"], cost=prog["cost_per_participant"],
+                               description=prog["description"],
+                               cost=money_full(prog["cost_per_participant"], prog["currency"], lang),
                                source=prog["source"]), highlight=False, markup=False)
 
 

@@ -49,11 +49,42 @@ def format_amount(value: float | None, currency: str, lang: str | None = None, d
     if _missing(value):
         return MISSING
     code = normalise_lang(lang)
-    number = format_number(value, code, digits)
+    return _with_currency(format_number(value, code, digits), currency, code)
+
+
+def _with_currency(number: str, currency: str, code: str) -> str:
     if code == "zh":
         name = currency_name(currency, "zh")
         return f"{number}{name}" if number[-1] in "万亿" else f"{number} {name}"  # 3000 亿美元, 950 人民币
     return f"{number} {currency.upper()}"
+
+
+def money_full(value: float | None, currency: str, lang: str | None = None) -> str:
+    """A wage or a fee: English in full (``52,300 USD``), Chinese in 万 from 10,000 on (``5.23 万人民币``)."""
+    if _missing(value):
+        return MISSING
+    code = normalise_lang(lang)
+    return _with_currency(number(value, code), currency, code)
+
+
+def numbers_full(values, lang: str | None = None, currency: str | None = None) -> list[str]:
+    """:func:`number` of many values at once (whole numbers; the matching tables format thousands of wages):
+    the same text as :func:`number` (tested), without a Babel call per value; with ``currency``, the same text
+    as :func:`money_full`."""
+    code = normalise_lang(lang)
+    out = []
+    for value in values:
+        if _missing(value):
+            out.append(MISSING)
+        elif code == "zh" and abs(value) >= COMPACT_FROM:
+            scale, unit = (1e8, "亿") if abs(round(value / 1e4, 2)) >= 1e4 else (1e4, "万")  # as CLDR rounds
+            text = f"{value / scale:.2f}".rstrip("0").rstrip(".")
+            out.append(f"{text} {unit}")
+        else:
+            out.append(f"{value:,.0f}")
+    if currency is not None:
+        out = [text if text == MISSING else _with_currency(text, currency, code) for text in out]
+    return out
 
 
 def number(value: float | None, lang: str | None = None, digits: int = 0) -> str:

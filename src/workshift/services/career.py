@@ -55,7 +55,7 @@ def advise(model: TransitionModel, occupation: str | Origin, top: int | None = 1
     for item in items:
         if catalogue is not None:
             item.training = catalogue.plan(item.skill_gaps, lang)
-        item.explanation = explain(profile, item, model.thresholds, lang)
+        item.explanation = explain(profile, item, model.thresholds, lang, model.pack.currency)
     return Advice(origin, profile, items, filter)
 
 

@@ -43,16 +43,21 @@ def high_share_threshold(model: TransitionModel) -> float:
     return float(np.quantile(share, HIGH_SHARE_QUANTILE))
 
 
-def programmes(lang: str = "en") -> list[dict]:
-    """The policy catalogue's support programmes for self-employment, in ``lang``."""
+def programmes(lang: str = "en", currency: str = "USD", conversion: dict | None = None) -> list[dict]:
+    """The policy catalogue's support programmes for self-employment, in ``lang``; costs in the pack's
+    ``currency`` at its lever-cost factor (``conversion``; US dollars without one)."""
     from workshift.policy.catalogue import get_lever
 
     lang = normalise_lang(lang)
+    if conversion is None:
+        currency, factor = "USD", 1.0
+    else:
+        currency, factor = conversion.get("to", currency), float(conversion["factor"])
     out = []
     for lever_id in PROGRAMME_LEVERS:
         lever = get_lever(lever_id)
         out.append({"id": lever.id, "label": lever.label[lang], "description": lever.description[lang],
-                    "cost_per_participant": round(lever.cost.per_unit("USD"), 0), "currency": "USD",
+                    "cost_per_participant": round(lever.cost.per_unit("USD") * factor, 0), "currency": currency,
                     "cost_per": lever.cost.per, "source": lever.cost.source.split(";")[0]})
     return out
 
@@ -67,5 +72,6 @@ def entrepreneurship_paths(model: TransitionModel, origin: str, top: int | None 
     profile = model.profile(origin)
     own = share.get(origin, np.nan)
     profile["self_employment_share"] = float(own) if np.isfinite(own) else None
-    return Paths(profile, threshold, bool(np.isfinite(own) and own >= threshold), chosen, programmes(lang),
+    return Paths(profile, threshold, bool(np.isfinite(own) and own >= threshold), chosen,
+                 programmes(lang, conversion=getattr(model.pack, "cost_conversion", None)),
                  model.thresholds.ranked_by, model.thresholds.to_dict())

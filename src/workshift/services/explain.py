@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workshift.i18n import normalise_lang, t
 from workshift.i18n.names import element_title
+from workshift.i18n.numbers import money_full
 from workshift.services.similarity import SkillGap
 from workshift.services.transitions import Thresholds, Transition
 
@@ -37,8 +38,9 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}"
 
 
-def explain(origin: dict, item: Transition, thresholds: Thresholds, lang: str = "en") -> str:
-    """A few sentences: coverage, pay, exposure, preparation, gaps, growth, training and the verdict."""
+def explain(origin: dict, item: Transition, thresholds: Thresholds, lang: str = "en", currency: str = "USD") -> str:
+    """A few sentences: coverage, pay, exposure, preparation, gaps, growth, training and the verdict; wages in
+    ``currency`` (the pack's), training costs in the plan's."""
     lang = normalise_lang(lang)
     sep = "" if lang == "zh" else " "
     cov = item.coverage
@@ -47,7 +49,8 @@ def explain(origin: dict, item: Transition, thresholds: Thresholds, lang: str = 
     if item.imputed_skills:
         parts.append(t("services.explain.imputed", lang))
     if item.wage_ratio is not None and item.wage is not None:
-        parts.append(t("services.explain.pay", lang, ratio=f"{item.wage_ratio:.2f}", wage=item.wage))
+        parts.append(t("services.explain.pay", lang, ratio=f"{item.wage_ratio:.2f}",
+                       wage=money_full(item.wage, currency, lang)))
     parts.append(_exposure_sentence(origin, item, thresholds.index, lang))
     if item.job_zone is not None and origin.get("job_zone") is not None:
         steps = item.job_zone - origin["job_zone"]
@@ -67,7 +70,8 @@ def explain(origin: dict, item: Transition, thresholds: Thresholds, lang: str = 
     plan = item.training
     if plan is not None and plan.courses:
         illustrative = t("services.explain.training_illustrative", lang) if plan.illustrative else ""
-        parts.append(t("services.explain.training", lang, months=f"{plan.months:.1f}", cost=plan.cost,
+        parts.append(t("services.explain.training", lang, months=f"{plan.months:.1f}",
+                       cost=money_full(plan.cost, plan.currency, lang),
                        illustrative=illustrative))
     parts.append(_verdict(item, thresholds, lang))
     return sep.join(parts)

@@ -98,12 +98,13 @@ class TrainingPlan:
 class Catalogue:
     """A validated training catalogue (the shipped one unless a user file is given)."""
 
-    def __init__(self, frame: pd.DataFrame, source: str, shipped: bool) -> None:
+    def __init__(self, frame: pd.DataFrame, source: str, shipped: bool, conversion: dict | None = None) -> None:
         self.frame = frame
         self.source = source
         self.shipped = shipped
-        currencies = set(frame.loc[~frame["illustrative"], "currency"]) | (
-            {"USD"} if frame["illustrative"].any() else set())
+        self.conversion = conversion  # the factor that put illustrative US-dollar costs into a pack's currency
+        # illustrative costs are the training lever's: US dollars, or the pack's currency after in_currency
+        currencies = set(frame["currency"].replace("", "USD"))
         self.currency = currencies.pop() if len(currencies) == 1 else "USD"
         # plain records per element, cheapest first (then shortest, then by id): a query does no pandas work
         ordered = frame.sort_values(["cost", "duration_months", "course_id"])
@@ -120,7 +121,23 @@ class Catalogue:
                 "costs": "illustrative" if self.illustrative else "catalogue", "currency": self.currency}
         if self.illustrative:
             info["cost_basis"] = lever_cost_basis()
+            if self.conversion:
+                info["cost_basis"]["converted"] = self.conversion
         return info
+
+    def in_currency(self, currency: str, conversion: dict | None) -> Catalogue:
+        """The catalogue with its illustrative costs (the training lever's, US dollars) in the pack's
+        ``currency`` at the pack's lever-cost factor (``conversion['factor']``, pack currency per US dollar), as
+        the policy stage charges them. Unchanged when the pack is in US dollars, has no factor, or the
+        catalogue gives costs of its own (they are the user's, in the user's currency)."""
+        factor = float((conversion or {}).get("factor", 1.0))
+        if currency.upper() == "USD" or conversion is None or not self.frame["illustrative"].all():
+            return self
+        frame = self.frame.copy()
+        frame["cost"] = frame["cost"] * factor
+        frame["currency"] = currency.upper()
+        return Catalogue(frame, self.source, self.shipped,
+                         {"factor": factor, "to": currency.upper(), "basis": conversion.get("basis")})
 
     def course_for(self, gap: SkillGap, lang: str = "en") -> Course:
         options = self._by_element.get(gap.element_id)

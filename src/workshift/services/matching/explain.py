@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.i18n import catalogue, normalise_lang
+from workshift.i18n.numbers import numbers_full
 from workshift.services.matching.score import FACTORS, PAY_SHARE, factor_breakdown, requirement_sets
 
 MISSING_SHOWN = 3
@@ -135,8 +136,9 @@ def explain(result, si: np.ndarray, vj: np.ndarray, factors: dict[str, np.ndarra
     ]
     wage_codes, wages = pd.factorize(result.vacancies.wage[vj])
     desired_codes, desired = pd.factorize(tables.s_wage[si])
-    wages = np.array([f"{w:,.0f}" for w in wages], dtype=object)
-    desired = np.array([f"{w:,.0f}" for w in desired], dtype=object)
+    # the pack's currency through the i18n number format (one string per distinct wage, not per pair)
+    wages = np.array(numbers_full(wages, lang, ctx.currency), dtype=object)
+    desired = np.array(numbers_full(desired, lang, ctx.currency), dtype=object)
     template = msg["explain_pay"]
     first, second = ("{wage}", "{desired}") if template.index("{wage}") < template.index("{desired}") else (
         "{desired}", "{wage}")

@@ -227,6 +227,7 @@ class MatchContext:
     reference_wage: dict[tuple[str, str], float]  # (state, soc) -> OEWS mean annual wage
     national_wage: np.ndarray  # occupations, OEWS mean annual wage
     meta: dict
+    currency: str = "USD"  # of the wages (the pack's, ISO 4217)
 
     @classmethod
     def from_pack(cls, pack, index: str = DEFAULT_INDEX) -> MatchContext:
@@ -258,6 +259,7 @@ class MatchContext:
         meta = {
             "pack": pack.name,
             "pack_built": pack.meta.get("built"),
+            "currency": getattr(pack, "currency", "USD"),
             "vintages": {
                 k: v
                 for k, v in pack.meta.get("vintages", {}).items()
@@ -298,6 +300,7 @@ class MatchContext:
             states=sorted(pack.state_employment["state"].astype(str).unique()),
             reference_wage=ref,
             national_wage=occ["wage_mean"].to_numpy(dtype=float),
+            currency=getattr(pack, "currency", "USD"),
             meta=meta,
         )
 
