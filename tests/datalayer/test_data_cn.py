@@ -40,6 +40,20 @@ def test_total_and_major_groups_are_the_ilo_modelled_2025_values(cn_pack, data_d
     assert mean == pytest.approx(120_698.0)
 
 
+def test_group_6_detail_is_equal_within_minor_groups_not_the_us_gardeners(cn_pack) -> None:
+    """China's agriculture (group 6) below 3 digits: equal shares within each minor group (the US structure
+    would put 86 % of crop growers into gardeners); the minor groups keep the EU-LFS split, totals exact."""
+    pack, _ = cn_pack
+    occ = pack.occupations.set_index("soc_code")
+    six = occ[occ.index.str.startswith("6")]
+    for minor, part in six.groupby(six.index.str.slice(0, 3)):
+        assert part["employment"].to_numpy() == pytest.approx(part["employment"].mean(), rel=1e-9), minor
+    crop = six[six.index.str.startswith("611")]["employment"]
+    assert crop["6113"] / crop.sum() == pytest.approx(0.25) and not six["prior_informed"].any()
+    assert six["employment"].sum() == pytest.approx(pack.quality["employment"]["split_6_9"]["group_6"], rel=1e-9)
+    assert "equal shares" in pack.quality["employment"]["priors"]["group_6"]
+
+
 def test_info_json_reports_the_figures_the_issue_asks_for(cn_pack) -> None:
     from workshift.data.report import info_json
 

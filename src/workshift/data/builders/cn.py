@@ -28,6 +28,14 @@ WAGE_LEVEL = {"value": 120_698.0, "unit": "CNY per year",
               "source": "NBS (2024-05-17): 2023 average annual wage of employed persons in urban non-private units "
                         "(全国城镇非私营单位就业人员年平均工资 120698元); urban private units: 68340元 — the level "
                         "is an upper reference for all workers"}
+GROUP6_RULE = ("ISCO group 6 (skilled agricultural, forestry and fishery workers; 22.8 % of China's employment) "
+               "is split to sub-major and minor groups by the pooled EU-LFS 2018 shares (61 crop and animal "
+               "producers 95 %, 62 forestry and fishery 5 %; 611 crop growers 67 %, 612 animal producers 27 %, 613 "
+               "mixed 6 %), and within each minor group into unit groups in equal shares: the US OEWS structure "
+               "used elsewhere for 3->4 digits puts 86 % of group 611 into gardeners (6113) because its wage-and-"
+               "salary mass there is landscaping supervisors and tree trimmers (SOC 37-1012, 37-3013: grounds "
+               "maintenance, not farming), and no unit-level farming detail for China is in the data. Subsistence "
+               "farmers (63) get none: the EU-LFS prior has no group 63 (a limitation for China)")
 NOTE_EN = ("the occupational detail is modelled from 7 observed groups: the ILO modelled estimates publish "
            "employment by ISCO-08 major group only (groups 6 and 9 merged); no observed employment by occupation "
            "for China is public")
@@ -47,7 +55,11 @@ def china_employment(context: BuildContext, units: pd.Index, us: pd.Series) -> E
                         for c in international.EU_LFS_COUNTRIES]).groupby(level=0).sum()
     levels = prior_levels("eu_lfs", us, pooled)
     levels[2] = aggregate(levels[3], 2)
+    # group 6 below 3 digits: equal shares, not the US structure (see GROUP6_RULE)
+    farm = levels[4].index.str.startswith("6")
+    levels[4] = levels[4].where(~farm, 1.0)
     employment, informed = disaggregate(observed, units, levels)
+    informed = informed.where(~informed.index.str.startswith("6"), False)  # equal shares: not informed
     observed_share = {"1": (total - merged) / total, "2": 0.0, "3": 0.0, "4": 0.0}
     facts = {"source": "ILO modelled estimates EMP_2EMP_SEX_OCU_NB", "year": year, "level": "ISCO-08 major group",
              "published_total": total, "observed_groups": 7, "merged_6_9": merged,
@@ -55,7 +67,7 @@ def china_employment(context: BuildContext, units: pd.Index, us: pd.Series) -> E
                                    f"EMP_TEMP_SEX_ECO_NB {agri_year}: {agri:.4f})", "group_6": six,
                            "group_9": merged - six},
              "priors": {"1->2": "pooled EU-LFS 2018 shares", "2->3": "pooled EU-LFS 2018 shares",
-                        "3->4": "US OEWS May 2025 via SOC->ISCO"},
+                        "3->4": "US OEWS May 2025 via SOC->ISCO; group 6: equal shares", "group_6": GROUP6_RULE},
              "observed": {k: float(v) for k, v in observed.items()},
              "series_years": [int(series["time"].min()), year],
              "earnings": None, "wage_level": WAGE_LEVEL}
