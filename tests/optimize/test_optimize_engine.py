@@ -242,3 +242,18 @@ def test_short_time_work_is_charged_on_the_hours_it_cuts() -> None:
     planned = float((ev.costs.participants(x)[0, i] * ev.costs.unit_cost[i]).sum())
     assert 0.5 * planned < cost < 1.25 * planned
     assert ev.metrics(ev.space.zero()[None], ev.simulate(ev.space.zero()[None])["series"])["cost"][0] == 0.0
+
+
+def test_training_is_charged_on_the_course_starts_the_run_made() -> None:
+    """Known answer: training's participants are the run's course starts above the no-policy run's (not the
+    places planned), and its cost is those starts x the cost per participant."""
+    prep = _prepared()
+    ev = prep.evaluator
+    i = [lv.id for lv in ev.levers].index("training")
+    x = ev.space.from_dict({"training": 0.2})[None]
+    series = ev.simulate(x)["series"]
+    part = ev.participants(x, series)
+    starts = (ev.starts(series["trainees"]) - ev.starts_base[None]).sum()
+    assert part[0, i].sum() == pytest.approx(starts, rel=1e-9) and starts > 0
+    assert abs(part[0, i].sum() / ev.costs.participants(x)[0, i].sum() - 1.0) > 1e-3  # not the places planned
+    assert ev.costs.cost(x, part)[0] == pytest.approx(starts * ev.costs.unit_cost[i], rel=1e-9)
