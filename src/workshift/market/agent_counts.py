@@ -4,7 +4,9 @@ The draws are the stochastic counterparts of the mean-field flows, computed from
 the step, so that each flow's conditional mean equals the mean-field expression:
   separations ~ Binomial(e_i, w_i / e_i); openings ~ Poisson(n_i)
   applications: each searcher picks a destination j with probability A_ij v_j / sum_k A_ik v_k
-                (multinomial per source row, by conditional binomials)
+                (multinomial per source row, by conditional binomials); the node's unemployed also send
+                Binomial(min(trainees, unemployed), 1 - trainee_job_finding) applications for the trainees
+                (the trainees' search credit, see workshift.market.step)
   hires at j:   Binomial(a_j, P_j) when a_j <= v_j, else Binomial(v_j, a_j P_j / v_j): mean a_j P_j either way,
                 never more than a_j or v_j; P_j = a mu theta (1 - exp(-1/theta)) with theta = v_j / a_j, where
                 every searcher applies once per rate period and a = applications per searcher and step
