@@ -59,3 +59,15 @@ def test_the_shock_follows_the_calendar_at_any_step() -> None:
         weeks = np.arange(27, 27 + 520, 13.0)
         paths[step] = [demand.adoption(demand.start + w / step) for w in weeks - 27]
     np.testing.assert_allclose(paths[6.75], paths[MONTH], atol=1e-9)
+
+
+def test_api_overrides_replace_the_duration_in_the_other_unit() -> None:
+    """ws.load_scenario(..., shock={"start_step": n}) on a scenario that gives start_weeks (and the other way
+    round) takes the override, as it did before the keys in weeks."""
+    from workshift.api.scenario import load_scenario
+
+    raw = {"market": {"step_weeks": MONTH}, "shock": {"index": "gpts_beta", "start_weeks": 52}}
+    assert load_scenario(raw, shock={"start_step": 7}).engine.shock["start_step"] == 7
+    assert load_scenario(raw, shock={"start_weeks": 104}).engine.shock["start_step"] == 24
+    old = {"market": {"step_weeks": MONTH}, "shock": {"index": "gpts_beta", "start_step": 12}}
+    assert load_scenario(old, shock={"start_weeks": 26}).engine.shock["start_step"] == 6
