@@ -173,3 +173,22 @@ def test_every_audit_verdict_agrees_with_its_cost_per_job_year_and_evidence_rang
         assert row["reason"], row
         if cpj is not None:
             assert row["job_years"] > 0 and row["spend"] > 0
+
+
+def test_the_reports_economy_wide_jobs_are_the_plans_job_years_per_year_not_an_employment_rate() -> None:
+    """Trainees are in the labour force and not at work: a plan that adds job-years can lower W / LF, so the
+    report's economy-wide jobs come from W (policy_effect over the horizon's years), with the course starts
+    the run made as the training participants."""
+    from workshift.optimize.report import economy_wide
+
+    prep = _prepared(True, SEEDS[0])
+    ev = prep.evaluator
+    ids = [lv.id for lv in ev.levers]
+    x = ev.space.from_dict({k: float(ev.space.upper[ids.index(k)]) for k in ("training", "flexible_support")})
+    values = ev(np.vstack([ev.space.zero()[None], x[None]]))
+    assert values["policy_effect"][1] > 1000 > 0 > values["employment_rate"][1] - values["employment_rate"][0]
+    wide = economy_wide(prep, None, {"recommended": {"portfolio": ev.space.as_dict(x)}})
+    assert wide["jobs"] == pytest.approx(values["policy_effect"][1] / ev.space.horizon_years, rel=1e-9)
+    served = ev.participants(x[None], ev.simulate(x[None])["series"])[0]
+    assert wide["participants"] == pytest.approx(float(served[ids.index("training")].sum()), rel=1e-9)
+    assert wide["per100"] == pytest.approx(100 * wide["jobs"] / wide["participants"])

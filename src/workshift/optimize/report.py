@@ -79,24 +79,27 @@ def _label(lever, lang: str) -> str:
 
 
 def economy_wide(prepared: Prepared, p: Paths, result: dict[str, Any]) -> dict[str, float]:
-    """Average extra employment (persons) from the plan, participants, and jobs per 100 participants, against
-    the direct participant effect (the calibrated long-run profile, weighted by participants)."""
+    """Average extra work from the plan (employed plus flexible, persons, mean over the horizon against no new
+    policy under AI: its ``policy_effect`` over the horizon's years), the participants its programme levers
+    actually served (course starts, not places planned) and jobs per 100 of them, against the direct
+    participant effect (the calibrated long-run profile, weighted by participants).
+
+    The extra work is counted on W, not on the employment rate W / LF: trainees are in the labour force and
+    not at work, so a rate difference times the labour force turns a training plan's job gains negative.
+    ``p`` (the plan's monthly paths) is not needed for it; it stays in the signature for the callers."""
     ev = prepared.evaluator
-    x = ev.space.from_dict(result["recommended"]["portfolio"])
-    part = ev.costs.participants(x[None])[0]
-    lf = prepared.baseline_series["labour_force"].mean()
-    jobs = (p.plan["employment_rate"] - p.baseline["employment_rate"]).mean() / 100 * lf
-    direct_num = 0.0
-    direct_den = 0.0
-    for i, lv in enumerate(ev.space.levers):
-        if lv.id in ev.ctx.calibration:
-            direct_num += part[i].sum() * np.mean(ev.ctx.calibration[lv.id].target)
-            direct_den += part[i].sum()
-    participants = float(sum(part[i].sum() for i, lv in enumerate(ev.space.levers)
-                             if lv.id in ev.ctx.calibration))
-    return {"jobs": float(jobs), "participants": participants,
+    x = ev.space.from_dict(result["recommended"]["portfolio"])[None]
+    series = ev.simulate(x)["series"]
+    work = series["employed"][0] + series["flexible"][0]
+    base = ev.work_base if ev.work_base is not None else work
+    jobs = float((work - base).mean())
+    part = ev.participants(x, series)[0]
+    calibrated = [i for i, lv in enumerate(ev.space.levers) if lv.id in ev.ctx.calibration]
+    participants = float(sum(part[i].sum() for i in calibrated))
+    direct_num = sum(part[i].sum() * np.mean(ev.ctx.calibration[ev.space.levers[i].id].target) for i in calibrated)
+    return {"jobs": jobs, "participants": participants,
             "per100": float(100 * jobs / participants) if participants else 0.0,
-            "direct_per100": float(direct_num / direct_den) if direct_den else 0.0}
+            "direct_per100": float(direct_num / participants) if participants else 0.0}
 
 
 def network_note(fallback: dict[str, str] | None, lang: str = "en") -> str | None:
