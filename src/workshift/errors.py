@@ -108,6 +108,9 @@ class DataError(WorkshiftError):
         hint: str | None = None,
         parameter: str | None = None,
         mentions: tuple[str, ...] = (),
+        zh: str | None = None,
+        expected_zh: str | None = None,
+        hint_zh: str | None = None,
     ) -> None:
         where = []
         if file is not None:
@@ -119,11 +122,26 @@ class DataError(WorkshiftError):
         text = f"{': '.join([', '.join(where), message]) if where else message}"
         if expected:
             text += f" (expected {expected})"
-        super().__init__(text, hint=hint, parameter=parameter, mentions=mentions)
+        super().__init__(text, hint=hint, parameter=parameter, mentions=mentions,
+                         zh=_where_zh(file, row, column, zh, expected_zh), hint_zh=hint_zh)
         self.file = str(file) if file is not None else None
         self.row = row
         self.column = column
         self.expected = expected
+
+
+def _where_zh(file: str | Path | None, row: int | None, column: str | None, message: str | None,
+              expected: str | None) -> str | None:
+    """The Chinese form of a :class:`DataError` (file, row, column, message, expected), or None without a message."""
+    if message is None:
+        return None
+    where = [str(file)] if file is not None else []
+    if row is not None:
+        where.append(f"第 {row} 行")
+    if column is not None:
+        where.append(f"列“{column}”")
+    text = f"{'，'.join(where)}：{message}" if where else message
+    return text + (f"（应为{expected}）" if expected else "")
 
 
 class ChecksumError(DataError):

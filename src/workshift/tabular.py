@@ -31,6 +31,7 @@ import pandas as pd
 from workshift import config
 from workshift.errors import DataError, InputError, closest
 from workshift.files import SPREADSHEET_SUFFIXES, atomic_path, decode_text, latin_lookalike, read_spreadsheet
+from workshift.i18n import t
 
 LOG = logging.getLogger("workshift")
 
@@ -121,7 +122,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """Read a user CSV/TSV/Parquet/.xlsx file with the rules of the module docstring."""
     path = Path(path)
     if not path.is_file():
-        raise DataError("file not found", file=path, expected="a CSV, TSV, Parquet or .xlsx file")
+        raise DataError("file not found", file=path, expected="a CSV, TSV, Parquet or .xlsx file",
+                        zh=t("common.err_file_not_found", "zh"), expected_zh=t("common.err_table_expected", "zh"))
     if path.suffix.lower() in PARQUET_SUFFIXES:
         try:
             frame = pd.read_parquet(path)
@@ -234,6 +236,8 @@ def require_columns(frame: pd.DataFrame, names: list[str], file: str | Path | No
             raise DataError(
                 f"unknown column '{name}': the file has no such column (its columns: {listed})", file=file,
                 hint=f"did you mean '{guess}'?" if guess else None,
+                zh=t("common.err_unknown_column", "zh", name=name, listed=listed),
+                hint_zh=t("common.did_you_mean", "zh", guess=guess) if guess else None,
             )
 
 

@@ -61,7 +61,7 @@ def test_event_study_report_in_chinese(capsys, fresh_home, mpdta, tmp_path) -> N
     report = tmp_path / "es.html"
     code, out, _ = run(capsys, "event-study", "--data", str(mpdta), *DID, "--bootstrap", "0", "--report",
                        str(report), "--lang", "zh")
-    assert code == 0 and "event study" in out
+    assert code == 0 and "事件研究（动态效应）" in out
     page = report.read_text(encoding="utf-8")
     assert "事件研究" in page and "-0.0772" in page
 

@@ -82,3 +82,17 @@ def test_transitions_json_and_zh_table_carry_chinese_names(us_pack, capsys) -> N
     text = capsys.readouterr().out
     assert "注册护士" in text and "Registered Nurses" not in text
     assert all(occupation_zh(r["code"]) in text for r in rows)
+
+
+def test_every_network_node_and_onet_occupation_has_a_chinese_name(us_pack) -> None:
+    from workshift.i18n.check import english_words
+    from workshift.i18n.names import ONET_TABLE, _table, onet_title
+
+    nodes = us_pack.mobility_nodes
+    assert all(occupation_zh(code) for code in nodes["node"]), [c for c in nodes["node"] if not occupation_zh(c)][:5]
+    detailed = _table(ONET_TABLE)
+    assert len(detailed) == 149 and all(CJK.search(r["title_zh"]) and not english_words(r["title_zh"])
+                                        for r in detailed.values())
+    assert onet_title("29-1141.01", "Acute Care Nurses", "zh") == "急症护理护士"
+    assert onet_title("29-1141.00", "Registered Nurses", "zh") == "注册护士"
+    assert onet_title("29-1141.01", "Acute Care Nurses", "en") == "Acute Care Nurses"

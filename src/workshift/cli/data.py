@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from workshift.cli.output import echo_json
-from workshift.i18n import lang_option
+from workshift.i18n import catalogue, current_lang, lang_option, t
 from workshift.outputs import FORCE_HELP, check_output
 
 data_app = typer.Typer(help="Region packs and their raw sources: build, info, pull, verify.", no_args_is_help=True)
@@ -69,7 +69,7 @@ def register(app: typer.Typer) -> None:
             "registry's (edited locally), with a warning; without it such a build is refused."),
     ) -> None:
         """Build a region pack from the raw sources (atomic: a failed build keeps the previous pack)."""
-        build_with_progress(name, data_dir, from_tables=from_tables, accept_local_edits=accept_local_edits or None)
+        build_with_progress(name, data_dir, lang=current_lang(), from_tables=from_tables, accept_local_edits=accept_local_edits or None)
 
     @data_app.command("series")
     def series(
@@ -85,7 +85,8 @@ def register(app: typer.Typer) -> None:
         frame = load_pack(name).observations()
         with atomic_path(out, suffix=".csv") as tmp:
             frame.to_csv(tmp, index=False)
-        typer.echo(f"{len(frame)} observations of {frame['indicator'].nunique()} series written to {out}")
+        typer.echo(t("data.series_written", current_lang(), rows=len(frame), series=frame["indicator"].nunique(),
+                     out=out))
 
     @data_app.command("packs")
     def packs(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
@@ -101,10 +102,13 @@ def register(app: typer.Typer) -> None:
         if as_json:
             echo_json(rows)
         else:
+            lang, messages = current_lang(), catalogue("en")
             for row in rows:
-                mark = "built" if row["built"] else "-"
+                mark = t("data.packs_built", lang) if row["built"] else "-"
+                key = f"data.pack_title.{row['name']}" if row["code_system"] else "data.pack_title_user"
+                title = t(key, lang) if lang == "zh" and key in messages else row["title"]
                 typer.echo(f"{row['name']:<8} {row['code_system'] or '':<10} {row['currency'] or '':<4} {mark:<6} "
-                           f"{row['title']}")
+                           f"{title}")
 
     @data_app.command("info")
     def info(

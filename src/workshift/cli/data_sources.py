@@ -12,7 +12,7 @@ from rich.table import Table
 
 from workshift.cli.output import echo_json
 from workshift.data.registry import PATHS, Source, how_to_get, is_optional, obtained_by
-from workshift.i18n import lang_option, t
+from workshift.i18n import current_lang, lang_option, t
 
 console = Console()
 
@@ -48,6 +48,8 @@ def _sources(json_out: bool, lang: str) -> None:
     if json_out:
         echo_json(sources_json())
         return
+    from workshift.i18n.names import source_text
+
     registry = load_registry()
     table = Table(title=t("sources.title", lang, count=len(registry)))
     columns = ("source", "publisher", "version", "licence", "redistributable", "user_supplied", "files", "obtained_by")
@@ -55,7 +57,8 @@ def _sources(json_out: bool, lang: str) -> None:
         table.add_column(t(f"sources.col_{key}", lang), overflow="fold")
     yes, no = t("sources.yes", lang), t("sources.no", lang)
     for s in registry.values():
-        table.add_row(s.id, s.publisher, s.version, s.licence, yes if s.redistributable else no,
+        table.add_row(s.id, *(source_text(s.id, key, getattr(s, key), lang) for key in ("publisher", "version", "licence")),
+                      yes if s.redistributable else no,
                       yes if s.user_supplied else no, str(len(s.files)), source_paths(s, lang))
     console.print(table)
 
@@ -117,12 +120,13 @@ def _pull(sources: list[str] | None, data_dir: Path | None, base_url: str | None
         report = pull(sources, data_dir, base_url, force, progress, accept_licence)
     colours = {"pulled": "green", "built": "green", "present": "dim", "packaged": "green", "skipped": "dim",
                "user_supplied": "yellow", "failed": "red"}
+    lang = current_lang()
     for r in report.results:
-        label = f"[{colours[r.status]}]{t('sources.status_' + r.status)}[/]"
+        label = f"[{colours[r.status]}]{t('sources.status_' + r.status, lang)}[/]"
         detail = f" — {r.detail}" if r.detail else ""
         console.print(f"{label} {r.path or r.source}{detail}", highlight=False)
     counts = Counter(r.status for r in report.results if r.path)
-    console.print(t("sources.pull_summary", target=report.target, done=sum(counts.values()),
+    console.print(t("sources.pull_summary", lang, target=report.target, done=sum(counts.values()),
                     pulled=counts["pulled"], built=counts["built"], present=counts["present"],
                     packaged=counts["packaged"], skipped=counts["skipped"], failed=counts["failed"]))
     report.raise_for_failures()

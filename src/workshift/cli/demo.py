@@ -29,7 +29,7 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
     from workshift.data.pack import check_pack_name
     from workshift.data.registry import pull_everything_hint
     from workshift.errors import DataError
-    from workshift.i18n import t
+    from workshift.i18n import t, term
     from workshift.i18n.numbers import currency_name, number
     from workshift.optimize.demo import (
         DEMO_ENSEMBLE,
@@ -99,7 +99,7 @@ def run_demo(lang: str = "en", rebuild: bool = False, out_dir: Path = Path("out/
     state = "demo_converged" if conv.get("converged") else "demo_not_converged"
     console.print(t(f"data.{state}", lang, generations=conv.get("generations_run", 0)), highlight=False)
     console.print(t("data.demo_done", lang, evaluations=result["evaluations"], seconds=f"{result['seconds']:.1f}",
-                    hypervolume=f"{result['hypervolume']:.4f}", network=result["network"], run=result["run_id"],
+                    hypervolume=f"{result['hypervolume']:.4f}", network=term(f"data.network_{result['network']}", result["network"], lang), run=result["run_id"],
                     plan=result["plan_id"]))
     if pack.code_system != "SOC 2018" or pack.currency != "USD":
         costs = result.get("cost_conversion") or {}

@@ -23,6 +23,7 @@ from workshift.cli.evaluate_options import (
     REPORT_LANG,
 )
 from workshift.cli.evaluate_programme import register as register_programme
+from workshift.cli.evaluate_text import stored_line, term_of
 from workshift.cli.feedback import register as register_feedback
 from workshift.cli.output import echo_json
 from workshift.evidence.evaluated import subject
@@ -35,31 +36,36 @@ evaluate_app = typer.Typer(
     no_args_is_help=True,
 )
 
-def _print_did(result: Any, focus: str) -> None:
+def _print_did(result: Any, focus: str, lang: str = "en") -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from workshift.i18n import t
+
     console = Console()
-    table = Table(title=f"{result.outcome}: Callaway-Sant'Anna ATT ({result.control} controls, "
-                        f"{result.inference['method']})")
+    method = result.inference["method"]
+    table = Table(title=t("evaluate.console.did_title", lang, outcome=result.outcome,
+                          control=term_of(f"control_{result.control}", result.control, lang),
+                          inference=term_of("inference_" + method.split(" ")[0], method, lang)))
     for column in ("aggregation", "estimate", "se", "ci_low", "ci_high"):
-        table.add_column(column, justify="left" if column == "aggregation" else "right")
+        table.add_column(term_of(column, column, lang), justify="left" if column == "aggregation" else "right")
     for kind, agg in result.aggregations.items():
         o = agg.overall
-        table.add_row(kind, *(f"{v:.4f}" for v in (o.estimate, o.se, o.ci_low, o.ci_high)))
+        table.add_row(term_of(f"kind_{kind}", kind, lang), *(f"{v:.4f}" for v in (o.estimate, o.se, o.ci_low, o.ci_high)))
     console.print(table)
     detail = result.aggregations["dynamic"].detail if focus == "event-study" else result.group_time
-    cells = Table(title="event study (dynamic effects)" if focus == "event-study" else "group-time ATT(g,t)")
+    cells = Table(title=t("evaluate.console.event_study" if focus == "event-study" else "evaluate.console.group_time",
+                          lang))
     keys = ["event_time"] if focus == "event-study" else ["group", "time"]
     value = "estimate" if focus == "event-study" else "att"
     for column in [*keys, value, "se", "ci_low", "ci_high"]:
-        cells.add_column(column, justify="right")
+        cells.add_column(term_of(column, column, lang), justify="right")
     for row in detail.to_dict("records"):
         cells.add_row(*(str(row[k]) for k in keys),
                       *(f"{row[c]:.4f}" if row[c] == row[c] else "—" for c in (value, "se", "ci_low", "ci_high")))
     console.print(cells)
     for note in result.warnings:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]{t('evaluate.console.note', lang)}[/] {note}", highlight=False)
 
 
 def _did_command(focus: str):
@@ -106,8 +112,8 @@ def _did_command(focus: str):
         if as_json:
             echo_json({**result.to_dict(), "run_id": run_id})
             return
-        _print_did(result, focus)
-        typer.echo(f"stored run {run_id}" + (f"; report {report}" if report else ""))
+        _print_did(result, focus, normalise_lang(lang))
+        typer.echo(stored_line(run_id, report, normalise_lang(lang)))
 
     command.__doc__ = (
         "Event study: Callaway-Sant'Anna effects by periods since treatment, with an event-study plot."
@@ -197,8 +203,8 @@ def register(app: typer.Typer) -> None:
         if as_json:
             echo_json({**result.to_dict(), "run_id": run_id})
             return
-        _print_synth(result)
-        typer.echo(f"stored run {run_id}" + (f"; report {report}" if report else ""))
+        _print_synth(result, normalise_lang(lang))
+        typer.echo(stored_line(run_id, report, normalise_lang(lang)))
 
     register_programme(evaluate_app)
     register_feedback(evaluate_app)
@@ -230,25 +236,28 @@ def _synth_with_predictors(data, panel, treated, start, method, alpha, outcome_u
     return result
 
 
-def _print_synth(result: Any) -> None:
+def _print_synth(result: Any, lang: str = "en") -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from workshift.i18n import t
+
     console = Console()
-    table = Table(title=f"{result.method.upper()}: effect on {', '.join(result.treated)} "
-                        f"from {result.treatment_start} ({result.outcome})")
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
+    table = Table(title=t("evaluate.console.synth_title", lang, method=result.method.upper(),
+                          treated=", ".join(result.treated), start=result.treatment_start, outcome=result.outcome))
+    table.add_column(term_of("quantity", "quantity", lang))
+    table.add_column(term_of("value", "value", lang), justify="right")
     rows = [("estimate", result.att), ("se (placebo)", result.se), ("ci_low", result.ci_low),
             ("ci_high", result.ci_high), ("pre-treatment RMSPE", result.pre_rmspe),
             ("post-treatment RMSPE", result.post_rmspe), ("post/pre RMSPE ratio", result.rmspe_ratio),
             ("permutation p-value", result.p_value)]
-    for name, value in rows:
-        table.add_row(name, f"{value:.4f}")
+    keys = ("estimate", "se_placebo", "ci_low", "ci_high", "pre_rmspe", "post_rmspe", "rmspe_ratio", "p_value")
+    for key, (name, value) in zip(keys, rows, strict=True):
+        table.add_row(term_of(key, name, lang), f"{value:.4f}")
     console.print(table)
-    donors = Table(title="donor weights (> 0)")
-    donors.add_column("unit")
-    donors.add_column("weight", justify="right")
+    donors = Table(title=term_of("donors", "donor weights (> 0)", lang))
+    donors.add_column(term_of("unit", "unit", lang))
+    donors.add_column(term_of("weight", "weight", lang), justify="right")
     for unit, weight in result.weights.items():
         if weight > 0:
             donors.add_row(unit, f"{weight:.4f}")

@@ -59,6 +59,7 @@ def programme(
     force: bool = FORCE,
 ) -> None:
     """Programme effect on participants: IPW, doubly robust AIPW, DML or matching, with diagnostics."""
+    from workshift.cli.evaluate_text import stored_line
     from workshift.evidence.programme import estimate_programme
     from workshift.evidence.programme_data import read_sample
 
@@ -78,37 +79,46 @@ def programme(
     if as_json:
         echo_json({**result.to_dict(), "evaluated": evaluated.to_dict(), "run_id": run_id})
         return
-    _print(result)
-    typer.echo(f"stored run {run_id}" + (f"; report {report}" if report else ""))
+    _print(result, lang)
+    typer.echo(stored_line(run_id, report, lang))
 
 
-def _print(result: Any) -> None:
+def _print(result: Any, lang: str = "en") -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from workshift.cli.evaluate_text import term_of
+    from workshift.i18n import t
+
     console = Console()
-    table = Table(title=f"{result.estimand.upper()} of {result.treatment} on {result.outcome}: {result.estimator}")
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
+    table = Table(title=t("evaluate.console.programme_title", lang, estimand=result.estimand.upper(),
+                          treatment=result.treatment, outcome=result.outcome,
+                          estimator=term_of(f"estimator_{result.method}", result.estimator, lang)))
+    table.add_column(term_of("quantity", "quantity", lang))
+    table.add_column(term_of("value", "value", lang), justify="right")
     naive = result.naive_difference
-    rows = [("estimate", f"{result.estimate:,.2f}"), ("se", f"{result.se:,.2f}"),
-            (f"{round(100 * (1 - result.alpha))}% CI", f"[{result.ci_low:,.2f}, {result.ci_high:,.2f}]"),
-            ("naive difference", f"{naive['estimate']:,.2f} (se {naive['se']:,.2f})"),
-            ("treated / comparison", f"{result.n_treated} / {result.n_comparison}"),
-            ("trimmed (treated / comparison)", f"{result.trimmed['treated']} / {result.trimmed['comparison']}"),
-            ("E-value", f"{result.sensitivity.get('e_value', float('nan')):.2f}")]
-    for name, value in rows:
-        table.add_row(name, value)
+    level = round(100 * (1 - result.alpha))
+    rows = [("estimate", "estimate", f"{result.estimate:,.2f}"), ("se", "se", f"{result.se:,.2f}"),
+            ("ci", f"{level}% CI", f"[{result.ci_low:,.2f}, {result.ci_high:,.2f}]"),
+            ("naive", "naive difference", t("evaluate.console.with_se", lang, estimate=f"{naive['estimate']:,.2f}",
+                                            se=f"{naive['se']:,.2f}")),
+            ("counts", "treated / comparison", f"{result.n_treated} / {result.n_comparison}"),
+            ("trimmed", "trimmed (treated / comparison)",
+             f"{result.trimmed['treated']} / {result.trimmed['comparison']}"),
+            ("e_value", "E-value", f"{result.sensitivity.get('e_value', float('nan')):.2f}")]
+    for key, name, value in rows:
+        table.add_row(t("evaluate.console.ci", lang, level=level) if key == "ci" and lang == "zh"
+                      else term_of(key, name, lang), value)
     console.print(table)
     if result.balance:
-        balance = Table(title="balance (standardised mean differences)")
+        balance = Table(title=term_of("balance", "balance (standardised mean differences)", lang))
         for column in ("term", "before", "after"):
-            balance.add_column(column, justify="left" if column == "term" else "right")
+            balance.add_column(term_of(column, column, lang), justify="left" if column == "term" else "right")
         for term, smd in result.balance.items():
             balance.add_row(term, f"{smd['smd_before']:.3f}", f"{smd['smd_after']:.3f}")
         console.print(balance)
     for note in result.warnings:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]{t('evaluate.console.note', lang)}[/] {note}", highlight=False)
 
 
 def register(evaluate_app: typer.Typer) -> None:

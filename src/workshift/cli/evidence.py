@@ -10,11 +10,12 @@ import typer
 from rich.markup import escape
 
 from workshift.cli.output import echo_json, plain
-from workshift.i18n import lang_option, normalise_lang
+from workshift.i18n import current_lang, lang_option, normalise_lang, t
 from workshift.outputs import FORCE_HELP, check_output, check_outputs
 
 monitor_app = typer.Typer(help="Watch indicators against a stored plan: ingest observations, check alerts.",
                           no_args_is_help=True)
+PREDICTION_COLUMNS = ("prediction", "lower", "upper")  # what `predict` adds to the user's columns
 
 
 def _print_json(payload: Any) -> None:
@@ -75,7 +76,7 @@ def fit(
         extra = {"warning": meta["warning"]} if meta.get("warning") else {}
         _print_json({**{k: meta[k] for k in keys}, **extra, "model_file": str(out), "run_id": run_id})
         return
-    _print_fit(meta, out, report)
+    _print_fit(meta, out, report, lang)
 
 
 def _store_fit(meta: dict[str, Any], out: Path) -> str:
@@ -94,28 +95,36 @@ def _store_fit(meta: dict[str, Any], out: Path) -> str:
                             {"metrics": pd.DataFrame(rows), "importances": pd.DataFrame(meta["importances"])})
 
 
-def _print_fit(meta: dict[str, Any], out: Path, report: Path | None) -> None:
+def _print_fit(meta: dict[str, Any], out: Path, report: Path | None, lang: str = "en") -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from workshift.i18n import catalogue, t
+
     console = Console(markup=False, highlight=False)  # column names and paths are the user's: never markup
-    table = Table(title=f"{meta['target']}: {meta['model']['name']} {meta['model']['params']}")
-    for column in ("metric", "CV mean ± sd", "holdout", f"baseline ({meta['baseline']['method']})"):
+    name, method = meta["model"]["name"], meta["baseline"]["method"]
+    messages = catalogue("en")
+    table = Table(title=t("evidence.cli.model_title", lang, target=meta["target"], params=meta["model"]["params"],
+                          model=t(f"evidence.cli.model_{name}", lang) if f"evidence.cli.model_{name}" in messages
+                          else name))
+    baseline = t(f"evidence.cli.baseline_{method}", lang) if f"evidence.cli.baseline_{method}" in messages else method
+    for column in (t("evidence.cli.metric", lang), t("evidence.cli.cv", lang), t("evidence.cli.holdout", lang),
+                   t("evidence.cli.baseline", lang, method=baseline)):
         table.add_column(column)
     for name in ("mse", "mae", "r2"):
         cv = meta["cv"][name]
-        table.add_row(name, f"{cv['mean']:.4g} ± {cv['std']:.3g}", f"{meta['holdout'][name]:.4g}",
+        table.add_row(t(f"evidence.cli.metric_{name}", lang), f"{cv['mean']:.4g} ± {cv['std']:.3g}", f"{meta['holdout'][name]:.4g}",
                       f"{meta['baseline'][name]:.4g}")
     console.print(table)
     interval = meta["interval"]
-    console.print(f"{interval['level']:.0%} interval: prediction ± {interval['halfwidth']:.4g} "
-                  f"(holdout coverage {interval['holdout_coverage']:.1%})")
+    console.print(t("evidence.cli.interval", lang, level=f"{interval['level']:.0%}",
+                    halfwidth=f"{interval['halfwidth']:.4g}", coverage=f"{interval['holdout_coverage']:.1%}"))
     top = ", ".join(f"{r['feature']} ({r['importance']:.3g})" for r in meta["importances"][:5])
-    console.print(f"permutation importance (holdout MSE rise): {top}")
-    console.print(f"model written to {out} (+ {out.with_suffix('.json').name})" +
-                  (f"; report {report}" if report else ""))
+    console.print(t("evidence.cli.importance", lang, top=top))
+    console.print(t("evidence.cli.model_written", lang, out=out, sidecar=out.with_suffix('.json').name) +
+                  (t("evidence.cli.report_written", lang, report=report) if report else ""))
     if meta.get("warning"):
-        Console(stderr=True).print(f"[yellow]warning:[/] {meta['warning']}", highlight=False)
+        Console(stderr=True).print(f"[yellow]{t('evidence.cli.warning', lang)}[/] {meta['warning']}", highlight=False)
 
 
 def predict_cmd(
@@ -141,8 +150,9 @@ def predict_cmd(
     result = predict.predict(pipeline, meta, frame, file=str(data))
     if out:
         tabular.write_table(result, out)
+    lang = current_lang()
     for warning in warnings:
-        typer.echo(f"warning: library version differs from fit time: {warning}", err=True)
+        typer.echo(t("evidence.cli.version_warning", lang, warning=warning), err=True)
     if as_json:
         _print_json({"model": str(model), "target": meta["target"], "level": meta["interval"]["level"],
                      "rows": int(len(result)), "out": str(out) if out else None,
@@ -152,13 +162,15 @@ def predict_cmd(
     from rich.table import Table
 
     shown = result.head(20)
-    table = Table(title=f"{meta['target']} ({meta['interval']['level']:.0%} interval)")
+    table = Table(title=t("evidence.cli.predict_title", lang, target=meta["target"],
+                          level=f"{meta['interval']['level']:.0%}"))
     for column in shown.columns:
-        table.add_column(str(column))
+        table.add_column(t(f"evidence.cli.column_{column}", lang) if column in PREDICTION_COLUMNS else str(column))
     for row in shown.itertuples(index=False):
         table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
     Console(markup=False, highlight=False).print(table)  # the user's column names: never markup
-    typer.echo(f"{len(result)} rows" + (f" written to {out}" if out else " (use --out FILE to save them)"))
+    typer.echo(t("evidence.cli.rows_written", lang, rows=len(result), out=out) if out else
+               t("evidence.cli.rows_shown", lang, rows=len(result)))
 
 
 @monitor_app.command("ingest")
@@ -173,7 +185,8 @@ def monitor_ingest(
     if as_json:
         _print_json(report.__dict__)
         return
-    typer.echo(f"{file}: {report.inserted} new, {report.updated} updated, {report.unchanged} unchanged observations")
+    typer.echo(t("evidence.cli.ingested", current_lang(), file=file, inserted=report.inserted, updated=report.updated,
+                 unchanged=report.unchanged))
 
 
 @monitor_app.command("check")
@@ -186,7 +199,7 @@ def monitor_check(
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Compare observations with the plan's trajectory and band: EWMA, CUSUM, band and Sahm-rule alerts."""
-    from workshift.evidence.monitor_check import check
+    from workshift.evidence.monitor_check import alert_message, check
     from workshift.evidence.report_monitor import monitor_report
 
     lang = normalise_lang(lang)
@@ -201,17 +214,20 @@ def monitor_check(
         from rich.console import Console
 
         console = Console()
-        console.print(f"plan {escape(plan)}: {result.meta['observations']['matched']} observations matched, "
-                      f"{len(alerts)} alert(s); stored as run {result.run_id}")
-        for note in result.meta["notes"]:
-            console.print(f"[yellow]note:[/] {escape(plain(note))}", highlight=False)
+        console.print(t("evidence.cli.checked", lang, plan=escape(plan), matched=result.meta["observations"]["matched"],
+                        alerts=len(alerts), run=result.run_id))
+        for note in result.meta.get("notes_zh" if lang == "zh" else "notes", result.meta["notes"]):
+            console.print(f"[yellow]{t('evidence.cli.note', lang)}[/] {escape(plain(note))}", highlight=False)
         for alert in alerts:
-            console.print(f"[bold red]{escape(plain(alert['rule']))}[/]: {escape(plain(alert['message']))}",
-                          highlight=False)
+            message = alert["message"] if lang == "en" else alert_message(alert, lang)
+            rule = t("evidence.cli.rule_" + alert["rule"], lang)
+            console.print(f"[bold red]{escape(plain(rule))}[/]: {escape(plain(message))}", highlight=False)
         if alerts:
-            console.print(f"[yellow]action:[/] {escape(plain(result.meta['action']))}", highlight=False)
+            action = (result.meta["action"] if lang == "en" else
+                      t("evidence.action_reoptimise", lang, scenario=result.meta.get("scenario") or "SCENARIO.toml"))
+            console.print(f"[yellow]{t('evidence.cli.action', lang)}[/] {escape(plain(action))}", highlight=False)
         if report:
-            console.print(f"report written to {escape(str(report))}", highlight=False)
+            console.print(t("evidence.cli.monitor_report", lang, report=escape(str(report))), highlight=False)
     if fail_on_alert and alerts:
         raise typer.Exit(1)
 

@@ -73,7 +73,8 @@ def _print(update: Any, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from workshift.i18n import t
+    from workshift.evidence.feedback_convert import source_zh
+    from workshift.i18n import t, term
 
     console = Console()
     c, e = update.conversion, update.evidence
@@ -84,21 +85,34 @@ def _print(update: Any, lang: str) -> None:
     b = update.shrinkage_weight
     table.add_row(t(f"feedback.prior_{update.prior.kind}", lang), f"{update.prior.mean:.3f}", f"{update.prior.sd:.3f}",
                   f"{b:.1%}")
-    table.add_row(t("feedback.likelihood", lang, kind=c.kind), f"{c.estimate_pp:.3f}", f"{c.se_pp:.3f}",
+    table.add_row(t("feedback.likelihood", lang, kind=term(f"feedback.kind_{c.kind}", c.kind, lang)), f"{c.estimate_pp:.3f}", f"{c.se_pp:.3f}",
                   f"{1 - b:.1%}")
     table.add_row(t("feedback.posterior", lang), f"{update.posterior_mean:.3f}", f"{update.posterior_sd:.3f}", "")
     console.print(table)
     lines = [
         t("feedback.shrinkage", lang, weight=f"{update.shrinkage_weight:.3f}",
           data_weight=f"{1 - update.shrinkage_weight:.3f}"),
-        t("feedback.conversion", lang, formula=c.formula),
-        t("feedback.evidence", lang, source=e.source, method=e.method, sha=e.data_sha256 or "—", date=e.date or "—"),
-        *(t("feedback.note", lang, text=n) for n in update.notes),
+        t("feedback.conversion", lang, formula=_formula(c, lang)),
+        t("feedback.evidence", lang, source=source_zh(e.source) if lang == "zh" else e.source,
+          method=term(f"feedback.method_{e.method}", e.method, lang),
+          sha=e.data_sha256 or "—", date=e.date or "—"),
+        *(t("feedback.note", lang, text=n) for n in (update.notes_zh if lang == "zh" else update.notes)),
         t("feedback.recorded", lang, table=update.recorded["table"], store=update.recorded["store"])
         if update.recorded else t("feedback.dry_run", lang),
     ]
     for line in lines:
         console.print(line, highlight=False, markup=False)
+
+
+def _formula(conversion: Any, lang: str) -> str:
+    """How the estimate became percentage points (the stored English formula; its Chinese form for zh)."""
+    from workshift.i18n import t
+
+    if lang != "zh":
+        return conversion.formula
+    text = t(f"feedback.formula_{conversion.kind}", lang)
+    share = conversion.participant_share
+    return text + (t("feedback.formula_share", lang, share=f"{share:g}") if share is not None and share < 1 else "")
 
 
 def register(evaluate_app: typer.Typer) -> None:

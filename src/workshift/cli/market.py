@@ -76,11 +76,14 @@ def calibrate(
     if as_json:
         echo_json({"run_id": run_id, **report}, indent=None)
         return
+    from workshift.i18n import catalogue
+
     table = Table(title=t("market.calibration_title", lang, start=start, end=end))
-    table.add_column("parameter")
-    table.add_column("value", justify="right")
+    table.add_column(t("market.calibration_parameter", lang))
+    table.add_column(t("market.calibration_value", lang), justify="right")
     for key, val in report["parameters"].items():
-        table.add_row(key, f"{val:.4f}")
+        name = f"market.calibration_param_{key}"
+        table.add_row(t(name, lang) if lang == "zh" and name in catalogue("en") else key, f"{val:.4f}")
     console = Console()
     console.print(table)
     console.print(t("market.calibration_fit", lang, rmse=f"{report['fit']['rmse_pp']:.3f}"))

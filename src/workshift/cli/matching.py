@@ -7,11 +7,17 @@ from pathlib import Path
 import typer
 
 from workshift.cli.output import echo_json
-from workshift.i18n import lang_option
+from workshift.i18n import catalogue, current_lang, lang_option, t
 from workshift.outputs import FORCE_HELP, check_output, check_output_folder, check_outputs, mark_output_folder
 
 match_app = typer.Typer(help="Job matching: explainable top-N vacancies per seeker, capacity-aware assignment, "
                              "fairness and congestion report (docs/matching.md).")
+
+
+def _file_name(name: str, lang: str) -> str:
+    """What a written file holds (``seekers``, ``meta``...) in the reader's words (the key when unknown)."""
+    key = f"matching.file_{name}"
+    return t(key, lang) if key in catalogue("en") else name
 
 
 def _summary_table(result, lang: str):
@@ -99,7 +105,7 @@ def register(app: typer.Typer) -> None:
         console = Console()
         console.print(_summary_table(result, code))
         for name, path in paths.items():
-            console.print(f"wrote {name}: {path}", highlight=False)
+            console.print(t("matching.wrote", code, name=_file_name(name, code), path=path), highlight=False)
 
     @match_app.command("synth")
     def synth(
@@ -118,9 +124,10 @@ def register(app: typer.Typer) -> None:
 
         check_output_folder(out, force=force)
 
+        lang = current_lang()
         paths = write_synthetic(load_pack("us"), out, seekers, vacancies, seed=seed, fmt=fmt, title_share=title_share)
         mark_output_folder(out)
         for name, path in paths.items():
-            typer.echo(f"wrote {name}: {path}")
+            typer.echo(t("matching.wrote", lang, name=_file_name(name, lang), path=path))
 
     app.add_typer(match_app, name="match")

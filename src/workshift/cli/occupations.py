@@ -6,7 +6,7 @@ import typer
 
 from workshift.cli.output import echo_json
 from workshift.i18n import lang_option
-from workshift.i18n.names import occupation_title
+from workshift.i18n.names import occupation_title, onet_title
 
 occupations_app = typer.Typer(
     help="Occupation codes and titles: search (English/Chinese), show a code, CSCO->SOC crosswalk.",
@@ -88,7 +88,8 @@ def register(app: typer.Typer) -> None:
             )
             matched = "" if hit.matched == hit.title else hit.matched
             title = occupation_title(hit.code, hit.title, lang) if own else hit.title
-            table.add_row(hit.system, hit.code, title, matched, f"{hit.score:.3f}", soc, confidence)
+            system_name = t(f"occupations.system_{hit.system}", lang) if lang == "zh" else hit.system
+            table.add_row(system_name, hit.code, title, matched, f"{hit.score:.3f}", soc, confidence)
         if hits:
             console.print(table)
         else:
@@ -223,6 +224,8 @@ def _print_description(info: dict, lang: str) -> None:
         for row in rows:
             if "soc_code" in row and "title" in row:
                 row = {**row, "title": occupation_title(row["soc_code"], row["title"], lang)}
+            elif "onet_code" in row and "title" in row:
+                row = {**row, "title": onet_title(row["onet_code"], row["title"], lang)}
             table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()))
         console.print(table)
     if info.get("note"):

@@ -76,8 +76,8 @@ def optimize(
     out_console = Console()
     out_console.print(table)
     out_console.print(t("policy.hypervolume", lang, value=f"{summary['hypervolume']:.3f}"))
-    out_console.print(f"pareto: {len(summary['pareto'])}, evaluations: {summary['evaluations']}, "
-                      f"seconds: {summary['seconds']}, run: {plan.run_id}")
+    out_console.print(t("policy.optimise_done", lang, pareto=len(summary["pareto"]), evaluations=summary["evaluations"],
+                        seconds=summary["seconds"], run=plan.run_id))
     out_console.print(t("policy.plan_saved", lang, plan_id=plan.plan_id))
 
 
@@ -143,7 +143,7 @@ def audit(
                          else "right")
     for row in result.levers:
         low, high = row.evidence_cost_per_job_year
-        table.add_row(row.id, money(row.spend, result.meta.get("currency", ""), lang, 2),
+        table.add_row(_lever_name(row.id, lang), money(row.spend, result.meta.get("currency", ""), lang, 2),
                       number(row.participants, lang), number(row.job_years, lang),
                       number(row.cost_per_job_year, lang), number(row.evidence_job_years, lang),
                       "-" if row.displacement_share is None else f"{100 * row.displacement_share:.0f} %",
@@ -155,6 +155,7 @@ def audit(
 def sensitivity(
     scenario: Path = typer.Argument(..., help="Scenario TOML with a \\[policy] section."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    lang: str = typer.Option(None, "--lang", help="Language of the table printed: en or zh.", callback=lang_option),
 ) -> None:
     """Each lever alone at half its maximum: job-years and cost per job-year at every assumption's low and high."""
     from dataclasses import asdict
@@ -162,6 +163,7 @@ def sensitivity(
     from rich.console import Console
     from rich.table import Table
 
+    from workshift.i18n import normalise_lang, t
     from workshift.optimize.pipeline import load_policy_scenario, prepare
     from workshift.optimize.uncertainty import sensitivity as run_sensitivity
 
@@ -170,14 +172,38 @@ def sensitivity(
     if as_json:
         echo_json({"rows": [asdict(r) for r in rows]}, indent=None)
         return
-    table = Table(title="Sensitivity: job-years and cost per job-year at low / value / high")
-    for head in ("lever", "parameter", "low / value / high", "job-years", "cost per job-year"):
-        table.add_column(head)
+    lang = normalise_lang(lang)
+    table = Table(title=t("policy.sensitivity_title", lang))
+    for head in ("lever", "parameter", "values", "job_years", "cost_per_job_year"):
+        table.add_column(t(f"policy.sensitivity_{head}", lang))
     for r in rows:
-        table.add_row(r.lever, r.parameter, " / ".join(f"{v:g}" for v in r.values),
+        table.add_row(_lever_name(r.lever, lang), _parameter_name(r.lever, r.parameter, lang), " / ".join(f"{v:g}" for v in r.values),
                       " / ".join(f"{v:,.0f}" for v in r.job_years),
                       " / ".join("-" if v is None else f"{v:,.0f}" for v in r.cost_per_job_year))
     Console().print(table)
+
+
+def _lever_name(lever_id: str, lang: str) -> str:
+    """A lever as a Chinese reader names it (its label); English keeps the lever id, as it always printed."""
+    from workshift.policy.catalogue import packaged_levers
+
+    lever = packaged_levers().get(lever_id)
+    return lever.label["zh"] if lang == "zh" and lever is not None else lever_id
+
+
+def _parameter_name(lever_id: str, parameter: str, lang: str) -> str:
+    """An assumption of a lever (an effect, or its cost) by its Chinese name; English keeps the parameter id."""
+    from workshift.i18n import t
+    from workshift.policy.catalogue import localised, packaged_levers
+
+    if lang != "zh":
+        return parameter
+    lever = packaged_levers().get(lever_id)
+    if parameter == "cost":
+        return t("policy.sensitivity_cost", lang)
+    if lever is None or parameter not in lever.effects:
+        return parameter
+    return localised(lever.effects[parameter], "name", lang)
 
 
 def register(app: typer.Typer) -> None:

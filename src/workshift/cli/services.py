@@ -100,6 +100,13 @@ def _fmt(value: float | None, spec: str, scale: float = 1.0) -> str:
     return "-" if value is None else format(value * scale, spec)
 
 
+def _route(system: str, lang: str) -> str:
+    """How the query was read, in the reader's words (the raw id when the catalogue has no name for it)."""
+    from workshift.i18n import catalogue, t
+
+    return t(f"services.route.{system}", lang) if f"services.route.{system}" in catalogue("en") else system
+
+
 def _transitions_table(advice, model, lang: str):
     from rich.table import Table
 
@@ -119,7 +126,8 @@ def _transitions_table(advice, model, lang: str):
         flags = "".join("✓" if flag else "·" for flag in (item.viable, item.desirable, item.safe))
         plan = item.training
         training = ("-" if plan is None or not plan.courses else
-                    f"{plan.months:.1f}m {money_full(plan.cost, plan.currency, lang)}")
+                    t("services.training_cell", lang, months=f"{plan.months:.1f}",
+                      cost=money_full(plan.cost, plan.currency, lang)))
         table.add_row(str(n), f"{item.code} {occupation_title(item.code, item.title, lang)}",
                       _fmt(item.score_observed, ".2f", 100) + "%", f"{item.score:.3f}", flags,
                       _fmt(item.wage_ratio, ".2f"),
@@ -134,7 +142,7 @@ def _print_advice(console, advice, model, catalogue, lang: str) -> None:
 
     origin, prof, th = advice.origin, advice.profile, model.thresholds
     console.print(t("services.resolved", lang, query=_shown(origin.query), code=origin.soc_code, title=occupation_title(origin.soc_code, origin.title, lang),
-                    system=origin.system, confidence=f"{origin.confidence:.2f}"), highlight=False)
+                    system=_route(origin.system, lang), confidence=f"{origin.confidence:.2f}"), highlight=False)
     if origin.candidates:
         console.print("  ~ " + "; ".join(f"{c['code']} {occupation_title(c['code'], c['title'], lang)} ({c['score']})" for c in origin.candidates),
                       highlight=False, style="dim")
@@ -269,7 +277,7 @@ def training_command(
     console = _console()
     for who in (src, dst):
         console.print(t("services.resolved", lang, query=_shown(who.query), code=who.soc_code, title=occupation_title(who.soc_code, who.title, lang),
-                        system=who.system, confidence=f"{who.confidence:.2f}"), highlight=False)
+                        system=_route(who.system, lang), confidence=f"{who.confidence:.2f}"), highlight=False)
     if not plan.courses:
         console.print(t("services.training.none_needed", lang, min_gap=TRAINING_MIN_GAP))
         return
@@ -324,7 +332,7 @@ def entrepreneurship_command(
         return
     console = _console()
     console.print(t("services.resolved", lang, query=_shown(origin.query), code=origin.soc_code, title=occupation_title(origin.soc_code, origin.title, lang),
-                    system=origin.system, confidence=f"{origin.confidence:.2f}"), highlight=False)
+                    system=_route(origin.system, lang), confidence=f"{origin.confidence:.2f}"), highlight=False)
     console.print(t("services.entrepreneurship.threshold", lang, threshold=f"{100 * paths.threshold:.1f}"),
                   highlight=False)
     if paths.origin_high:

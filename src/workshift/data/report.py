@@ -8,7 +8,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from workshift.i18n import t
+from workshift.i18n import catalogue, t
+from workshift.i18n.names import source_text
 
 
 def info_json(meta: dict) -> dict[str, Any]:
@@ -41,11 +42,35 @@ def _int(x: float | None) -> str:
     return "—" if x is None else f"{x:,.0f}"
 
 
+# how the mobility network's nodes were chosen (data.mobility), for Chinese readers
+NODE_SOURCES_ZH = {
+    "empirical edgelist (mobility/asec_to_bls_mobility_edgelist.csv)":
+        "经验流动网络的边表（mobility/asec_to_bls_mobility_edgelist.csv）",
+    "SOC 2010 broad groups reached by the crosswalk (empirical edgelist absent)":
+        "对照表所能到达的 SOC 2010 大类（没有经验流动网络的边表）",
+}
+
+
+def _field(column: str, lang: str) -> str:
+    """An imputed column of the pack (``skills.knowledge``, ``exposure.aioe``) as Chinese readers name it."""
+    if lang != "zh":
+        return column
+    head, _, rest = column.partition(".")
+    messages = catalogue("en")
+    if rest and f"data.field_{head}" in messages:
+        inner = f"data.field_part_{rest}"
+        return f"{t(f'data.field_{head}', lang)}：{t(inner, lang) if inner in messages else rest}"
+    return t(f"data.field_{column}", lang) if f"data.field_{column}" in messages else column
+
+
 def render(meta: dict, lang: str = "en") -> Group:
     q = meta["quality"]
 
     def m(key: str, **fields: object) -> str:
         return t(f"data.{key}", lang, **fields)
+
+    def word(key: str, raw: str) -> str:  # an id as Chinese readers name it; English keeps the id
+        return m(key) if lang == "zh" and f"data.{key}" in catalogue("en") else raw
 
     title = Text(m("report_title", name=q["pack"]), style="bold")
     built = Text(m("built", built=meta.get("built", "?"), data_dir=meta.get("data_dir", "?")), style="dim")
@@ -73,7 +98,7 @@ def render(meta: dict, lang: str = "en") -> Group:
         rows += [(m("skills_coverage"), _int(coverage.get("skills_occupations_observed"))),
                  (m("tasks_coverage"), _int(coverage.get("tasks_occupations"))),
                  (m("titles"), _int(coverage.get("titles")))]
-    rows += [(m("duplicates", table=k), _int(v)) for k, v in q.get("duplicates_removed", {}).items()]
+    rows += [(m("duplicates", table=word(f"table_{k}", k)), _int(v)) for k, v in q.get("duplicates_removed", {}).items()]
     for row in rows:
         overview.add_row(*row)
 
@@ -96,17 +121,20 @@ def render(meta: dict, lang: str = "en") -> Group:
         if not isinstance(n, dict):
             continue
         err = n.get("max_row_sum_error")
-        mobility.add_row(net, _int(n["nodes"]), _int(n["edges"]), _pct(n["employment_share"]),
+        mobility.add_row(word(f"network_{net}", net), _int(n["nodes"]), _int(n["edges"]), _pct(n["employment_share"]),
                          "—" if err is None else f"{err:.1e}")
     mapping = q.get("mobility", {}).get("mapping")
     if mapping:
         notes += [m("naive_rule", share=_pct(mapping["naive_rule_employment_share"]),
-                    mapped=_pct(mapping["employment_share"])), m("node_source", source=mapping["node_source"])]
+                    mapped=_pct(mapping["employment_share"])),
+                  m("node_source", source=NODE_SOURCES_ZH.get(mapping["node_source"], mapping["node_source"])
+                    if lang == "zh" else mapping["node_source"])]
     networks = q.get("mobility", {}).get("networks")
     if networks:
         default = q["mobility"].get("default", networks[0])
         notes.append(m("network") + ": " + ", ".join(
-            f"{n} ({m('network_default')})" if n == default else n for n in networks))
+            f"{word(f'network_{n}', n)} ({m('network_default')})" if n == default else word(f"network_{n}", n)
+            for n in networks))
     local = [q["note_zh"]] if lang == "zh" and q.get("note_zh") else q.get("notes", [])[:1]
     notes += [m("quality_note", note=n) for n in [*local, *q.get("notes", [])[1:]]]
     if q.get("exposure_absent"):
@@ -116,12 +144,13 @@ def render(meta: dict, lang: str = "en") -> Group:
     imputed.add_column(m("column"))
     imputed.add_column(m("cells"), justify="right")
     for column, count in q.get("imputed", {}).items():
-        imputed.add_row(column, _int(count))
+        imputed.add_row(_field(column, lang), _int(count))
 
     sources = Table(title=m("section_sources"), title_justify="left")
     for key in ("source", "version", "licence", "sha256"):
         sources.add_column(m(key))
     for s in q.get("sources") or meta.get("sources", []):
-        sources.add_row(s["id"], s["version"], s["licence"], s["sha256"][:12])
+        sources.add_row(s["id"], source_text(s["id"], "version", s["version"], lang),
+                        source_text(s["id"], "licence", s["licence"], lang), s["sha256"][:12])
 
     return Group(title, built, overview, exposure, mobility, *(Text(n) for n in notes), imputed, sources)

@@ -43,6 +43,7 @@ from workshift.evidence.feedback_convert import (  # noqa: F401  (re-exported: t
     resolve_kind,
     to_percentage_points,
 )
+from workshift.i18n import t
 
 PARAMETERS = ("effect_lt1y", "effect_1to2y", "effect_gt2y")
 DEFAULT_PARAMETER = "effect_lt1y"
@@ -92,6 +93,7 @@ class Update:
     recorded: dict[str, Any] | None = None
     mismatches: list[str] = field(default_factory=list)
     accepted_mismatch: str | None = None
+    notes_zh: list[str] = field(default_factory=list)  # the notes for Chinese readers (same order)
 
     def to_dict(self) -> dict[str, Any]:
         c = self.conversion
@@ -232,6 +234,15 @@ def evidence_from_result(result: Any, run_id: str | None = None, evaluated: Subj
                     (evaluated or Subject()).to_dict())
 
 
+def _note_zh(note: str) -> str:
+    """A note of :func:`check_outcome_range` for Chinese readers."""
+    if note.startswith("outcome range not checked: the evaluated data file"):
+        return t("feedback.note_range_no_file", "zh")
+    if note.startswith("outcome range not checked: column"):
+        return t("feedback.note_range_no_column", "zh")
+    return note
+
+
 def manual_evidence(estimate: float, se: float, source: str = "typed in by hand", outcome_unit: str = "") -> Evidence:
     """A result typed in by hand; identified by its content so the same entry is not fed twice."""
     _positive(se, "standard error")
@@ -314,17 +325,21 @@ def feedback(lever_id: str, evidence: Evidence, *, parameter: str | None = None,
     kind = resolve_kind(evidence, outcome_kind)
     conversion = to_percentage_points(evidence, kind, baseline_rate, participant_share)
     notes = [n for n in [check_outcome_range(evidence, kind)] if n]
+    notes_zh = [_note_zh(n) for n in notes]
     problems = _fit_to_lever(lever_id, parameter, evidence, asked_kind, accept_mismatch, home)
     _refuse_double_counting(lever_id, parameter, evidence, home)
     mean, sd, shrink = conjugate_update(prior.mean, prior.sd, conversion.estimate_pp, conversion.se_pp)
     if problems:
         notes.append(f"accepted despite: {'; '.join(problems)} (reason: {accept_mismatch.strip()})")
+        notes_zh.append(t("feedback.note_accepted", "zh", problems="；".join(problems), reason=accept_mismatch.strip()))
     if 1 - shrink > DOMINANT_SHARE:
         notes.append(f"warning: this one study takes {1 - shrink:.0%} of the weight (over "
                      f"{DOMINANT_SHARE:.0%}): the posterior is essentially this study; check that its population "
                      "and programme are the lever's")
+        notes_zh.append(t("feedback.note_dominant", "zh", share=f"{1 - shrink:.0%}", limit=f"{DOMINANT_SHARE:.0%}"))
     update = Update(lever_id, parameter, prior, evidence, conversion, mean, sd, shrink, notes, None, problems,
-                    accept_mismatch.strip() if problems and accept_mismatch else None)
+                    accepted_mismatch=accept_mismatch.strip() if problems and accept_mismatch else None,
+                    notes_zh=notes_zh)
     if not record:
         return update
     provenance = {

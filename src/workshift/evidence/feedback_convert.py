@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from workshift.errors import InputError, closest
 from workshift.evidence.evaluated import EMPLOYMENT_KINDS as OUTCOME_KINDS
+from workshift.i18n import t
 
 if TYPE_CHECKING:
     from workshift.evidence.feedback import Evidence
@@ -38,6 +39,13 @@ class Conversion:
     participant_share: float = 1.0
 
 
+
+def source_zh(source: str) -> str:
+    """Where an evaluation comes from, for Chinese readers (``evaluate run ID`` -> ``评估运行 ID``)."""
+    if source.startswith("evaluate run "):
+        return t("feedback.source_run", "zh", run=source.removeprefix("evaluate run "))
+    return t("feedback.source_manual", "zh") if source == "typed in by hand" else source
+
 def _positive(value: float, what: str) -> float:
     if value is None or not math.isfinite(value) or value <= 0:
         raise InputError(f"{what} must be a positive finite number, got {value}")
@@ -61,12 +69,17 @@ def resolve_kind(evidence: Evidence, kind: str | None) -> str:
         return kind or declared  # type: ignore[return-value]
     named = f"outcome '{evidence.outcome}'" if evidence.outcome else "the outcome"
     where = f" in '{unit}'" if unit else " (no unit declared)"
+    named_zh = t("feedback.err_outcome_named", "zh", outcome=evidence.outcome) if evidence.outcome else \
+        t("feedback.err_outcome", "zh")
+    where_zh = t("feedback.err_unit", "zh", unit=unit) if unit else t("feedback.err_no_unit", "zh")
     raise InputError(
         f"{named}{where} of {evidence.source} is not an employment probability: the lever's effect is in "
         f"{EFFECT_UNIT}, so the result is refused",
         hint="if it is one, say which with outcome_kind='employment_probability' | 'employment_rate_pct' | "
              "'log_employment' (the last with baseline_rate=R, the participants' employment rate without the "
-             "programme)", mentions=("outcome_kind", "baseline_rate"))
+             "programme)", mentions=("outcome_kind", "baseline_rate"),
+        zh=t("feedback.err_not_probability", "zh", named=named_zh, where=where_zh, source=source_zh(evidence.source)),
+        hint_zh=t("feedback.err_not_probability_hint", "zh"))
 
 
 def to_percentage_points(evidence: Evidence, kind: str, baseline_rate: float | None = None,
@@ -100,7 +113,9 @@ def to_percentage_points(evidence: Evidence, kind: str, baseline_rate: float | N
     est, se = est / share, se / share
     if abs(est) > 100:
         raise InputError(f"{est:.1f} pp is not a possible effect on an employment probability: is the outcome "
-                         f"really {_KIND_LABELS[kind]}?")
+                         f"really {_KIND_LABELS[kind]}?",
+                         zh=t("feedback.err_impossible", "zh", estimate=f"{est:.1f}",
+                              kind=t(f"feedback.kind_{kind}", "zh")))
     return Conversion(kind, est, se, formula, baseline_rate, share)
 
 

@@ -150,7 +150,7 @@ def check(plan_id: str, home: str | Path | None = None, *, ewma_lambda: float = 
     if joined.groupby(["indicator", "region"])["order"].agg(lambda p: len({x.freqstr for x in p})).gt(1).any():
         raise DataError("a series mixes months, quarters or years", expected="one frequency per indicator and region")
     joined["z"] = standardise(joined, level)
-    blocks, alerts, sahm_tables, notes = [], [], [], []
+    blocks, alerts, sahm_tables, notes, notes_zh = [], [], [], [], []
     sahm_names = set(SAHM_INDICATORS) | set(meta.get("sahm_indicators", []))
     for key, block in joined.sort_values("order").groupby(["indicator", "region"], sort=True):
         block, found = _series_rules(key, block.reset_index(drop=True), rules)
@@ -164,8 +164,8 @@ def check(plan_id: str, home: str | Path | None = None, *, ewma_lambda: float = 
             sahm_tables.append(table)
             alerts += found
             if table["gap"].isna().all():
-                notes.append(f"Sahm rule not evaluable for {key[0]} ({key[1]}): it needs 15 consecutive months "
-                             "of observations")
+                notes.append(t("evidence.sahm_not_evaluable", "en", indicator=key[0], region=key[1]))
+                notes_zh.append(t("evidence.sahm_not_evaluable", "zh", indicator=key[0], region=key[1]))
     residuals = pd.concat(blocks, ignore_index=True).drop(columns="order")
     action = t("evidence.action_reoptimise", "en", scenario=meta.get("scenario") or "SCENARIO.toml")
     alert_frame = pd.DataFrame(alerts)
@@ -184,6 +184,7 @@ def check(plan_id: str, home: str | Path | None = None, *, ewma_lambda: float = 
         "observations": {"matched": int(len(joined)), "latest_period": str(residuals["period"].max()),
                          "sources": used.to_dict("records")},
         "alerts": int(len(alert_frame)), "action": action, "notes": notes,
+        "notes_zh": notes_zh,
     }
     run_id = None
     if save:

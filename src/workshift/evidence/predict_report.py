@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from workshift.evidence.report_monitor import write_report
-from workshift.i18n import normalise_lang, t
+from workshift.i18n import normalise_lang, t, term
 from workshift.reports import Figures, render
 
 
@@ -46,9 +46,12 @@ def fit_report(meta: dict[str, Any], path: str | Path, lang: str = "en") -> Path
         "fit.html.j2", s("fit_title", target=meta["target"]), lang, s=strings,
         metrics=[[name.upper() if name != "r2" else "R²", f"{_fmt(cv[name]['mean'])} ± {_fmt(cv[name]['std'])}",
                   _fmt(hold[name]), _fmt(base[name])] for name in ("mse", "mae", "r2")],
-        metrics_header=[s("metric"), s("cv"), s("holdout"), s("baseline", method=base["method"])],
-        model_rows=[[s("chosen"), model["name"]], [s("params"), model["params"]]],
-        candidates=[[c["model"], _fmt(c["cv_mse"]), c["params"]] for c in model["candidates"]],
+        metrics_header=[s("metric"), s("cv"), s("holdout"),
+                        s("baseline", method=term(f"evidence.cli.baseline_{base['method']}", base["method"], lang))],
+        model_rows=[[s("chosen"), term(f"evidence.cli.model_{model['name']}", model["name"], lang)],
+                    [s("params"), model["params"]]],
+        candidates=[[term(f"evidence.cli.model_{c['model']}", c["model"], lang), _fmt(c["cv_mse"]), c["params"]]
+                    for c in model["candidates"]],
         interval_text=s("interval_text", level=f"{interval['level']:.0%}", halfwidth=_fmt(interval["halfwidth"]),
                         n=interval["calibration_rows"], coverage=f"{interval['holdout_coverage']:.1%}"),
         importance_figure=importance_figure,
@@ -58,5 +61,6 @@ def fit_report(meta: dict[str, Any], path: str | Path, lang: str = "en") -> Path
                      by_time=s("yes") if split["by_time"] else s("no")),
         cleaning_text=s("cleaning_text", read=clean["rows_read"], dups=clean["duplicate_rows_dropped"],
                         missing=clean["missing_target_dropped"], used=clean["rows_used"]),
-        data_rows=[[k, v] for k, v in meta.get("data", {}).items()] + [["seed", meta["seed"]]])
+        data_rows=[[term(f"evidence.cli.data_{k}", k, lang), v] for k, v in meta.get("data", {}).items()]
+        + [[term("evidence.cli.data_seed", "seed", lang), meta["seed"]]])
     return write_report(path, page)

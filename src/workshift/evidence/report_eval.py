@@ -8,6 +8,7 @@ on the shared layout of :mod:`workshift.reports` (``did.html.j2``, ``synth.html.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.evidence.report_monitor import write_report
-from workshift.i18n import normalise_lang, t
+from workshift.i18n import normalise_lang, t, term
 from workshift.reports import Figures, render
 
 if TYPE_CHECKING:
@@ -26,6 +27,35 @@ if TYPE_CHECKING:
 
 _PRE, _POST, _GREY = "#c0392b", "#1f5fa8", "rgba(120,120,120,0.35)"
 
+
+
+def _inference_text(inference: dict, lang: str) -> str:
+    """How the standard errors were computed: ``method=..., replications=...`` (English, as always printed);
+    for Chinese readers the method and each setting in words."""
+    if lang != "zh":
+        return ", ".join(f"{k}={v}" for k, v in inference.items())
+    parts = []
+    for key, value in inference.items():
+        if key == "method":
+            value = term("evaluate.console.inference_" + str(value).split(" ")[0], value, lang)
+        elif isinstance(value, bool):
+            value = t("evaluate.console.yes" if value else "evaluate.console.no", lang)
+        else:
+            value = term(f"evaluate.console.value_{value}", value, lang)
+        parts.append(f"{term(f'evaluate.console.setting_{key}', key, lang)}：{value}")
+    return "；".join(parts)
+
+
+def _se_rule(rule: str | None, lang: str) -> str | None:
+    """The synthetic-control standard-error rule for Chinese readers (the two rules of evidence.synth)."""
+    if lang != "zh" or rule is None:
+        return rule
+    if rule.startswith("exact: "):
+        return t("evaluate.console.se_rule_exact", lang)
+    found = re.match(r"(\d+) random placebo assignments of (\d+) controls \(seed (\d+)\)", rule)
+    if found:
+        return t("evaluate.console.se_rule_random", lang, replications=found[1], controls=found[2], seed=found[3])
+    return rule
 
 def _fmt(value: object, digits: int = 4) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
@@ -102,9 +132,10 @@ def did_report(result: DidResult, path: str | Path, lang: str = "en", focus: str
     prov = result.provenance
     setup_rows = [
         [s("outcome"), label], [s("units"), result.n_units], [s("observations"), result.n_obs],
-        [s("panel"), result.panel_kind], [s("control_group"), s(f"control_{result.control}")],
-        [s("base_period"), result.base_period],
-        [s("inference"), ", ".join(f"{k}={v}" for k, v in result.inference.items())],
+        [s("panel"), term(f"evaluate.console.panel_{result.panel_kind}", result.panel_kind, lang)],
+        [s("control_group"), s(f"control_{result.control}")],
+        [s("base_period"), term(f"evaluate.console.base_{result.base_period}", result.base_period, lang)],
+        [s("inference"), _inference_text(result.inference, lang)],
         [s("cohort_sizes"), ", ".join(f"{g}: {n}" for g, n in result.cohorts.items())],
         [s("data_file"), prov.get("data_file")], [s("sha256"), prov.get("data_sha256")],
     ]
@@ -200,7 +231,7 @@ def synth_report(result: SynthResult, path: str | Path, lang: str = "en") -> Pat
         [s("ci", level=level), _ci(result.ci_low, result.ci_high, 3)],
         [s("pre_rmspe"), _fmt(result.pre_rmspe, 3)], [s("post_rmspe"), _fmt(result.post_rmspe, 3)],
         [s("ratio"), _fmt(result.rmspe_ratio, 3)], [s("p_value"), _fmt(result.p_value, 3)],
-        [s("inference"), result.inference.get("se_rule")],
+        [s("inference"), _se_rule(result.inference.get("se_rule"), lang)],
         [s("data_file"), result.provenance.get("data_file")], [s("sha256"), result.provenance.get("data_sha256")],
     ]
     balance = [[b["predictor"], _fmt(b["v_weight"], 4), _fmt(b["treated"], 3), _fmt(b["synthetic"], 3),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from workshift.files import write_text_atomic
-from workshift.i18n import normalise_lang, t
+from workshift.i18n import normalise_lang, t, term
 from workshift.reports import Figures, render
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def monitor_report(result: CheckResult, path: str | Path, lang: str = "en") -> P
     figures = Figures(lang)
     strings = {key: s(key) for key in ("alerts", "action", "no_alerts", "trajectory", "sahm_title", "rules_title",
                                        "provenance", "sources", "source_file", "ingested")}
-    alerts = [[a["rule"], f"{a['indicator']} ({a['region']})", a["since"], a["detected"],
+    alerts = [[term("evidence.cli.rule_" + a["rule"], a["rule"], lang), f"{a['indicator']} ({a['region']})", a["since"], a["detected"],
                s("yes") if a["active"] else s("no"), alert_message(a, lang)]
               for a in result.alerts.to_dict("records")]
     rules = meta["rules"]

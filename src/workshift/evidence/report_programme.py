@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from workshift.evidence.report_monitor import write_report
-from workshift.i18n import normalise_lang, t
+from workshift.i18n import normalise_lang, t, term
 from workshift.reports import Figures, render
 
 if TYPE_CHECKING:
@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 
 _TREATED, _COMPARISON = "#1f5fa8", "#c0392b"
 
+
+
+def _model_name(name: str, lang: str) -> str:
+    """A nuisance model (``logistic(C=0.01)``, ``ridge(alpha=1000)``) with its family in the reader's words."""
+    family, bracket, rest = name.partition("(")
+    return term(f"evaluate.console.model_{family}", family, lang) + bracket + rest
 
 def _fmt(value: object, digits: int = 1) -> str:
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
@@ -43,7 +49,7 @@ def programme_report(result: ProgrammeResult, path: str | Path, lang: str = "en"
     unit = f" ({result.outcome_unit})" if result.outcome_unit else ""
     naive = result.naive_difference
     summary = [
-        [s("method"), result.estimator], [s("estimand"), s(f"estimand_{result.estimand}")],
+        [s("method"), term(f"evaluate.console.estimator_{result.method}", result.estimator, lang)], [s("estimand"), s(f"estimand_{result.estimand}")],
         [s("estimate"), _fmt(result.estimate) + unit], [s("se"), _fmt(result.se)],
         [s("ci", level=level), f"[{_fmt(result.ci_low)}, {_fmt(result.ci_high)}]"],
         [s("naive"), f"{_fmt(naive['estimate'])} ({s('se')} {_fmt(naive['se'])})"],
@@ -82,7 +88,8 @@ def programme_report(result: ProgrammeResult, path: str | Path, lang: str = "en"
         balance_figure=balance_figure,
         balance=[[k, _fmt(v["smd_before"], 3), _fmt(v["smd_after"], 3)] for k, v in result.balance.items()],
         sensitivity=[[s("e_value"), _fmt(sens.get("e_value"), 2)], [s("e_value_ci"), _fmt(sens.get("e_value_ci"), 2)]],
-        models=[[s(f"role_{role}"), m["model"], f"{m['cv_loss']:.4g} ({m['loss']})"]
+        models=[[s(f"role_{role}"), _model_name(m["model"], lang),
+                 f"{m['cv_loss']:.4g} ({term('evaluate.console.loss_' + m['loss'].replace(' ', '_'), m['loss'], lang)})"]
                 for role, m in result.nuisance.items() if isinstance(m, dict) and "model" in m],
         warnings=list(result.warnings))
     return write_report(path, page)

@@ -101,3 +101,11 @@ def t(key: str, lang: str | None = "en", **fields: object) -> str:
     if text is None:
         raise KeyError(f"no message '{key}' in the catalogue")
     return text.format(**fields) if fields else text
+
+
+def term(key: str, raw: object, lang: str | None = None) -> str:
+    """An internal name (a model family, a method id, a column) as a Chinese reader names it: the message
+    ``key`` for Chinese readers where the catalogue has it; ``raw`` itself, as English output always shows it."""
+    if normalise_lang(lang) == "zh" and key in catalogue("en"):
+        return t(key, "zh")
+    return str(raw)

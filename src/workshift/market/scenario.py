@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from workshift.errors import DataError, InputError, closest
+from workshift.i18n import t
 from workshift.market.hooks import HOOKS, PolicyHooks
 from workshift.market.network import NETWORKS
 from workshift.market.params import (
@@ -334,7 +335,8 @@ def load(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
     path = Path(path)
     if not path.is_file():
-        raise DataError("scenario file not found", file=path, expected="a TOML scenario (see scenarios/)")
+        raise DataError("scenario file not found", file=path, expected="a TOML scenario (see scenarios/)",
+                        zh=t("common.err_scenario_not_found", "zh"), expected_zh=t("common.err_scenario_expected", "zh"))
     return from_dict(read_toml(path, "a TOML scenario (see scenarios/)"), str(path))
 
 

@@ -116,5 +116,8 @@ def methods(result: dict[str, Any], lang: str) -> list[str]:
     text = [t("policy.hypervolume", lang, value=f"{result['hypervolume']:.3f}")]
     if conv:
         key = "policy.converged_yes" if conv.get("converged") else "policy.converged_no"
-        text.append(t(key, lang, generations=conv.get("generations_run", 0), rule=conv.get("rule", "")))
+        rule = conv.get("rule", "")
+        if lang == "zh" and "tolerance" in conv:  # the stored rule is English; older results lack its parts
+            rule = t("policy.convergence_rule", lang, tolerance=f"{conv['tolerance']:g}", window=conv["window"])
+        text.append(t(key, lang, generations=conv.get("generations_run", 0), rule=rule))
     return text

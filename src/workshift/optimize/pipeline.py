@@ -16,6 +16,7 @@ import numpy as np
 
 from workshift._version import __version__
 from workshift.errors import DataError, InputError
+from workshift.i18n import t
 from workshift.optimize.evaluator import PolicyEvaluator
 from workshift.optimize.front import EXACT_MAX_OBJECTIVES, REF_BENEFIT, REF_COST
 from workshift.optimize.search import SearchResult, optimise
@@ -40,7 +41,8 @@ def read_scenario(path: str | Path) -> dict[str, Any]:
 
     path = Path(path)
     if not path.is_file():
-        raise DataError("scenario file not found", file=path, expected="a TOML scenario (see scenarios/)")
+        raise DataError("scenario file not found", file=path, expected="a TOML scenario (see scenarios/)",
+                        zh=t("common.err_scenario_not_found", "zh"), expected_zh=t("common.err_scenario_expected", "zh"))
     return read_toml(path, "a TOML scenario (see scenarios/)")
 
 
@@ -207,7 +209,8 @@ def summarise(prepared: Prepared, result: SearchResult) -> dict[str, Any]:
         "convergence": {"hypervolume_per_generation": result.hypervolume_history, "converged": result.converged,
                         "generations_run": len(result.hypervolume_history),
                         "rule": f"stop when the hypervolume of everything evaluated improves by less than "
-                                f"{result.tolerance:g} (relative) over {result.window} generations"},
+                                f"{result.tolerance:g} (relative) over {result.window} generations",
+                        "tolerance": result.tolerance, "window": result.window},
         "hypervolume_reference": {"benefit": REF_BENEFIT, "cost": REF_COST,
                                   "method": "exact" if len(keys) <= EXACT_MAX_OBJECTIVES else "monte-carlo"},
         "evaluations": result.evaluations, "seconds": round(result.seconds, 3),

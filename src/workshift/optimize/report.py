@@ -19,10 +19,12 @@ import pandas as pd
 from workshift._version import __version__
 from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t
+from workshift.i18n.names import source_text
 from workshift.i18n.numbers import currency_name, money, money_unit, number, percent
 from workshift.optimize.brief import methods, recommendation
 from workshift.optimize.pipeline import Prepared
 from workshift.optimize.plan import Paths
+from workshift.policy.catalogue import localised, reference_summary
 from workshift.reports import Figures
 from workshift.reports import render as render_page
 
@@ -53,6 +55,21 @@ def cost_note(costs: dict[str, Any] | None, lang: str = "en") -> str | None:
     if given:
         note += " " + t("policy.budget_given", lang, given=money(given["value"], given["currency"], lang))
     return note
+
+
+def _vintage(vintage: dict[str, str], lang: str) -> str:
+    """The data behind a result: ``pack: us, built: ..., oews: May 2025`` (source ids and their versions)."""
+    if normalise_lang(lang) != "zh":
+        return ", ".join(f"{k}: {v}" for k, v in vintage.items())
+    names = {"pack": t("policy.vintage_pack", lang), "built": t("policy.vintage_built", lang)}
+    return "，".join(f"{names.get(k, k)}：{source_text(k, 'version', str(v), lang)}" for k, v in vintage.items())
+
+
+def _unit_cost(value: float, currency: str, lang: str) -> str:
+    """A lever's cost per unit: ``26,700 USD`` in English, ``26,700 美元`` in Chinese."""
+    if normalise_lang(lang) != "zh":
+        return f"{value:,.0f} {currency}"
+    return f"{value:,.0f} {currency_name(currency, 'zh')}"
 
 
 def format_objective(key: str, value: float, currency: str, lang: str = "en", wage_currency: str | None = None) -> str:
@@ -121,11 +138,16 @@ def _assumptions(prepared: Prepared, lang: str) -> list[dict[str, Any]]:
             "policy.participant_profile", lang, target=" / ".join(f"{v:.1f}" for v in cal.target),
             fitted=" / ".join(f"{v:.1f}" for v in cal.fitted))
         rows.append({"label": _label(lv, lang), "description": lv.description["zh" if lang == "zh" else "en"],
-                     "unit": lv.unit, "cost": f"{ev.costs.unit_cost[i]:,.0f} {cur} / {lv.cost.per}",
-                     "cost_source": lv.cost.source, "profile": profile,
-                     "effects": [{"name": e.name, "text": f" = {e.value:g} ({e.unit}; {e.period}) — {e.source}"}
+                     "unit": localised(lv, "unit", lang),
+                     "cost": f"{_unit_cost(ev.costs.unit_cost[i], cur, lang)} / {localised(lv.cost, 'per', lang)}",
+                     "cost_source": localised(lv.cost, "source", lang), "profile": profile,
+                     "effects": [{"name": localised(e, "name", lang),
+                                  "text": f" = {e.value:g} ({localised(e, 'unit', lang)}; {localised(e, 'period', lang)})"
+                                          f" — {localised(e, 'source', lang)}"}
                                  for e in lv.effects.values()],
-                     "references": [{"url": r.get("url", ""), "title": r["title"]} for r in lv.references]})
+                     # a reference keeps its original language (GB/T 7714); Chinese readers get a summary too
+                     "references": [{"url": r.get("url", ""), "title": r["title"],
+                                     "summary": reference_summary(r, lang)} for r in lv.references]})
     return rows
 
 
@@ -252,7 +274,7 @@ def render(prepared: Prepared, result: dict[str, Any], p: Paths, lang: str = "en
     money_figure = figures.html(go.Figure([go.Pie(labels=[_label(levers[k], lang) for k in totals.index],
                                                   values=totals.values / scale, hole=0.4)]))
 
-    vintage = ", ".join(f"{k}: {v}" for k, v in (result["meta"].get("data_vintage") or {}).items())
+    vintage = _vintage(result["meta"].get("data_vintage") or {}, lang)
     strings = {key: t(f"policy.{key}", lang) for key in STRINGS}
     return render_page(
         "policy.html.j2", title, lang, s=strings, subtitle=subtitle,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from workshift.errors import DataError, InputError, NotFoundError, closest
+from workshift.i18n import normalise_lang
 from workshift.policy.currency import TARGET_PRICE_YEAR, convert
 
 LEVER_DIR = Path(__file__).with_name("levers")
@@ -41,6 +42,7 @@ class Effect:
     provenance: dict[str, Any] | None = None  # set when a recorded update replaced the packaged value
     low: float | None = None  # explicit range of an assumption (sensitivity, uncertainty ensemble)
     high: float | None = None
+    zh: dict[str, str] = field(default_factory=dict)  # name, unit, period, source for Chinese readers
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Cost:
     # "places": intensity x target group; "trainee_starts": course starts simulated; "hours_cut": the pay of
     # the hours short-time work cut in the run, in full-time years at the mean wage
     charged_on: str = "places"
+    zh: dict[str, str] = field(default_factory=dict)  # per, source for Chinese readers
 
     @property
     def is_share_of_earnings(self) -> bool:
@@ -94,6 +97,7 @@ class Lever:
     # [displacement]: the share of the participants' gain taken from other job seekers that evaluations of
     # comparable programmes report (low, high in [0, 1], source); read by the audit, never by the engine
     displacement: dict[str, Any] = field(default_factory=dict)
+    zh: dict[str, str] = field(default_factory=dict)  # the intensity's unit for Chinese readers
 
     def effect(self, name: str) -> float:
         if name not in self.effects:
@@ -128,6 +132,26 @@ def _need(raw: dict, key: str, path: Path, kind: type | tuple[type, ...]) -> Any
     return raw[key]
 
 
+def _zh(table: dict) -> dict[str, str]:
+    """The Chinese texts of a lever table: ``unit_zh = "..."`` becomes ``{"unit": "..."}``."""
+    return {key[:-3]: str(value) for key, value in table.items() if key.endswith("_zh") and isinstance(value, str)}
+
+
+def localised(item: Lever | Cost | Effect, key: str, lang: str | None = "en") -> str:
+    """The text ``key`` (``unit``, ``per``, ``source``, ``name``, ``period``) of a lever, its cost or one of its
+    effects in ``lang``: the ``*_zh`` field of the lever file for Chinese readers, the English one otherwise
+    (and where the file has no Chinese text)."""
+    if normalise_lang(lang) == "zh" and key in item.zh:
+        return item.zh[key]
+    return str(getattr(item, key))
+
+
+def reference_summary(reference: dict[str, str], lang: str | None = "en") -> str | None:
+    """A reference's one-line Chinese summary (``summary_zh``) for Chinese readers; None otherwise. The
+    reference itself stays in its original language, as bibliographies do (GB/T 7714)."""
+    return reference.get("summary_zh") if normalise_lang(lang) == "zh" else None
+
+
 def parse_lever(raw: dict, path: Path) -> Lever:
     """Validate one lever file's content and build a :class:`Lever`."""
     lever_id = _need(raw, "id", path, str)
@@ -154,6 +178,7 @@ def parse_lever(raw: dict, path: Path) -> Lever:
         value=float(cost_raw["value"]), currency=str(cost_raw["currency"]),
         price_year=int(cost_raw["price_year"]), per=str(cost_raw["per"]), source=str(cost_raw["source"]),
         low=cost_raw.get("low"), high=cost_raw.get("high"), charged_on=str(cost_raw.get("charged_on", "places")),
+        zh=_zh(cost_raw),
     )
     if cost.charged_on not in CHARGED_ON:
         raise DataError(f"unknown cost.charged_on '{cost.charged_on}'", file=path, expected=" | ".join(CHARGED_ON))
@@ -170,7 +195,7 @@ def parse_lever(raw: dict, path: Path) -> Lever:
         effects[name] = Effect(name, float(eff["value"]), str(eff["unit"]), str(eff["period"]),
                                str(eff["source"]), float(eff["sd"]) if "sd" in eff else None,
                                low=None if e_low is None else float(e_low),
-                               high=None if e_high is None else float(e_high))
+                               high=None if e_high is None else float(e_high), zh=_zh(eff))
     refs = tuple(raw.get("references", []))
     if not refs:
         raise DataError("a lever needs at least one reference", file=path)
@@ -181,6 +206,7 @@ def parse_lever(raw: dict, path: Path) -> Lever:
         values={str(k): float(v) for k, v in intensity.get("values", {}).items()},
         cost=cost, effects=effects, references=refs, evidence=_evidence(raw.get("evidence", {}), path),
         displacement=_displacement(raw.get("displacement", {}), path),
+        zh=_zh(intensity),
     )
 
 
@@ -191,7 +217,8 @@ def _evidence(raw: Any, path: Path) -> dict[str, Any]:
     if (not isinstance(span, list) or len(span) != 2 or not all(isinstance(v, int | float) for v in span)
             or not 0 < span[0] <= span[1] or "source" not in raw):
         raise DataError("[evidence] needs cost_per_job_year = [low, high] (0 < low <= high) and source", file=path)
-    return {"cost_per_job_year": (float(span[0]), float(span[1])), "source": str(raw["source"])}
+    return {"cost_per_job_year": (float(span[0]), float(span[1])), "source": str(raw["source"]),
+            **({"source_zh": str(raw["source_zh"])} if "source_zh" in raw else {})}
 
 
 def _displacement(raw: Any, path: Path) -> dict[str, Any]:
@@ -201,7 +228,8 @@ def _displacement(raw: Any, path: Path) -> dict[str, Any]:
     if (not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lo, hi))
             or not 0.0 <= lo <= hi <= 1.0 or "source" not in raw):
         raise DataError("[displacement] needs low and high (0 <= low <= high <= 1) and source", file=path)
-    return {"low": float(lo), "high": float(hi), "source": str(raw["source"])}
+    return {"low": float(lo), "high": float(hi), "source": str(raw["source"]),
+            **({"source_zh": str(raw["source_zh"])} if "source_zh" in raw else {})}
 
 
 @cache

@@ -11,6 +11,7 @@ policy catalogue's levers for starting and running a business, linked by lever i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,7 +47,7 @@ def high_share_threshold(model: TransitionModel) -> float:
 def programmes(lang: str = "en", currency: str = "USD", conversion: dict | None = None) -> list[dict]:
     """The policy catalogue's support programmes for self-employment, in ``lang``; costs in the pack's
     ``currency`` at its lever-cost factor (``conversion``; US dollars without one)."""
-    from workshift.policy.catalogue import get_lever
+    from workshift.policy.catalogue import get_lever, localised
 
     lang = normalise_lang(lang)
     if conversion is None:
@@ -58,7 +59,7 @@ def programmes(lang: str = "en", currency: str = "USD", conversion: dict | None 
         lever = get_lever(lever_id)
         out.append({"id": lever.id, "label": lever.label[lang], "description": lever.description[lang],
                     "cost_per_participant": round(lever.cost.per_unit("USD") * factor, 0), "currency": currency,
-                    "cost_per": lever.cost.per, "source": lever.cost.source.split(";")[0]})
+                    "cost_per": lever.cost.per, "source": re.split("[;；]", localised(lever.cost, "source", lang))[0]})
     return out
 
 

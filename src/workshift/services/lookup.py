@@ -156,6 +156,8 @@ def _unknown_code(system: str, code: str, choices: list[str]) -> NotFoundError:
     return NotFoundError(
         f"{SYSTEM_LABELS[system]} code {code} is not a known occupation",
         hint=f"did you mean {guess}?" if guess else "search by title: workshift occupations search",
+        zh=t("common.err_unknown_code", "zh", system=SYSTEM_LABELS[system], code=code),
+        hint_zh=t("common.did_you_mean", "zh", guess=guess) if guess else t("common.search_by_title", "zh"),
     )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.i18n import catalogue, normalise_lang
+from workshift.i18n.names import element_title, occupation_title
 from workshift.i18n.numbers import numbers_full
 from workshift.services.matching.score import FACTORS, PAY_SHARE, factor_breakdown, requirement_sets
 
@@ -48,12 +49,16 @@ def _first_missing(required, has, size, shown):
     return out
 
 
-def _missing_names(result, si: np.ndarray, vj: np.ndarray) -> pd.Categorical:
-    """First :data:`MISSING_SHOWN` names of required skills the seeker lacks, per pair ('' when none)."""
+def _missing_names(result, si: np.ndarray, vj: np.ndarray, lang: str = "en") -> pd.Categorical:
+    """First :data:`MISSING_SHOWN` names of required skills the seeker lacks, per pair ('' when none), in the
+    reader's language (the shipped O*NET element names for Chinese readers)."""
     vocab = result.ctx.vocabulary
     keys = _first_missing(requirement_sets(result.tables, vj), result.tables.s_bits[si], vocab.size, MISSING_SHOWN)
     codes, unique = pd.factorize(keys, sort=True)
-    names = np.array(vocab.element_names, dtype=object)
+    zh = normalise_lang(lang) == "zh"
+    names = np.array([element_title(eid, name, "zh") if zh else name
+                      for eid, name in zip(vocab.element_ids, vocab.element_names, strict=True)], dtype=object)
+    joiner = "、" if zh else "; "
     text = []
     for key in unique:
         more, key = key % 2, key // 2
@@ -62,9 +67,16 @@ def _missing_names(result, si: np.ndarray, vj: np.ndarray) -> pd.Categorical:
             key, j = divmod(key, vocab.size + 1)
             if j:
                 picked.append(names[j - 1])
-        text.append("; ".join(reversed(picked)) + (" ..." if more else ""))
+        text.append(joiner.join(reversed(picked)) + ((" 等" if zh else " ...") if more else ""))
     labels, inverse = np.unique(np.array(text, dtype=object), return_inverse=True)
     return pd.Categorical.from_codes(inverse.ravel()[codes], categories=labels.astype(str))
+
+
+def _titles(ctx, lang: str) -> list[str]:
+    """The pack's occupation titles in the reader's language."""
+    if normalise_lang(lang) != "zh":
+        return list(ctx.titles)
+    return [occupation_title(code, title, "zh") for code, title in zip(ctx.codes, ctx.titles, strict=True)]
 
 
 def _categorical(codes: np.ndarray, labels, distinct: bool = False) -> pd.Categorical:
@@ -108,7 +120,8 @@ def explain(result, si: np.ndarray, vj: np.ndarray, factors: dict[str, np.ndarra
             return msg["explain_same_occupation"]
         value = float(tables.feasibility[o, d])
         level = "well" if value >= TRANSFER_WELL else ("partly" if value >= TRANSFER_PARTLY else "low")
-        return msg[f"explain_transfer_{level}"].format(origin=ctx.titles[o], value=f"{value:.2f}")
+        return msg[f"explain_transfer_{level}"].format(origin=occupation_title(ctx.codes[o], ctx.titles[o], lang),
+                                                       value=f"{value:.2f}")
 
     def place(key: int) -> str:
         local, state = divmod(key, len(ctx.states))
@@ -163,7 +176,7 @@ def pair_frame(result, si: np.ndarray, vj: np.ndarray, lang: str, explanations: 
     """The columns every view shares, for pairs (si[p], vj[p])."""
     tables, ctx = result.tables, result.ctx
     factors = factor_breakdown(tables, si, vj)
-    missing = _missing_names(result, si, vj)
+    missing = _missing_names(result, si, vj, lang)
     frame = pd.DataFrame({
         "seeker_id": _categorical(si, result.seekers.ids, True),
         "vacancy_id": _categorical(vj, result.vacancies.ids, True),
@@ -172,7 +185,7 @@ def pair_frame(result, si: np.ndarray, vj: np.ndarray, lang: str, explanations: 
         "good_match": factors["score"] >= result.threshold,
         "seeker_occupation": _categorical(tables.s_occ[si], ctx.codes),
         "vacancy_occupation": _categorical(tables.v_occ[vj], ctx.codes),
-        "vacancy_title": _categorical(tables.v_occ[vj], ctx.titles),
+        "vacancy_title": _categorical(tables.v_occ[vj], _titles(ctx, lang)),
         "vacancy_state": _categorical(tables.v_state[vj], ctx.states),
         "vacancy_wage": result.vacancies.wage[vj], "desired_wage": tables.s_wage[si],
         "wage_stated": tables.v_wage[vj] > 0, "pay_ok": factors["pay_ok"], "move_ok": factors["move_ok"],

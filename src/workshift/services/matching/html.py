@@ -58,6 +58,9 @@ def render_html(result, lang: str = "en") -> str:
     weights = meta["weights"]
     factors = [{"name": m[f"factor_{f}"], "weight": f"{weights[f]:.2f}",
                 "meaning": m[f"meaning_{f}"].format(index=result.ctx.index)} for f in FACTORS]
+    def named(prefix: str, raw: str) -> str:  # an internal name (class path, method id) in the reader's words
+        return m.get(prefix + raw.split(".")[-1], raw) if code == "zh" else raw
+
     return render(
         "matching.html.j2", m["title"], code, m=m, factors=factors, metric_rows=metric_rows,
         policies=[{"name": name} for _, name in policies], groups=groups, examples=examples,
@@ -66,8 +69,9 @@ def render_html(result, lang: str = "en") -> str:
         threshold_note=m["threshold_note"].format(threshold=summary["threshold"]),
         policies_note=m["policies_note"].format(top=top, candidates=meta["candidates"]),
         provenance=m["provenance"].format(pack=meta["pack"], built=meta.get("pack_built"), index=result.ctx.index,
-                                          source=meta["transition_similarity"]["source"],
-                                          method=meta["retrieval"]["method"], reverse=result.reverse_method),
+                                          source=named("source_", meta["transition_similarity"]["source"]),
+                                          method=named("method_", meta["retrieval"]["method"]),
+                                          reverse=named("method_", result.reverse_method)),
         imputed=m["imputed"].format(desired=meta["imputed"]["desired_wage"], wage=meta["imputed"]["wage"],
                                     core=meta["imputed"]["required_skills_from_occupation"]),
     )
