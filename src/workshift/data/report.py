@@ -30,12 +30,18 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f}%"
 
 
-def _factor(conversion: dict | None) -> str:
+def _factor(conversion: dict | None, lang: str = "en") -> str:
     """The lever-cost factor as '5.0017 CNY per US dollar (ppp, 2017)'; '—' when the pack has none."""
     if not conversion:
         return "—"
+    basis = conversion["basis"]
+    if lang == "zh":
+        key = f"data.factor_basis_{basis}"
+        basis = t(key, lang) if key in catalogue("en") else basis
+        year = f"，{conversion['year']} 年" if conversion.get("year") else ""
+        return f"{conversion['factor']:.6g} {conversion['to']}/USD（{basis}{year}）"
     year = f", {conversion['year']}" if conversion.get("year") else ""
-    return f"{conversion['factor']:.6g} {conversion['to']}/USD ({conversion['basis']}{year})"
+    return f"{conversion['factor']:.6g} {conversion['to']}/USD ({basis}{year})"
 
 
 def _int(x: float | None) -> str:
@@ -82,7 +88,7 @@ def render(meta: dict, lang: str = "en") -> Group:
     rows = [
         (m("code_system"), str(meta.get("code_system", "SOC 2018"))),
         (m("currency"), str(meta.get("currency", "USD"))),
-        (m("cost_factor"), _factor(meta.get("cost_conversion"))),
+        (m("cost_factor"), _factor(meta.get("cost_conversion"), lang)),
         (m("occupations"), _int(q["occupations"])),
         (m("aggregates"), _int(q.get("aggregate_occupations"))),
         (m("employment_total"), _int(q["employment_total"])),
