@@ -117,3 +117,54 @@ def test_the_issues_titles_resolve_to_soc(data_dir, tmp_path) -> None:
         found = resolve_occupation(title, data_dir=data_dir, home=tmp_path, build_crosswalk=False)
         assert (found.known, found.soc_code) == (True, soc), (title, found.candidates[:2])
         assert "classifier" in found.candidates[0]["via"]
+
+
+def test_data_entry_keyer_resolves_by_its_exact_chinese_name(data_dir, tmp_path) -> None:
+    """数据录入员 is the zh names table's 43-9021: the exact name wins over the classifier's typists."""
+    from workshift.services.lookup import resolve_occupation
+
+    found = resolve_occupation("数据录入员", data_dir=data_dir, home=tmp_path, build_crosswalk=False)
+    assert (found.known, found.soc_code, found.confidence) == (True, "43-9021", 1.0)
+    assert found.candidates[0]["via"].startswith("exact Chinese name")
+
+
+def test_tree_evaluator_known_answer() -> None:
+    from workshift.services.classify_rerank import tree_scores
+
+    # one stump (x0 <= 0.5 -> -1, else +2, missing -> left) and one leaf (+0.5), baseline 0
+    trees = {
+        "feature": np.array([0, 0, 0, 0]), "threshold": np.array([0.5, 0, 0, 0]),
+        "missing_left": np.array([True, False, False, False]), "left": np.array([1, 0, 0, 0]),
+        "right": np.array([2, 0, 0, 0]), "leaf": np.array([False, True, True, True]),
+        "value": np.array([0.0, -1.0, 2.0, 0.5]), "roots": np.array([0, 3]), "baseline": np.array([0.0]),
+    }  # fmt: skip
+    x = np.array([[0.2], [0.9], [np.nan]])
+    assert np.allclose(tree_scores(trees, x), 1 / (1 + np.exp(-np.array([-0.5, 2.5, -0.5]))))
+
+
+@pytest.mark.slow
+def test_held_out_figures_recomputed_from_the_shipped_model(data_dir, tmp_path) -> None:
+    """The shipped weights and trees give the held-out figures the model file and docs/occupations.md state."""
+    import re
+    from pathlib import Path
+
+    from workshift.context import resolve
+    from workshift.services.classify_fit import ranked_accuracy, split_cases
+
+    train, held_out = split_cases(data_dir)
+    assert (len(train), len(held_out)) == (2436, 609)  # the documented seeded split
+    model = cc.load_model()
+    index = cc.get_index(resolve(None, data_dir, tmp_path))
+    vectors = index.vectorise(held_out["job_name"].tolist())
+    order, _, _, _ = index.rank(vectors, np.asarray(model["weights"], np.float32), cc.load_trees())
+    got = ranked_accuracy(order, held_out["code"].tolist(), index.codes)
+    for level in got:
+        for k in ("top1", "top5"):
+            assert got[level][k] == pytest.approx(model["held_out"][level][k], abs=2 / len(held_out))
+    doc = (Path(__file__).parents[2] / "docs" / "occupations.md").read_text(encoding="utf-8")
+    for level, label in (("major", "major group"), ("middle", "middle group"), ("minor", "minor group"),
+                         ("exact", "exact code")):  # fmt: skip
+        row = re.search(rf"^\| {label}[^|]*\| \**([\d.]+)\** \| ([\d.]+) \|", doc, re.M)
+        assert row, label
+        assert float(row.group(1)) == round(model["held_out"][level]["top1"], 3), label
+        assert float(row.group(2)) == round(model["held_out"][level]["top5"], 3), label

@@ -30,6 +30,7 @@ from workshift.data.csco import load_csco
 from workshift.errors import DataError, InputError
 from workshift.files import atomic_path, sha256_file
 from workshift.services.classify_features import FEATURES, clean_title, feature_tensor
+from workshift.services.classify_rerank import RERANK_FEATURES, candidate_features, example_votes, tree_scores
 from workshift.services.crosswalk_csco import MODEL, ProgressFn, embed
 from workshift.services.search import VECTORIZER_PARAMS, char_ngrams, tfidf_vector
 
@@ -38,6 +39,7 @@ MODEL_FILE = "csco_classifier.json"
 EXAMPLES_FILE = "csco_title_examples.csv"
 EXTRA_ALIASES_FILE = "csco_aliases_extra.csv"
 VECTORS_FILE = "csco_class_vectors.npz"
+RERANKER_FILE = "csco_reranker.npz"
 MIN_CONFIDENCE = 0.2
 _VERSION = 1
 
@@ -95,6 +97,37 @@ class ClassIndex:
             self.log_prior,
             example_mask,
         )
+
+    def rank(
+        self, vectors: tuple, weights: np.ndarray, trees: dict | None, example_mask: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Both stages for vectorised titles: (candidates, scores, first-stage features, re-ranker features).
+
+        ``candidates`` (titles x TOP_K class indices) are ordered best first by ``scores`` (the trees'
+        probabilities normalised over the candidates; with ``trees`` None, the first stage's softmax).
+        """
+        cleaned, tfidf, embeddings = vectors
+        stage1 = self.features(cleaned, example_mask, vectors=vectors)
+        logits = stage1 @ weights
+        examples = (self.docs["kind"] == "example").to_numpy()
+        votes = example_votes(
+            (tfidf @ self.doc_tfidf[examples].T).toarray().astype(np.float32),
+            (embeddings @ self.doc_embeddings[examples].T).astype(np.float32),
+            self.docs.loc[examples, "class"].to_numpy(),
+            len(self.codes),
+            example_mask,
+        )
+        lengths = np.array([len(t) for t in cleaned], dtype=np.float64)
+        order, pairs = candidate_features(stage1, logits, votes, self.codes, self.levels, lengths)
+        if trees is None:
+            scores = pairs[:, RERANK_FEATURES.index("probability")].reshape(order.shape)
+        else:
+            scores = tree_scores(trees, pairs).reshape(order.shape)
+            scores = scores / scores.sum(axis=1, keepdims=True)
+        resort = np.argsort(-scores, axis=1, kind="stable")
+        return (
+            np.take_along_axis(order, resort, 1), np.take_along_axis(scores, resort, 1), stage1, pairs
+        )  # fmt: skip
 
 
 def class_documents(csco: pd.DataFrame, examples: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
@@ -314,6 +347,16 @@ def load_model(path: Path | None = None) -> dict:
     return model
 
 
+def load_trees(path: Path | None = None) -> dict[str, np.ndarray]:
+    """The shipped second-stage trees (:func:`~workshift.services.classify_rerank.export_trees` arrays)."""
+    path = path or shipped(RERANKER_FILE)
+    with np.load(path, allow_pickle=False) as z:
+        trees = {k: z[k] for k in z.files}
+    if tuple(str(f) for f in trees.pop("features", ())) != RERANK_FEATURES:
+        raise DataError("the re-ranker's features do not match this version's", file=path)
+    return trees
+
+
 def probabilities(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Softmax over classes of ``features @ weights`` (titles x classes)."""
     logits = features @ weights
@@ -335,9 +378,10 @@ def classify(
     """CSCO codes for job titles, in input order.
 
     Each result: ``query``, ``code`` (None below ``min_confidence``), ``title``, ``confidence`` and
-    ``candidates`` (``code``, ``title``, ``score`` = probability), best first. Needs the user-supplied
-    CSCO file (a DataError says how to supply it). ``context`` names the data dir and the store
-    (``data_dir`` / ``home`` still override it).
+    ``candidates`` (``code``, ``title``, ``score``), best first. ``score`` is the re-ranker's probability
+    normalised over the first stage's 30 candidates. Needs the user-supplied CSCO file (a DataError says
+    how to supply it). ``context`` names the data dir and the store (``data_dir`` / ``home`` still
+    override it).
     """
     titles = [str(t).strip() for t in titles]
     for i, title in enumerate(titles, start=1):
@@ -347,15 +391,15 @@ def classify(
         raise InputError(f"top must be at least 1 (got {top})", parameter="top")
     index = get_index(resolve(context, data_dir, home), progress)
     weights = np.asarray(load_model()["weights"], dtype=np.float32)
+    trees = load_trees()
     results = []
     for start in range(0, len(titles), 256):  # bounded memory: 256 titles x 2,051 classes at a time
         batch = titles[start : start + 256]
-        p = probabilities(index.features(batch), weights)
-        order = np.argsort(-p, axis=1, kind="stable")[:, :top]
-        for title, row, ranked in zip(batch, p, order, strict=True):
+        order, scores, _, _ = index.rank(index.vectorise(batch), weights, trees)
+        for title, row, ranked in zip(batch, scores[:, :top], order[:, :top], strict=True):
             candidates = [
-                {"code": str(index.codes[j]), "title": str(index.names[j]), "score": round(float(row[j]), 4)}
-                for j in ranked
+                {"code": str(index.codes[j]), "title": str(index.names[j]), "score": round(float(s), 4)}
+                for j, s in zip(ranked, row, strict=True)
             ]
             best = candidates[0]
             known = best["score"] >= min_confidence

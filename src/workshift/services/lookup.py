@@ -30,7 +30,7 @@ import pandas as pd
 
 from workshift.context import Context, resolve
 from workshift.data import registry
-from workshift.data.codes import SYSTEM_LABELS, OccupationCode, looks_like_code, parse_code, soc_level
+from workshift.data.codes import SYSTEM_LABELS, OccupationCode, fold, looks_like_code, parse_code, soc_level
 from workshift.data.csco import CSCO_FILE, csco_available, csco_missing_hint
 from workshift.errors import DataError, InputError, NotFoundError, closest
 from workshift.i18n import t
@@ -224,7 +224,24 @@ def _title_candidates(query: str, ctx: _Lookup, top: int) -> tuple[str, list[dic
             _candidate(h.soc_code, h.soc_title or h.title, h.score, f"title '{h.matched}'") for h in hits
         ]
         return "title_en", candidates, [f"{h.title} ({h.code})" for h in hits[:5]]
+    exact = _exact_zh_name(query, ctx)
+    if exact:
+        return "title_zh", exact, []
     return _classified_candidates(query, ctx, top)
+
+
+def _exact_zh_name(query: str, ctx: _Lookup) -> list[dict]:
+    """The SOC occupation whose Chinese name (the reviewed zh names table) is exactly the query, if any.
+
+    A person typing an occupation's own name means that occupation: it wins over the classifier, whose
+    nearest CSCO code may sit elsewhere (数据录入员 is 43-9021 Data Entry Keyers, not 43-9022 typists).
+    """
+    from workshift.i18n.names import soc_names
+
+    wanted = fold(query).lower()
+    codes = [code for code, row in soc_names().items() if fold(row["title_zh"]).lower() == wanted]
+    codes = [ctx.occupation(code) for code in codes]
+    return ctx.shares([c for c in codes if c], "exact Chinese name (SOC 2018 zh names table)")
 
 
 def _classified_candidates(query: str, ctx: _Lookup, top: int) -> tuple[str, list[dict], list[str]]:
@@ -242,6 +259,9 @@ def _classified_candidates(query: str, ctx: _Lookup, top: int) -> tuple[str, lis
     suggestions = [f"{c['title']}（{c['code']}）" for c in result["candidates"]]
     best = result["candidates"][0]
     csco = load_csco(ctx.context.data_dir)
+    named = csco.loc[csco["name"].map(fold).str.lower() == fold(query).lower()]
+    if len(named):  # the query is a CSCO occupation's own name: that code, whatever the classifier ranks first
+        best = {"code": named["code"].iloc[-1], "title": named["name"].iloc[-1], "score": 1.0}
     level = int(csco.loc[csco["code"] == best["code"], "level"].iloc[0])
     prefix = best["code"][: {1: 1, 2: 4, 3: 7, 4: 10}[level]]
     inside = csco.loc[(csco["level"] == 4) & csco["code"].str.startswith(prefix), "code"].tolist()
@@ -255,7 +275,10 @@ def _classified_candidates(query: str, ctx: _Lookup, top: int) -> tuple[str, lis
         via = f"CSCO {best['code']} {best['title']} (classifier {best['score']:.2f}) -> crosswalk"
         ranked = sorted(pooled.items(), key=lambda kv: -kv[1][1])[:top]
         routes.append([_candidate(soc, title, conf, via) for soc, (title, conf) in ranked])
-    semantic = semantic_soc(query, best["code"] if level == 4 else None, ctx.context, ctx.pack, top=top)
+    # The classified code's group is the embedding route's prior only when the classifier is fairly sure:
+    # a doubtful guess (嗯嗯嗯嗯 -> 全媒体运营师 at 0.21) must not lift a meaningless query over the threshold.
+    prior = best["code"] if level == 4 and best["score"] >= MIN_CONFIDENCE else None
+    semantic = semantic_soc(query, prior, ctx.context, ctx.pack, top=top)
     if semantic:
         routes.append(
             [_candidate(c.soc_code, c.soc_title, c.confidence, "cross-language embedding") for c in semantic]
