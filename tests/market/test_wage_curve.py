@@ -11,6 +11,7 @@ from workshift.market.extensions import income
 from workshift.market.extensions.accounts import (
     WAGE_CURVE,
     WAGE_CURVE_CLIP,
+    WAGE_CURVE_SERIES_MAX,
     state_sums,
     unemployment_rates,
     wage_factor,
@@ -40,6 +41,16 @@ def test_wage_factor_known_answers() -> None:
     assert wage_factor(0.9, 0.01, -0.1) == pytest.approx(WAGE_CURVE_CLIP ** -0.1)  # held at the clip
     assert wage_factor(0.0, 0.05, -0.1) == pytest.approx(WAGE_CURVE_CLIP ** 0.1)
     assert wage_factor(0.3, 0.0, -0.1) == 1.0 and wage_factor(0.3, 0.05, 0.0) == 1.0
+
+
+@pytest.mark.parametrize("beta", [-0.1, -0.07, 0.1, -0.5, -WAGE_CURVE_SERIES_MAX, 1.0, -2.0])
+def test_wage_factor_agrees_with_pow_to_rounding(beta: float) -> None:
+    """The kernel's curve (square roots and two series, so that it vectorises) is the power to rounding over
+    ratios from 1e-3 to 1e3 (past both clips), and libm's beyond the series' range of beta."""
+    rate = np.concatenate([np.geomspace(1e-4, 10.0, 1501), [0.0, 0.001, 0.01, 0.1]])
+    got = np.array([wage_factor(r, 0.01, beta) for r in rate])
+    want = np.clip(rate / 0.01, 1.0 / WAGE_CURVE_CLIP, WAGE_CURVE_CLIP) ** beta
+    assert np.max(np.abs(got / want - 1.0)) < 1e-14
 
 
 def test_each_occupation_answers_its_own_unemployment() -> None:

@@ -234,6 +234,9 @@ def _chunk_steps(k0, k1, n, w, b0, stocks, hist, ghist, hk, flex_rates, work, ba
 
 
 # Parallel over chunks of scenarios; serial for one chunk, where OpenMP's worker threads would only spin.
+# numba caches these kernels with the blocks of fused_update.py compiled in, keyed on this file's time stamp
+# only: a change to fused_update.py or accounts.wage_curve_series needs this file touched (or its cache in
+# __pycache__ removed), else the kernels keep the old blocks (seen while benchmarking the wage curve).
 run_chunks = njit(cache=True, parallel=True)(_run_chunks)
 run_chunks_serial = njit(cache=True)(serial_twin(_run_chunks))
 
