@@ -146,3 +146,39 @@ def test_services_text_is_in_the_packs_currency(packs, monkeypatch, capsys) -> N
         main(["transitions", "2512", "--pack", "cn", "--lang", "zh", "--top", "3"])
     out = capsys.readouterr().out
     assert (done.value.code or 0) == 0 and "人民币" in out and "$" not in out and "美元" not in out
+
+
+def test_china_ships_its_unemployment_calibration_and_the_engine_applies_it(packs) -> None:
+    """Target: the mean of NBS's 12 latest published months (5.133 %); the fitted separation rate is applied
+    on the skills network (nearest step), not on us_empirical; Germany: not calibrated (no series)."""
+    from workshift.data.builders.cn import CALIBRATION_FITS
+    from workshift.market.run import build
+
+    cn = load_pack("cn", home=packs)
+    calibration = cn.meta["calibration"]
+    assert calibration["target"]["value"] == pytest.approx(0.051333, abs=1e-6) and not calibration["stale"]
+    assert calibration["target"]["months"] == 12 and cn.quality["calibration"] == calibration
+    for fit in calibration["fits"]:
+        assert abs(fit["residual_pp"]) < 0.01 and fit["value"] < 0.016  # below the paper's US rate
+        assert fit["paper_steady_state_unemployment_rate"] > 0.065  # 7.45 % (6.75 weeks), 6.92 % (monthly)
+    inputs = from_pack(cn, "CN")
+    for network, step, expected in (("skills", 6.75, CALIBRATION_FITS[0]["value"]),
+                                    ("skills", 52.0 / 12.0, CALIBRATION_FITS[1]["value"]),
+                                    ("us_empirical", 6.75, 0.016)):
+        scenario = from_dict({"market": {"pack": "cn", "region": "CN", "network": network, "step_weeks": step,
+                                         "steps": 10}})
+        assert build(scenario, inputs).scenario.market["delta_u"] == pytest.approx(expected)
+    de = load_pack("de", home=packs)
+    assert de.quality["calibration"]["status"] == "not calibrated" and de.meta.get("calibration") is None
+
+
+@pytest.mark.slow
+def test_the_shipped_china_fit_reproduces_the_target(packs) -> None:
+    """The steady state at the shipped 6.75-week fit is the NBS target (one burn-in, about a minute)."""
+    from workshift.market.calibrate import steady_unemployment
+
+    cn = load_pack("cn", home=packs)
+    fit = cn.meta["calibration"]["fits"][0]
+    rate = steady_unemployment(from_pack(cn, "CN"), {"pack": "cn", "region": "CN", "network": "skills",
+                                                      "step_weeks": fit["step_weeks"], "delta_u": fit["value"]})
+    assert rate == pytest.approx(cn.meta["calibration"]["target"]["value"], abs=2e-4)

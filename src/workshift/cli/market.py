@@ -60,8 +60,16 @@ def calibrate(
                                      "6.75 weeks and converted to it), e.g. 4.333 for monthly steps."),
     as_json: bool = typer.Option(False, "--json", help="Print the fit as JSON."),
     lang: str = typer.Option(None, "--lang", help="Language of the report: en or zh.", callback=lang_option),
+    to_unemployment: bool = typer.Option(False, "--to-unemployment", help="Instead: fit the separation rate "
+                                         "delta_u so that the steady state equals the pack's observed unemployment "
+                                         "rate (its calibration target, e.g. NBS for cn); the fit shipped in packs."),
+    target: float | None = typer.Option(None, "--target", help="With --to-unemployment: the target rate in "
+                                        "percent instead of the pack's."),
 ) -> None:
     """Fit delta_u, delta_v, gamma and the cycle amplitude to the Beveridge curve (as the paper does)."""
+    if to_unemployment:
+        _fit_unemployment(pack, network, step_weeks, target, as_json)
+        return
     from rich.console import Console
     from rich.table import Table
 
@@ -87,6 +95,33 @@ def calibrate(
     console = Console()
     console.print(table)
     console.print(t("market.calibration_fit", lang, rmse=f"{report['fit']['rmse_pp']:.3f}"))
+
+
+def _fit_unemployment(pack: str, network: str, step_weeks: float, target: float | None, as_json: bool) -> None:
+    from workshift.data import load_pack
+    from workshift.errors import InputError
+    from workshift.market.calibrate import fit_separation_rate
+    from workshift.market.inputs import from_pack
+
+    loaded = load_pack(pack)
+    inputs = from_pack(loaded, pack.upper())
+    if target is None:
+        known = (inputs.calibration or {}).get("target")
+        if not known:
+            raise InputError(f"pack '{pack}' has no unemployment target", hint="give --target PERCENT")
+        target = 100.0 * known["value"]
+    if network == "empirical" and "empirical" not in inputs.edges:
+        network = str(loaded.meta.get("default_network", "skills"))
+    market = {"pack": pack, "region": pack.upper(), "network": network, "step_weeks": step_weeks}
+    fit = fit_separation_rate(inputs, target / 100.0, market)
+    fit["inputs_sha256"] = (inputs.calibration or {}).get("inputs_sha256")  # for the builder's FITTED_INPUTS_SHA256
+    if as_json:
+        echo_json(fit, indent=None)
+        return
+    typer.echo(
+        f"delta_u = {fit['value']:.7f} per 6.75 weeks (paper {fit['paper_value']}): steady-state unemployment "
+        f"{100 * fit['steady_state_unemployment_rate']:.3f} % (target {target:.3f} %, paper's rates "
+        f"{100 * fit['paper_steady_state_unemployment_rate']:.3f} %), {network} network, {step_weeks:g}-week steps")
 
 
 def register(app: typer.Typer) -> None:

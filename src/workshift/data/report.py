@@ -44,6 +44,14 @@ def _factor(conversion: dict | None, lang: str = "en") -> str:
     return f"{conversion['factor']:.6g} {conversion['to']}/USD ({basis}{year})"
 
 
+def _calibration(calibration: dict | None, missing: str) -> str:
+    """'5.13 % -> delta_u 0.00849' (the target and the first shipped fit); the 'not calibrated' text else."""
+    if not calibration or not calibration.get("fits"):
+        return missing if calibration else "—"
+    fit = calibration["fits"][0]
+    return f"{100 * calibration['target']['value']:.2f}% -> delta_u {fit['value']:.5f}"
+
+
 def _int(x: float | None) -> str:
     return "—" if x is None else f"{x:,.0f}"
 
@@ -89,6 +97,7 @@ def render(meta: dict, lang: str = "en") -> Group:
         (m("code_system"), str(meta.get("code_system", "SOC 2018"))),
         (m("currency"), str(meta.get("currency", "USD"))),
         (m("cost_factor"), _factor(meta.get("cost_conversion"), lang)),
+        (m("calibration"), _calibration(q.get("calibration"), m("not_calibrated"))),
         (m("occupations"), _int(q["occupations"])),
         (m("aggregates"), _int(q.get("aggregate_occupations"))),
         (m("employment_total"), _int(q["employment_total"])),

@@ -158,3 +158,54 @@ def calibrate(pack: str = "us", network: str = "empirical", start: str = "2000-1
             "data_vintage": inputs.vintage, "method": "Nelder-Mead on the symmetric nearest-point distance"}
     return CalibrationResult({k: float(x) for k, x in best.items()}, float(fit.fun), paper, data, u, v,
                              int(fit.nfev), meta)
+
+
+# --- the separation rate fitted to a country's observed unemployment level (region packs beyond the US) ---
+# A pack may ship fits of delta_u to its country's unemployment rate (``meta.calibration``, e.g. the China
+# pack: NBS urban surveyed rate); :func:`workshift.market.pack_rates.pack_rates` applies them.
+
+SEPARATION_BRACKET = (0.004, 0.04)  # delta_u per 6.75 weeks searched (the paper's 0.016 inside)
+
+
+def steady_unemployment(inputs, market: dict[str, Any]) -> float:
+    """The engine's steady-state unemployment rate ((unemployed + searching graduates) / labour force, 0-1)
+    under no shock and no new policy, for ``[market]`` settings on ``inputs`` (the paper's rates unless given)."""
+    from workshift.market.run import build
+    from workshift.market.scenario import from_dict
+
+    built = build(from_dict({"market": {"rates": "paper", **market}}), inputs)
+    state = built.model.steady_state(1)
+    return float(state.unemployed().sum() / state.labour_force().sum())
+
+
+def fit_separation_rate(inputs, target: float, market: dict[str, Any] | None = None,
+                        bracket: tuple[float, float] = SEPARATION_BRACKET, xtol: float = 1e-5) -> dict[str, Any]:
+    """The separation rate ``delta_u`` (per 6.75 weeks) at which the engine's steady-state unemployment rate
+    equals ``target`` (0-1), the other rates at the paper's values: one observed level identifies one rate,
+    and the steady state rises monotonically with ``delta_u`` (the vacancy rate ``delta_v`` does not move it
+    monotonically). Brent's method on the bracket; returns the fit with the steady state before and after."""
+    from scipy.optimize import brentq
+
+    market = dict(market or {})
+    evaluations: list[tuple[float, float]] = []
+
+    def gap(delta_u: float) -> float:
+        rate = steady_unemployment(inputs, {**market, "delta_u": float(delta_u)})
+        evaluations.append((float(delta_u), rate))
+        return rate - target
+
+    low, high = bracket
+    if gap(low) > 0 or gap(high) < 0:
+        raise InputError(f"no separation rate in [{low:g}, {high:g}] gives a steady-state unemployment rate of "
+                         f"{100 * target:.2f} %", hint="the target is outside what the engine reaches on this "
+                         "network; give [market] delta_u yourself")
+    value = float(brentq(gap, low, high, xtol=xtol))
+    paper = steady_unemployment(inputs, {k: v for k, v in market.items() if k != "delta_u"})
+    after = steady_unemployment(inputs, {**market, "delta_u": value})
+    return {"parameter": "delta_u", "value": value, "rate_period_weeks": RATE_PERIOD_WEEKS,
+            "paper_value": START["delta_u"], "target": target,
+            "steady_state_unemployment_rate": after, "paper_steady_state_unemployment_rate": paper,
+            "residual_pp": 100 * (after - target), "evaluations": len(evaluations) + 2,
+            "market": market, "method": "Brent's method on delta_u (delta_v, gamma_u, gamma_v at the paper's "
+                                        "values) so that the no-shock steady state equals the target"}
+

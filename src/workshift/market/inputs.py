@@ -36,6 +36,8 @@ class MarketInputs:
     # pack currency per US dollar for the lever catalogue's US-dollar costs, with provenance
     # (workshift.data.price_levels; None: the pack has none, the scenario must give [policy] cost_factor)
     cost_conversion: dict | None = None
+    # the pack's fits of the separation rate to its country's unemployment rate (meta.calibration; None: none)
+    calibration: dict | None = None
 
     @property
     def n(self) -> int:
@@ -110,7 +112,8 @@ def from_pack(pack, region: str = "US") -> MarketInputs:
                         self_employment_share=np.clip(se, 0.0, 0.99), wage=wage, exposure=exposure,
                         exposure_indices=pack.exposure_indices.copy(), edges=edges, occupation_nodes=occ_nodes,
                         region=region, vintage=vintage, macro=pack.macro.copy(),
-                        currency=getattr(pack, "currency", "USD"), cost_conversion=getattr(pack, "cost_conversion", None))
+                        currency=getattr(pack, "currency", "USD"), cost_conversion=getattr(pack, "cost_conversion", None),
+                        calibration=(getattr(pack, "meta", None) or {}).get("calibration"))
 
 
 def synthetic(n: int = 60, seed: int = 0, degree: int = 6, isolated: int = 0) -> MarketInputs:

@@ -24,6 +24,7 @@ from workshift.market.extensions.accounts import unemployment_rates
 from workshift.market.hooks import PolicyHooks
 from workshift.market.inputs import MarketInputs, from_pack
 from workshift.market.model import Model
+from workshift.market.pack_rates import pack_rates
 from workshift.market.record import Trajectory
 from workshift.market.scenario import Scenario
 from workshift.market.shock import (
@@ -51,6 +52,7 @@ class Built:
     probability: np.ndarray  # p_i: the node's own net task-level demand loss share, (displaced - augmented) / D0
     rule: str
     channels: ShockChannels | None = None  # displacement, augmentation, reinstatement per node (persons)
+    calibration: dict | None = None  # the pack's separation-rate fit applied (market.calibrate.pack_rates)
 
 
 def load_inputs(scenario: Scenario) -> MarketInputs:
@@ -85,6 +87,7 @@ def reinstatement(scenario: Scenario) -> float:
 def build(scenario: Scenario, inputs: MarketInputs | None = None) -> Built:
     """The model of a scenario (network, demand path, calibrated extension rates)."""
     inputs = inputs or load_inputs(scenario)
+    scenario, fit = pack_rates(scenario, inputs)  # a pack's calibrated separation rate (docs/pack.md)
     params = scenario.model_params()
     r = pmod.self_loop_r(params.step_weeks, scenario.parameter("annual_occupational_mobility"),
                          scenario.parameter("reference_unemployment"))
@@ -120,7 +123,7 @@ def build(scenario: Scenario, inputs: MarketInputs | None = None) -> Built:
                   labels={"nodes": inputs.nodes, "titles": inputs.titles})
     if params.on("flexible"):
         model.e_to_flexible, model.u_to_flexible = flexmod.calibrate(model, inputs.self_employment_share)
-    return Built(scenario, inputs, model, x, p, rule, channels)
+    return Built(scenario, inputs, model, x, p, rule, channels, fit)
 
 
 def accountants(built: Built, hooks: PolicyHooks) -> list:
@@ -231,6 +234,7 @@ def run_meta(built: Built, hooks: PolicyHooks | None = None) -> dict[str, Any]:
         "data_vintage": built.inputs.vintage,
         "shock_rule": built.rule,
         "burn_in": m.burn_in.to_json() if m.burn_in is not None else None,
+        "calibration": built.calibration,
         "mean_automation_probability": float(np.average(built.probability, weights=np.maximum(m.e0, 1e-9))),
         "shock_channels": {
             "displacement_share": _exposure_share_used(built),

@@ -38,6 +38,7 @@ LOG = logging.getLogger("workshift")
 # The policy stage's [policy] keys (parsed by workshift.policy.spec): the engine accepts them beside its own
 # policy hooks and leaves them to `workshift optimize`. Declared here, below the policy stage, so that the
 # engine needs nothing from it.
+RATE_SOURCES = ("pack", "paper")
 POLICY_KEYS = ("budget", "currency", "horizon_years", "phases", "discount_rate", "start_year", "levers",
                "objectives", "weights", "reform", "cost_factor", "cost_basis")
 
@@ -49,6 +50,7 @@ SCHEMA: dict[str, dict[str, tuple[Any, type | tuple[type, ...]]]] = {
         "rate_period_weeks": (RATE_PERIOD_WEEKS, (int, float)),
         **{k: (value(k), (int, float)) for k in ("delta_u", "delta_v", "gamma_u", "gamma_v", "ltu_weeks")},
         "ltu_steps": (None, int),
+        "rates": ("pack", str),  # "pack": a pack's calibrated separation rate where it ships one; "paper"
         "steps": (600, int),
         "extensions": (list(EXTENSIONS), list), "name": ("", str), "description": ("", str),
     },
@@ -230,6 +232,10 @@ def _check(s: dict[str, dict[str, Any]], path: str | None) -> None:
         guess = closest(m["mode"], MODES)
         raise InputError(f"{where}unknown mode '{m['mode']}'", hint=f"did you mean '{guess}'?" if guess else
                          f"choose from {list(MODES)}")
+    if m["rates"] not in RATE_SOURCES:
+        raise InputError(f"{where}[market] rates = '{m['rates']}' is unknown",
+                         hint=f"known: {', '.join(RATE_SOURCES)} (the pack's calibrated separation rate, or the "
+                              "paper's rates)")
     if m["network"] not in NETWORKS:
         guess = closest(m["network"], NETWORKS)
         raise InputError(f"{where}unknown network '{m['network']}'",

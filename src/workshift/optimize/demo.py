@@ -60,8 +60,9 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
         pack = load_pack(pack, home=home)
     tick("prepare", 0, 1)
     sc = load_policy_scenario(scenario, home=home)
-    if pack.name != sc.engine.market["pack"]:  # the demo scenario on another pack: the whole country
+    if pack.name != sc.engine.market["pack"]:  # the demo scenario on another pack: the whole country, and
         sc.engine.market["pack"], sc.engine.market["region"] = pack.name, pack.name.upper()
+        sc.engine.raw.get("market", {}).pop("delta_u", None)  # the pack's calibrated separation rate, if any
     inputs = from_pack(pack, sc.engine.market["region"])
     wanted = sc.engine.market["network"]
     network, fell_back = demo_network(wanted, set(inputs.edges), pack.meta.get("default_network"))

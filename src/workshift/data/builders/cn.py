@@ -13,6 +13,8 @@ relative wage structure is scaled so that the employment-weighted mean is :data:
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 
 from workshift.data import international
@@ -36,6 +38,20 @@ GROUP6_RULE = ("ISCO group 6 (skilled agricultural, forestry and fishery workers
                "salary mass there is landscaping supervisors and tree trimmers (SOC 37-1012, 37-3013: grounds "
                "maintenance, not farming), and no unit-level farming detail for China is in the data. Subsistence "
                "farmers (63) get none: the EU-LFS prior has no group 63 (a limitation for China)")
+# The engine's separation rate delta_u (per 6.75 weeks; delta_v, gamma at the paper's 0.012, 0.16) fitted so
+# that the no-shock steady state of the default configuration (all extensions, the skills network) equals
+# the target below, one fit per step length (the steady state depends on the step). Regenerate after the
+# pack's inputs change: `workshift calibrate --pack cn --to-unemployment --step-weeks W` (Brent's method;
+# 4-6 steady states, about a minute each). Fitted 2026-12-08 on the pack built from ../shared (the engine
+# with the trainee search credit, main at 437fd2a).
+CALIBRATION_FITS = (
+    {"network": "skills", "step_weeks": 6.75, "parameter": "delta_u", "value": 0.0113723,
+     "steady_state_unemployment_rate": 0.051330, "paper_steady_state_unemployment_rate": 0.074485},
+    {"network": "skills", "step_weeks": 52.0 / 12.0, "parameter": "delta_u", "value": 0.0124336,
+     "steady_state_unemployment_rate": 0.051333, "paper_steady_state_unemployment_rate": 0.069230},
+)
+TARGET_MONTHS = 12
+FITTED_INPUTS_SHA256 = "c2edcdfffca78836c12631308de4f90f3f8a7a29ba163821ed600205328c00c3"  # engine_inputs_sha256 of the pack the fits were made on
 NOTE_EN = ("the occupational detail is modelled from 7 observed groups: the ILO modelled estimates publish "
            "employment by ISCO-08 major group only (groups 6 and 9 merged); no observed employment by occupation "
            "for China is public")
@@ -79,6 +95,42 @@ def assemble_cn(context: BuildContext) -> tuple[Tables, dict]:
         context, t, m, links))
 
 
+def engine_inputs_sha256(tables: Tables) -> str:
+    """A fingerprint of what the engine's steady state reads from the pack (unit employment, the networks):
+    a shipped fit is stale when it changes (e.g. a new disaggregation prior)."""
+    occ = tables["occupations"].sort_values(CODE)
+    edges = tables["mobility_edges"].sort_values(["network", "source", "target"])
+    # coarse on purpose (employment to 1,000 persons, which edges exist): the same pack on another machine
+    # (other floating-point sums) keeps its fingerprint
+    text = "".join(f"{c}:{round(e, -3):.0f};" for c, e in zip(occ[CODE], occ["employment"], strict=True)) + "".join(
+        f"{n}:{s}>{t};" for n, s, t in edges[["network", "source", "target"]].itertuples(index=False))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def china_calibration(macro: pd.DataFrame, inputs_sha256: str) -> dict:
+    """The target (mean of the latest published months of NBS's urban surveyed rate, gaps skipped) and the
+    shipped fits of the separation rate to it, stale (with a note) when the data moved the target or the
+    engine's inputs since the fit."""
+    rate = macro[macro["series"] == "urban_surveyed_unemployment_rate"].dropna(subset=["value"]).sort_values("date")
+    last = rate.tail(TARGET_MONTHS)
+    target = {"value": float(last["value"].mean()) / 100.0, "unit": "share of the labour force (0-1)",
+              "series": "urban_surveyed_unemployment_rate (NBS, monthly)", "months": int(len(last)),
+              "period": [last["date"].min().strftime("%Y-%m"), last["date"].max().strftime("%Y-%m")],
+              "rule": f"mean of the {TARGET_MONTHS} latest published months (months without a release skipped, "
+                      "never interpolated)"}
+    fitted_to = 0.051333  # the target the shipped fits were made for (2024-06..2025-11: 5.133 %)
+    fits = [{**f, "target": fitted_to, "residual_pp": round(100 * (f["steady_state_unemployment_rate"]
+                                                                  - fitted_to), 4)} for f in CALIBRATION_FITS]
+    stale = abs(target["value"] - fitted_to) > 5e-5 or inputs_sha256 != FITTED_INPUTS_SHA256
+    return {"target": target, "fits": fits, "paper_delta_u": 0.016, "inputs_sha256": inputs_sha256,
+            "fitted_inputs_sha256": FITTED_INPUTS_SHA256,
+            "applies": "the engine uses the fit of the scenario's network at the nearest step length unless the "
+                       "scenario gives [market] delta_u or rates = \"paper\"; the us_empirical network keeps the "
+                       "paper's rates (no fit)",
+            "stale": stale, "note": "the target or the pack's engine inputs changed since the fit: refit "
+                                    "(`workshift calibrate --pack cn --to-unemployment`)" if stale else None}
+
+
 def china_extras(context: BuildContext, tables: Tables, meta: dict, links: pd.DataFrame) -> None:
     """Wages in CNY, the monitoring series, the CSCO 2022 display and the quality note."""
     occ = tables["occupations"]
@@ -98,10 +150,12 @@ def china_extras(context: BuildContext, tables: Tables, meta: dict, links: pd.Da
                              "value": series["employment"]})
     tables["macro"] = pd.concat([international.nbs_unemployment(context.reader), modelled], ignore_index=True)
     meta["monitoring_indicator"] = "urban_surveyed_unemployment_rate"
+    meta["calibration"] = china_calibration(tables["macro"], engine_inputs_sha256(tables))
     # CSCO 2022 display (user-supplied CSCO file: without it the pack stays ISCO-08 only)
     path = context.reader.path(CSCO_FILE, required=False)
     quality = meta["quality"]
     quality["notes"] = [NOTE_EN]
+    quality["calibration"] = meta["calibration"]
     quality["note_zh"] = "职业细分数据由7个有观测的大类模型推算：国际劳工组织模型估计只公布ISCO-08大类就业（第6、9类合并），中国没有公开的分职业就业观测数据"
     if path is not None:
         csco = read_csco(path)

@@ -271,6 +271,9 @@ def isco_pack(context: BuildContext, employment_of, currency: str, ilo_name: str
                                "the flexible-work stock (self_employment_share comes from the US structure)"}
         if informality else None,
         "imputed": {c.removesuffix("_imputed"): int(occ[c].sum()) for c in occ.columns if c.endswith("_imputed")},
+        "calibration": {"status": "not calibrated", "reason": "no unemployment series for this country in the "
+                        "data (the ILOSTAT mirror has unemployment rates for China only): the engine runs with "
+                        "the paper's rates; give [market] delta_u to set your own"},
     }
     meta = {"currency": currency if wage_facts["wages_local"] else "USD", "default_network": DEFAULT_NETWORK,
             "wage_basis": wage_facts["wages"], "quality": quality,
