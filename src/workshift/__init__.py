@@ -15,7 +15,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from workshift import _jitcache
 from workshift._version import __version__
+
+# Before any kernel is compiled: numba's cache keyed by the kernels' source (see _jitcache for why).
+_jitcache.configure()
 
 _API = ("Context", "Plan", "Reform", "Scenario", "Simulation", "TransitionTable", "evaluate", "evaluate_reform",
         "load_pack", "load_scenario", "optimise", "optimize", "simulate", "transition_model", "transitions")
