@@ -71,7 +71,11 @@ def test_under_ai_the_same_policy_never_employs_more_with_ai_than_without(seed: 
     x = _portfolios(ev, seed)
     series = ev.simulate(x)["series"]
     lost = series["work_no_ai"] - (series["employed"] + series["flexible"])  # (P, T) workers
-    assert lost.min() > -1e-6 * ev.population, lost.min(axis=1)
+    # per step, not exactly 0: with the no-AI twin on its own demand limits (gap 1), flexible entry under AI
+    # has more room in the occupations AI grows (the room uses the horizon-mean demand ratio, so it is there
+    # before their demand has grown) and can employ a few more people early in the shock (measured: at most
+    # 746 workers = 1.6e-4 POP, flexible_support at max, seed 3, month 13); the horizon sum stays positive
+    assert lost.min() > -2.5e-4 * ev.population, lost.min(axis=1)
     values = ev.metrics(x, series)
     assert np.all(values["ai_displacement"] > 1000), values["ai_displacement"]
     np.testing.assert_allclose(values["ai_displacement"], lost.sum(axis=1) * ev.dt_years, rtol=1e-12)
@@ -192,3 +196,27 @@ def test_the_reports_economy_wide_jobs_are_the_plans_job_years_per_year_not_an_e
     served = ev.participants(x[None], ev.simulate(x[None])["series"])[0]
     assert wide["participants"] == pytest.approx(float(served[ids.index("training")].sum()), rel=1e-9)
     assert wide["per100"] == pytest.approx(100 * wide["jobs"] / wide["participants"])
+
+
+def test_the_no_ai_twin_reads_its_own_demand_limits_not_the_ai_scenarios() -> None:
+    """Gap 1 (rev13): the twin's no-AI half maps the levers with its own demand path (demand ratio 1 in every
+    occupation, nothing grows), so its ai_displacement for flexible_support at its maximum is the one a
+    separately built no-AI economy gives (up to the no-policy gap between the two builds, 17b); with the AI
+    scenario's room in the twin it was 3.8 k worker-years above it (synthetic seed 3: 27.9 k vs 24.1 k)."""
+    seed = SEEDS[0]
+    ev, none = _prepared(True, seed).evaluator, _prepared(False, seed).evaluator
+    ids = [lv.id for lv in ev.levers]
+    i = ids.index("flexible_support")
+    x = np.vstack([ev.space.zero()[None], ev.space.from_dict({"flexible_support": float(ev.space.upper[i])})[None]])
+    years = np.arange(ev.space.horizon_years)
+    yearly = ev.space.yearly(x[1:])
+    factor = ev._hooks_by_year(np.concatenate([yearly, yearly]), years, twin=True)[0]["flexible_multiplier"]
+    assert np.ptp(factor[:, 0]) > 0  # under AI the room differs by occupation
+    assert np.ptp(factor[:, 1]) == 0  # without AI every occupation has the same room (the headroom)
+    sa, sb = ev.simulate(x)["series"], none.simulate(x)["series"]
+    stepped = ev.simulate(x, record_nodes=True)["series"]["work_no_ai"]  # the step-by-step path maps alike
+    np.testing.assert_allclose(stepped, sa["work_no_ai"], rtol=1e-9)
+    w_ai = sa["employed"] + sa["flexible"]
+    gap = ((sb["employed"] + sb["flexible"]) - sa["work_no_ai"]).sum(axis=1) * ev.dt_years  # separate - twin
+    assert abs(gap[1] - gap[0]) < 500, gap
+    assert (sa["work_no_ai"] - w_ai).sum(axis=1)[1] * ev.dt_years > 0

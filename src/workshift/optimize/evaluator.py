@@ -6,7 +6,8 @@ horizon (its flows give the engine's rates for the participant calibration, the 
 price the portfolios and the unemployment spells that coverage counts), and the calibration of every
 programme lever. Each call then runs the whole population as one batch: every scenario starts from the same
 state; year by year the levers are mapped onto hooks (:mod:`workshift.policy.mapping`). Under an AI shock
-every portfolio also runs once more with target demand held at its pre-shock path (the same policy, no AI):
+every portfolio also runs once more with target demand held at its pre-shock path (the same policy, no AI),
+its levers mapped with that path's demand limits (:meth:`PolicyEvaluator.no_ai_context`):
 ``ai_displacement`` is the difference. The series come from the sums over occupations through the one
 accounting module, :mod:`workshift.market.extensions.accounts`, on either path.
 """
@@ -116,7 +117,7 @@ class PolicyEvaluator:
             y = min(int(k / self.ctx.steps_per_year), self.space.horizon_years - 1)
             if y != year:
                 year = y
-                hooks, cov, inc, kept = self._hooks_by_year(yearly, np.array([y]))
+                hooks, cov, inc, kept = self._hooks_by_year(yearly, np.array([y]), self.has_shock)
                 hooks = {name: v[0] for name, v in hooks.items()}
                 cov, inc, kept = cov[0], inc[0], self._demand_kept(kept, self.has_shock)[0]
                 stepper = Stepper(self.model, PolicyHooks(**hooks).broadcast(batch, n))
@@ -128,18 +129,43 @@ class PolicyEvaluator:
                 nodes["e"][k], nodes["u"][k], nodes["f"][k] = state.e, state.u + state.g, state.f
         return sums, flex_cov, flex_income, nodes
 
-    def _hooks_by_year(self, yearly: np.ndarray, years: np.ndarray) -> tuple[dict, np.ndarray, np.ndarray,
-                                                                                 np.ndarray]:
+    def no_ai_context(self) -> Context:
+        """The lever context of the twin's no-AI half: its own demand path, which the shock does not move, so
+        each occupation's demand ratio is 1 (flexible-work room = the headroom everywhere) and no occupation
+        grows (hiring-subsidy targets spread by employment). Without it the no-AI run would see AI-shaped
+        demand limits and ``ai_displacement`` would not be a counterfactual."""
+        return replace(self.ctx, demand_ratio=None if self.ctx.demand_ratio is None else np.ones(self.ctx.n),
+                       growing=np.zeros(self.ctx.n, dtype=bool))
+
+    def _hooks_by_year(self, yearly: np.ndarray, years: np.ndarray, twin: bool = False
+                       ) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
         """Hooks (Y, B, n) or (Y, B, 1) for each of ``years``, flexible coverage, flexible income factor and
-        the share of the shock's reallocation undone (Y, B): every lever is mapped once for all years (the
-        mappings are element-wise in the intensity, so the years stack along the batch axis)."""
+        the share of the shock's reallocation undone (Y, B). In a twin batch the second half (the same
+        portfolios without AI) is mapped with :meth:`no_ai_context`."""
+        if not twin:
+            return self._map_years(yearly, years, self.ctx)
+        half = yearly.shape[0] // 2
+        a, b = self._map_years(yearly[:half], years, self.ctx), self._map_years(yearly[half:], years,
+                                                                                  self.no_ai_context())
+
+        def stack(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+            tail = np.broadcast_shapes(u.shape[2:], v.shape[2:])  # (1,) or (n,): one half may vary by node
+            return np.concatenate([np.broadcast_to(u, (*u.shape[:2], *tail)),
+                                   np.broadcast_to(v, (*v.shape[:2], *tail))], axis=1)
+
+        return ({k: stack(a[0][k], b[0][k]) for k in a[0]}, *(stack(u, v) for u, v in zip(a[1:], b[1:], strict=True)))
+
+    def _map_years(self, yearly: np.ndarray, years: np.ndarray, base: Context
+                   ) -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+        """Every lever mapped once for all ``years`` with the context ``base`` (the mappings are element-wise
+        in the intensity, so the years stack along the batch axis)."""
         batch, n_years = yearly.shape[0], len(years)
         flat = yearly[:, :, years].transpose(2, 0, 1).reshape(n_years * batch, -1)  # row = year * B + b
-        cohorts = {lv.id: self.ctx.cohort_intensity(yearly[:, i], lv.id)[:, years].T.reshape(-1)
-                   for i, lv in enumerate(self.levers) if lv.id in self.ctx.calibration}
-        ctx = replace(self.ctx, cohorts=cohorts)
+        cohorts = {lv.id: base.cohort_intensity(yearly[:, i], lv.id)[:, years].T.reshape(-1)
+                   for i, lv in enumerate(self.levers) if lv.id in base.calibration}
+        ctx = replace(base, cohorts=cohorts)
         parts = [MAPPINGS[lv.id](flat[:, i], ctx) for i, lv in enumerate(self.levers)]
-        hooks = combine(parts, len(flat), self.ctx.n)
+        hooks = combine(parts, len(flat), base.n)
         cov = hooks.pop("flexible_coverage")[:, 0]
         flex_cov = np.where(np.isnan(cov), self.accounting.coverage_flexible, cov)
         flex_income = hooks.pop("flexible_income")[:, 0]
@@ -166,7 +192,7 @@ class PolicyEvaluator:
             self._start_nodes = NodeMajorState(self.start)
         year_of = np.minimum((np.arange(T) / self.ctx.steps_per_year).astype(int), self.space.horizon_years - 1)
         years, starts, segment = np.unique(year_of, return_index=True, return_inverse=True)
-        hooks, flex_cov, flex_income, kept = self._hooks_by_year(yearly, years)
+        hooks, flex_cov, flex_income, kept = self._hooks_by_year(yearly, years, self.has_shock)
         # combine() returns arrays already clipped to the engine's bounds: no second check needed
         schedule = [PolicyHooks(**{k: v[j] for k, v in hooks.items()}) for j in range(len(years))]
         sums = self._fused.run_schedule(self._start_nodes.repeat(batch), schedule, starts, self._targets,
