@@ -135,7 +135,7 @@ def calibrate(pack: str = "us", network: str = "empirical", start: str = "2000-1
     data_uv = data[["unemployment_rate", "vacancy_rate"]].to_numpy() * 100
     netmod.check_kind(network)
     net = (netmod.complete(inputs.nodes) if network == "complete" else
-           netmod.from_edges(inputs.edges[network], inputs.nodes, self_loop_r(step_weeks), network))
+           netmod.from_edges(inputs.edges[network], inputs.nodes, self_loop_r(RATE_PERIOD_WEEKS), network))
     e0 = inputs.employment
     scale = RATE_PERIOD_WEEKS / step_weeks  # steps of step_weeks per 6.75 weeks
     period_steps, burn = period * scale, int(round(100 * scale))

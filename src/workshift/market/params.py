@@ -71,7 +71,7 @@ PARAMETERS: dict[str, Parameter] = {
            "Kambourov & Manovskii (2008), Int. Econ. Rev. 49(1); used by " + PAPER,
            "share of workers who change occupation in a year; calibrates the self-loop r"),
         _p("reference_unemployment", 0.06, "share of labour force", "-", PAPER + " (self-loop calibration)",
-           "unemployment rate used to turn annual mobility into the per-step self-loop r"),
+           "unemployment rate used to turn annual mobility into the self-loop r per rate period"),
         _p("shock_start_weeks", 675.0, "weeks", "-", "the paper's start: step 100 of 6.75 weeks",
            "[shock] start_weeks: when the shock starts, in weeks from the (converged) start of the run"),
         _p("adoption_weeks", 231 * 6.75, "weeks", "-", PAPER + ": automation over 30 years = 231 steps of 6.75 "
@@ -187,11 +187,16 @@ def value(name: str) -> float:
 
 def self_loop_r(step_weeks: float, annual_mobility: float | None = None,
                 reference_unemployment: float | None = None) -> float:
-    """Self-loop weight r of the search network for a step of ``step_weeks`` (the paper's calibration).
+    """Self-loop weight r of the search network for one application period of ``step_weeks`` (the paper's
+    calibration).
 
-    A share m = 1 - (1 - annual_mobility)^(step_weeks/52) of workers changes occupation per step; in the
+    A share m = 1 - (1 - annual_mobility)^(step_weeks/52) of workers changes occupation per period; in the
     model only the unemployed (share u_ref) move, so they must leave their occupation with probability
-    m/u_ref: r = 1 - m/u_ref. For 6.75-week steps this gives r = 0.5503, the paper's value.
+    m/u_ref: r = 1 - m/u_ref. For 6.75 weeks this gives r = 0.5503, the paper's value. A searcher sends one
+    application per rate period at any step (:mod:`workshift.market.step`), so the engine passes the rate
+    period, not the step: passing the step made the network ever more diagonal as the step shrank (r 0.93 at
+    one week), the occupational mobility per unit time fell with it, and the responses to a policy did not
+    converge as the step shrank (issue 13).
     """
     mobility = value("annual_occupational_mobility") if annual_mobility is None else annual_mobility
     u_ref = value("reference_unemployment") if reference_unemployment is None else reference_unemployment

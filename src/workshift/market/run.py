@@ -89,7 +89,8 @@ def build(scenario: Scenario, inputs: MarketInputs | None = None) -> Built:
     inputs = inputs or load_inputs(scenario)
     scenario, fit = pack_rates(scenario, inputs)  # a pack's calibrated separation rate (docs/pack.md)
     params = scenario.model_params()
-    r = pmod.self_loop_r(params.step_weeks, scenario.parameter("annual_occupational_mobility"),
+    # one application per rate period at any step (step.py), so the network's self-loop is that of a period
+    r = pmod.self_loop_r(params.rate_period_weeks, scenario.parameter("annual_occupational_mobility"),
                          scenario.parameter("reference_unemployment"))
     kind = scenario.market["network"]
     if kind == "complete":
