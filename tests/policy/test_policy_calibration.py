@@ -115,13 +115,14 @@ def test_flexible_entry_stays_within_each_occupations_flexible_demand() -> None:
     gain, headroom = lever.effect("entry_gain"), lever.effect("demand_headroom")
     assert gain > 0 and headroom > 0
     x = np.array([0.0, 0.1, 0.5, 1.0])
-    factor = MAPPINGS["flexible_support"](x, ctx)["flexible_multiplier"]
+    factor = combine([MAPPINGS["flexible_support"](x, ctx)], len(x), ctx.n)["flexible_multiplier"]
     room = np.maximum((1.0 + headroom) * ctx.demand_ratio - 1.0, 0.0)
     assert np.allclose(factor, 1.0 + np.minimum(gain * x[:, None], room[None, :]))
     shrinking = (1.0 + headroom) * ctx.demand_ratio <= 1.0
     assert shrinking.any() and np.all(factor[:, shrinking] == 1.0)
     assert np.all(factor - 1.0 <= room[None, :] + 1e-15)
-    none = MAPPINGS["flexible_support"](x, replace(ctx, demand_ratio=None))["flexible_multiplier"]
+    none = combine([MAPPINGS["flexible_support"](x, replace(ctx, demand_ratio=None))], len(x),
+                   ctx.n)["flexible_multiplier"]
     assert np.all(none == 1.0)
 
 
@@ -132,7 +133,9 @@ def test_founders_enter_self_employment_within_its_demand() -> None:
     ctx = _ctx()
     x = np.array([0.0, 0.05, 0.2])
     out = MAPPINGS["entrepreneurship"](x, ctx)
-    assert set(out) == {"flexible_multiplier"}
+    assert set(out) == {"flexible_entry", "flexible_room"}
+    out = combine([out], len(x), ctx.n)
+    assert np.all(out["matching_efficiency"] == 1.0)
     extra = (ctx.participant_gain(x, "entrepreneurship") - 1.0) * ctx.job_finding_step * ctx.unemployed
     room = np.maximum((1.0 + packaged_levers()["flexible_support"].effect("demand_headroom"))
                       * ctx.demand_ratio - 1.0, 0.0)
@@ -202,3 +205,24 @@ def test_entrants_job_finding_is_the_runs_trainee_job_finding() -> None:
     part_a, comp_a = employment_paths(base, 6, 0.0, 0.0, 0.0, 12.0)
     part_b, comp_b = employment_paths(other, 6, 0.0, 0.0, 0.0, 12.0)
     assert comp_b[0] > comp_a[0]  # comparable non-participants find jobs faster at phi = 0.5
+
+
+def test_flexible_entry_levers_share_one_demand_room() -> None:
+    """Gap 6 (rev13): flexible_support and entrepreneurship add their entry gains and the sum is clipped to the
+    occupation's flexible-work demand room once, so together at their maximum (factor - 1) / room <= 1 on
+    every node (clipping each lever and multiplying the factors gave about 2 x room); below the room the
+    gains add."""
+    ctx = _ctx()
+    levers = packaged_levers()
+    x = {k: np.array([levers[k].bounds[1]]) for k in ("flexible_support", "entrepreneurship")}
+    room = np.maximum((1.0 + levers["flexible_support"].effect("demand_headroom")) * ctx.demand_ratio - 1.0, 0.0)
+    both = combine([MAPPINGS[k](x[k], ctx) for k in x], 1, ctx.n)["flexible_multiplier"][0]
+    alone = [combine([MAPPINGS[k](x[k], ctx)], 1, ctx.n)["flexible_multiplier"][0] for k in x]
+    assert (room > 0).any() and all(np.any(a - 1.0 >= room - 1e-12) for a in alone)  # each alone fills it
+    assert np.all(both - 1.0 <= room + 1e-12)
+    np.testing.assert_allclose(both, 1.0 + room)
+    small = {k: v * 1e-4 for k, v in x.items()}  # far below the room: the two gains add
+    gains = [combine([MAPPINGS[k](small[k], ctx)], 1, ctx.n)["flexible_multiplier"][0] - 1.0 for k in small]
+    joint = combine([MAPPINGS[k](small[k], ctx) for k in small], 1, ctx.n)["flexible_multiplier"][0] - 1.0
+    has = room > 1e-3
+    np.testing.assert_allclose(joint[has], (gains[0] + gains[1])[has], rtol=1e-9)

@@ -5,7 +5,10 @@ Every function takes the intensities of one lever for a batch of scenarios, ``x`
 calibrated participant effects), and returns hook changes: multiplicative factors (``matching_efficiency``,
 ``vacancy_multiplier``, ``separation_multiplier``, ``training_multiplier``, ``exit_multiplier``,
 ``flexible_multiplier``) and additive values (``search_precision``, ``work_sharing``, ``short_time_end``, ``demand_shift``), each (B, 1) or
-(B, n), and three accounts outside the engine's hooks: ``flexible_coverage`` (insurance of flexible workers),
+(B, n), two flexible-entry terms, ``flexible_entry`` (a gain in the entry rate, additive across levers) and
+``flexible_room`` (the occupation's flexible-work demand room, :func:`flexible_demand_room`), which
+:func:`combine` turns into one ``flexible_multiplier`` factor 1 + min(sum of gains, room), and three accounts
+outside the engine's hooks: ``flexible_coverage`` (insurance of flexible workers),
 ``flexible_income`` (a factor on flexible income) and ``demand_kept`` (the share of the AI shock's
 reallocation of demand undone, within the total). :func:`combine` multiplies factors and adds increments
 (clipped to the engine's bounds), so levers compose; nothing outside this module knows a lever by its id. Every hook is monotone in its lever's intensity, in the
@@ -181,10 +184,11 @@ def flexible_support(x: np.ndarray, ctx: Context) -> Hooks:
     Entry into flexible work (from jobs and from unemployment) rises by entry_gain * x, but in each
     occupation only up to its flexible-work demand (:func:`flexible_demand_room`): the flexible stock
     moves in proportion to the entry rate, so the node's factor is 1 + min(entry_gain x, room_i) and no
-    entrant is a job created from nothing. Flexible income rises by income_gain * x (income accounting)."""
+    entrant is a job created from nothing (the gain is a ``flexible_entry`` increment that :func:`combine`
+    adds to every other flexible-entry lever's before clipping to the one room). Flexible income rises by income_gain * x (income accounting)."""
     lever = ctx.levers["flexible_support"]
-    gain = np.minimum(lever.effect("entry_gain") * np.clip(x, 0.0, None)[:, None], flexible_demand_room(ctx)[None, :])
-    return {"flexible_multiplier": 1.0 + gain,
+    return {"flexible_entry": lever.effect("entry_gain") * np.clip(x, 0.0, None)[:, None],
+            "flexible_room": flexible_demand_room(ctx)[None, :],
             "flexible_income": (1.0 + lever.effect("income_gain") * x)[:, None]}
 
 
@@ -204,10 +208,11 @@ def entrepreneurship(x: np.ndarray, ctx: Context) -> Hooks:
     do not fill. The extra entries per step are the extra hires the profile implies, pi phi (m - 1) f U
     (:meth:`Context.participant_gain`), as a factor on the engine's flexible entry flow, and in each occupation
     only up to its flexible-work demand (:func:`flexible_demand_room`, the same limit and AI exposure as
-    flexible_support): no founder's business is demand created from nothing."""
+    flexible_support, shared with it in :func:`combine`): no founder's business is demand created from
+    nothing, alone or together with flexible_support."""
     extra = (ctx.participant_gain(x, "entrepreneurship") - 1.0) * ctx.job_finding_step * ctx.unemployed  # (B, 1)
-    gain = extra / max(ctx.flexible_entry_per_step, 1e-9)
-    return {"flexible_multiplier": 1.0 + np.minimum(gain, flexible_demand_room(ctx)[None, :])}
+    return {"flexible_entry": extra / max(ctx.flexible_entry_per_step, 1e-9),
+            "flexible_room": flexible_demand_room(ctx)[None, :]}
 
 
 def working_time(x: np.ndarray, ctx: Context) -> Hooks:
@@ -247,16 +252,24 @@ def combine(parts: list[Hooks], batch: int, n: int) -> dict[str, np.ndarray]:
     out = {name: np.ones((batch, 1)) for name in (*MULTIPLICATIVE, "flexible_income")}
     out.update({name: np.zeros((batch, 1)) for name in (*ADDITIVE, "demand_kept")})
     coverage = np.full((batch, 1), np.nan)
+    entry, room = np.zeros((batch, 1)), np.full((1, 1), np.inf)
     for part in parts:
         for name, value in part.items():
             if name in (*MULTIPLICATIVE, "flexible_income"):
                 out[name] = out[name] * value
             elif name in (*ADDITIVE, "demand_kept"):
                 out[name] = out[name] + value
+            elif name == "flexible_entry":
+                entry = entry + value
+            elif name == "flexible_room":
+                room = np.minimum(room, value)
             elif name == "flexible_coverage":
                 coverage = np.array(np.broadcast_to(value, (batch, np.shape(value)[-1])), dtype=float)
             else:
                 raise KeyError(f"a lever mapping returned an unknown hook '{name}'")
+    # one flexible-work demand per occupation, shared by every flexible-entry lever: their gains add, then
+    # the sum is clipped to the room once (per-lever clipping let two levers reach about twice the room)
+    out["flexible_multiplier"] = out["flexible_multiplier"] * (1.0 + np.minimum(np.maximum(entry, 0.0), room))
     for name in (*MULTIPLICATIVE, *ADDITIVE):
         _, low, high, _ = HOOKS[name]
         out[name] = np.clip(out[name], low, high)
