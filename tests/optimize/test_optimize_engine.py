@@ -257,3 +257,14 @@ def test_training_is_charged_on_the_course_starts_the_run_made() -> None:
     assert part[0, i].sum() == pytest.approx(starts, rel=1e-9) and starts > 0
     assert abs(part[0, i].sum() / ev.costs.participants(x)[0, i].sum() - 1.0) > 1e-3  # not the places planned
     assert ev.costs.cost(x, part)[0] == pytest.approx(starts * ev.costs.unit_cost[i], rel=1e-9)
+
+
+def test_the_ensembles_displacement_share_range_is_the_parameter_tables() -> None:
+    """Gap 19 (rev13): one home for the displacement share's range: the ensemble draws it from the engine's
+    parameter table (low 0.23, Svanberg et al. 2024; high 0.75), not from a second copy (it had 0.25)."""
+    from workshift.market.params import PARAMETERS
+    from workshift.optimize.uncertainty import DISPLACEMENT_RANGE
+
+    share = PARAMETERS["displacement_share"]
+    assert DISPLACEMENT_RANGE == (share.low, share.high)
+    assert share.low < share.value < share.high

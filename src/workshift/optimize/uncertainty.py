@@ -6,8 +6,8 @@ high value in turn, everything else at the catalogue's values. Reported: job-yea
 policy and cost per job-year at low, value and high.
 
 **Ensemble** (:func:`ensemble`): ``structural`` draws of the shock (the exposure index among the GenAI
-indices of :data:`GENAI_INDICES`, the displacement share uniform on :data:`DISPLACEMENT_RANGE`), each with
-``draws // structural`` draws of the levers: every effect with an ``sd`` from a normal (the programme effects
+indices of :data:`GENAI_INDICES`, the displacement share uniform on :data:`DISPLACEMENT_RANGE`,
+the low-high range of the engine's ``displacement_share`` parameter), each with ``draws // structural`` draws of the levers: every effect with an ``sd`` from a normal (the programme effects
 on participants, recalibrated in the engine) and every cost uniform on its low-high range. Everything is seeded. For a portfolio and for no new policy in the same draw it records
 every objective; it reports the 5th, 50th and 95th percentiles and the share of draws in which the portfolio
 beats no new policy on employment (more job-years: ``policy_effect > 0``).
@@ -20,13 +20,15 @@ from typing import Any
 
 import numpy as np
 
+from workshift.market.params import PARAMETERS
 from workshift.optimize.evaluator import PolicyEvaluator
 from workshift.optimize.pipeline import Prepared, prepare, rebuilt_for
 from workshift.policy.calibration import calibrate
 from workshift.policy.catalogue import Lever
 
 GENAI_INDICES = ("gpts_beta", "gpts_alpha", "gpts_gamma", "aioe", "microsoft_applicability", "ilo_genai_2025")
-DISPLACEMENT_RANGE = (0.25, 0.75)
+# the displacement share's range lives in the engine's parameter table (one home per fact)
+DISPLACEMENT_RANGE = (float(PARAMETERS["displacement_share"].low), float(PARAMETERS["displacement_share"].high))
 QUANTILES = (0.05, 0.5, 0.95)
 
 
