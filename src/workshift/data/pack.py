@@ -16,6 +16,7 @@ from workshift.context import Context, resolve
 from workshift.data.assemble import assemble
 from workshift.data.builders import BUILDERS, Progress, get_builder, pack_names
 from workshift.data.contract import TABLES
+from workshift.data.price_levels import cost_conversion
 from workshift.errors import DataError, InputError, NotFoundError, closest
 from workshift.files import atomic_path
 
@@ -62,7 +63,6 @@ class RegionPack:
         provenance (:mod:`workshift.data.price_levels`); None when the pack has none (a user's non-USD pack)."""
         if "cost_conversion" in self.meta:
             return self.meta["cost_conversion"]
-        from workshift.data.price_levels import cost_conversion  # a pack built before the key existed
 
         return cost_conversion(str(self.meta.get("builder", self.name)), self.currency)
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from workshift.errors import DataError, InputError
+from workshift.errors import DataError, InputError, closest
 
 # us_empirical: the US empirical network mapped onto another code system (ISCO-08 packs, data/transfer.py)
 NETWORKS = ("empirical", "skills", "us_empirical", "complete")
@@ -139,7 +139,6 @@ def complete(nodes: list[str]) -> Network:
 
 def check_kind(kind: str) -> str:
     if kind not in NETWORKS:
-        from workshift.errors import closest
 
         guess = closest(kind, NETWORKS)
         raise InputError(f"unknown network '{kind}'", hint=f"did you mean '{guess}'?" if guess else

@@ -23,6 +23,7 @@ from typing import Any
 from workshift.errors import DataError, InputError, NotFoundError, closest
 from workshift.i18n import normalise_lang
 from workshift.policy.currency import TARGET_PRICE_YEAR, convert
+from workshift.store import Store
 
 LEVER_DIR = Path(__file__).with_name("levers")
 KINDS = ("programme", "insurance", "regulation", "incentive")
@@ -251,7 +252,6 @@ def packaged_levers() -> dict[str, Lever]:
 
 def latest_updates(home: str | Path | None = None) -> list[dict[str, Any]]:
     """The latest recorded update per (lever, parameter); empty when the store or table is absent."""
-    from workshift.store import Store
 
     store = Store(home)
     if not store.path.exists():
@@ -325,7 +325,6 @@ def record_lever_update(
         raise InputError("a lever's cost must stay positive")
     if not isinstance(provenance, dict):
         raise InputError("provenance must be a dict (source, method, run id, ...)")
-    from workshift.store import Store
 
     with Store(home).transaction() as con:
         con.execute(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from workshift.market.hooks import PolicyHooks
+from workshift.market.step import step
 
 
 def initial_stock(employment: np.ndarray, share: np.ndarray) -> np.ndarray:
@@ -38,7 +39,6 @@ def calibrate(model, share: np.ndarray, rounds: int = 15, tol: float = 2e-3) -> 
     """
     from dataclasses import replace
 
-    from workshift.market.step import step
 
     p = model.params
     uniform = model.u_to_flexible.copy()
