@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from workshift.config import CHECKOUT_ROOT
+from workshift.data import load_pack
+from workshift.market.inputs import from_pack
+from workshift.optimize.pipeline import load_policy_scenario, prepare, search, summarise
 from workshift.optimize.report import economy_wide, network_note, write_reports
+from workshift.optimize.results import save
+from workshift.optimize.uncertainty import attach_uncertainty
 
 DEMO_SCENARIO = CHECKOUT_ROOT / "scenarios" / "genai_policy.toml"
 DEMO_POP = 60
@@ -45,17 +50,12 @@ def run_policy_demo(pack: Any, out_dir: str | Path, lang: tuple[str, ...] = ("en
                     generations: int = DEMO_GENERATIONS, seed: int = 1, home: str | Path | None = None,
                     scenario: str | Path = DEMO_SCENARIO, ensemble_draws: int = DEMO_ENSEMBLE) -> dict[str, Any]:
     """Run the GenAI policy optimisation on ``pack`` (a RegionPack or its name) and write the HTML reports."""
-    from workshift.market.inputs import from_pack
-    from workshift.optimize.pipeline import load_policy_scenario, prepare, search, summarise
-    from workshift.optimize.results import save
-    from workshift.optimize.uncertainty import attach_uncertainty
 
     def tick(stage: str, done: int, total: int) -> None:
         if progress is not None:
             progress(stage, done, total)
 
     if isinstance(pack, str):
-        from workshift.data import load_pack
 
         pack = load_pack(pack, home=home)
     tick("prepare", 0, 1)

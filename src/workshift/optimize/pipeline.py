@@ -17,11 +17,17 @@ import numpy as np
 from workshift._version import __version__
 from workshift.errors import DataError, InputError
 from workshift.i18n import t
+from workshift.market.hooks import HOOKS
+from workshift.market.run import build
+from workshift.market.scenario import from_dict, read_toml
+from workshift.optimize.distributed import ChunkedEvaluator, DaskEvaluator
 from workshift.optimize.evaluator import PolicyEvaluator
 from workshift.optimize.front import EXACT_MAX_OBJECTIVES, REF_BENEFIT, REF_COST
 from workshift.optimize.search import SearchResult, optimise
 from workshift.policy import local_costs
+from workshift.policy.calibration import DISADVANTAGE
 from workshift.policy.catalogue import Lever, load_catalogue
+from workshift.policy.currency import SOURCES, TARGET_PRICE_YEAR
 from workshift.policy.objectives import METRICS, Objective, resolve_objectives
 from workshift.policy.portfolio import PortfolioSpace
 from workshift.policy.spec import POLICY_KEYS, PolicySpec, parse_policy
@@ -37,7 +43,6 @@ class PolicyScenario:
 
 
 def read_scenario(path: str | Path) -> dict[str, Any]:
-    from workshift.market.scenario import read_toml
 
     path = Path(path)
     if not path.is_file():
@@ -49,8 +54,6 @@ def read_scenario(path: str | Path) -> dict[str, Any]:
 def load_policy_scenario(source: str | Path | dict[str, Any], home: str | Path | None = None,
                          path: str | None = None) -> PolicyScenario:
     """Split a scenario into the engine's part and the ``[policy]`` section; validate both."""
-    from workshift.market.hooks import HOOKS
-    from workshift.market.scenario import from_dict
 
     raw = dict(read_scenario(source)) if not isinstance(source, dict) else dict(source)
     path = path or (str(source) if not isinstance(source, dict) else None)
@@ -90,7 +93,6 @@ class Prepared:
 
 def prepare(scenario: PolicyScenario, objectives: str | list[str] | None = None, inputs: Any = None) -> Prepared:
     """Build the engine model, the portfolio space and the evaluator; compute the no-policy baseline."""
-    from workshift.market.run import build
 
     spec = scenario.policy
     extensions = scenario.engine.market["extensions"]
@@ -159,7 +161,6 @@ def search(prepared: Prepared, algorithm: str | Any = "nsga2", pop: int = 100, g
     """Run the optimiser over the prepared evaluator, locally or on Dask (identical results); ``algorithm`` is a
     name or a pymoo algorithm object, ``termination`` an optional pymoo termination
     (:func:`workshift.optimize.search.optimise`)."""
-    from workshift.optimize.distributed import ChunkedEvaluator, DaskEvaluator
 
     ev = prepared.evaluator
     spec = prepared.scenario.policy
@@ -222,8 +223,6 @@ def summarise(prepared: Prepared, result: SearchResult) -> dict[str, Any]:
 
 
 def run_meta(prepared: Prepared) -> dict[str, Any]:
-    from workshift.policy.calibration import DISADVANTAGE
-    from workshift.policy.currency import SOURCES, TARGET_PRICE_YEAR
 
     built = prepared.built
     levers = prepared.evaluator.space.levers
