@@ -44,6 +44,15 @@ from workshift.evidence.feedback_convert import (  # noqa: F401  (re-exported: t
     to_percentage_points,
 )
 from workshift.i18n import t
+from workshift.policy.catalogue import (
+    LEVER_DIR,
+    UPDATES_TABLE,
+    get_lever,
+    load_catalogue,
+    packaged_levers,
+    record_lever_update,
+)
+from workshift.store import Store
 
 PARAMETERS = ("effect_lt1y", "effect_1to2y", "effect_gt2y")
 DEFAULT_PARAMETER = "effect_lt1y"
@@ -151,7 +160,6 @@ def meta_prior(lever_id: str, parameter: str = DEFAULT_PARAMETER) -> Prior:
     mu_hat is the lever file's ``value``; SE its ``pooled_se`` key, else its ``sd``; tau its ``tau`` key, else
     no default (the lever file is the one home of its evidence).
     """
-    from workshift.policy.catalogue import LEVER_DIR, get_lever, packaged_levers
 
     lever = get_lever(lever_id, packaged_levers())
     _check_parameter(lever, parameter)
@@ -175,7 +183,6 @@ def meta_prior(lever_id: str, parameter: str = DEFAULT_PARAMETER) -> Prior:
 
 def current_prior(lever_id: str, parameter: str = DEFAULT_PARAMETER, home: str | Path | None = None) -> Prior:
     """The prior of the next update: the latest recorded value of the parameter, else :func:`meta_prior`."""
-    from workshift.policy.catalogue import get_lever, load_catalogue
 
     lever = get_lever(lever_id, load_catalogue(home))
     _check_parameter(lever, parameter)
@@ -193,7 +200,6 @@ def current_prior(lever_id: str, parameter: str = DEFAULT_PARAMETER, home: str |
 
 def evidence_from_run(run_id: str, home: str | Path | None = None) -> Evidence:
     """The headline ATT (estimate, se) of a stored ``evaluate`` run, with its provenance."""
-    from workshift.store import Store
 
     store = Store(home)
     runs = {r.run_id: r for r in store.runs()}
@@ -255,8 +261,6 @@ def manual_evidence(estimate: float, se: float, source: str = "typed in by hand"
 
 def feedback_history(lever_id: str, home: str | Path | None = None) -> list[dict[str, Any]]:
     """Every recorded feedback of one lever (oldest first), from the ``lever_updates`` table."""
-    from workshift.policy.catalogue import UPDATES_TABLE
-    from workshift.store import Store
 
     store = Store(home)
     if not store.path.exists():
@@ -290,7 +294,6 @@ def _refuse_double_counting(lever_id: str, parameter: str, evidence: Evidence, h
 def _fit_to_lever(lever_id: str, parameter: str, evidence: Evidence, outcome_kind: str | None,
                   accept_mismatch: str | None, home: str | Path | None) -> list[str]:
     """Refuse evidence whose recorded subject does not fit the lever (unless accepted with a reason)."""
-    from workshift.policy.catalogue import get_lever, load_catalogue
 
     if evidence.evaluated is None:  # typed in by hand for this lever: the user vouches for it
         return []
@@ -313,8 +316,6 @@ def feedback(lever_id: str, evidence: Evidence, *, parameter: str | None = None,
     ``accept_mismatch`` gives the reason (stored). Every check runs before the single write, so a refused
     result leaves the store unchanged.
     """
-    from workshift.policy.catalogue import record_lever_update
-    from workshift.store import Store
 
     evaluated = Subject.from_dict(evidence.evaluated)
     parameter = parameter or parameter_for(evaluated.horizon_months) or DEFAULT_PARAMETER

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from workshift.errors import InputError, closest
 from workshift.evidence.evaluated import EMPLOYMENT_KINDS as OUTCOME_KINDS
+from workshift.files import sha256_file
 from workshift.i18n import t
+from workshift.tabular import read_table, to_numeric
 
 if TYPE_CHECKING:
     from workshift.evidence.feedback import Evidence
@@ -121,8 +123,6 @@ def to_percentage_points(evidence: Evidence, kind: str, baseline_rate: float | N
 
 def check_outcome_range(evidence: Evidence, kind: str) -> str | None:
     """Refuse a declared probability/percent outcome whose data leave [0, 1] / [0, 100]; None when checked."""
-    from workshift.files import sha256_file
-    from workshift.tabular import read_table, to_numeric
 
     if kind == "log_employment" or not evidence.outcome:
         return None

@@ -36,9 +36,10 @@ from threadpoolctl import threadpool_limits
 from workshift import tabular
 from workshift.errors import DataError, InputError, NotFoundError, closest
 from workshift.evidence import predict_explain
-from workshift.evidence.predict_search import build_pipeline, scores, search
+from workshift.evidence.predict_search import FAMILIES, build_pipeline, scores, search
 from workshift.files import atomic_path, sha256_file, write_text_atomic
 from workshift.provenance import environment
+from workshift.store import Store
 
 MIN_ROWS = 50
 SMALL_MIN_ROWS = 10
@@ -253,7 +254,6 @@ def fit(frame: pd.DataFrame, target: str, features: list[str] | None = None, tim
 def _fit(frame: pd.DataFrame, target: str, features: list[str] | None, time: str | None, group: str | None,
          seed: int, level: float, folds: int, n_iter: int, file: str | None,
          families: list[str] | tuple[str, ...] | None) -> FitResult:
-    from workshift.evidence.predict_search import FAMILIES
 
     if not 0.5 <= level < 1:
         raise InputError(f"interval level {level} is out of range (expected 0.5 <= level < 1)")
@@ -314,7 +314,6 @@ def small_sample_warning(n: int) -> str:
 def _fit_small(x: pd.DataFrame, y: np.ndarray, rows: pd.DataFrame, schema: Schema, splits: Splits, seed: int,
                level: float, n_iter: int, families, cleaning: dict) -> FitResult:
     """Leave-one-out choice, scores and jackknife interval for a small table (see the module docstring)."""
-    from workshift.evidence.predict_search import FAMILIES
 
     n = len(y)
     found = search(x, y, splits.folds, schema.numeric, schema.categorical, seed, n_iter, tuple(families or FAMILIES))
@@ -403,7 +402,6 @@ def save_model(result: FitResult, path: str | Path, data: dict[str, Any] | None 
 
 def trusted_model_hashes(home: str | Path | None = None) -> set[str]:
     """sha256 of every model file a ``fit`` run of the store wrote."""
-    from workshift.store import Store
 
     return {run.meta["model_sha256"] for run in Store(home).runs("fit") if run.meta.get("model_sha256")}
 

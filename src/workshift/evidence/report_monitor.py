@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from workshift.evidence.monitor_check import alert_message
 from workshift.files import write_text_atomic
 from workshift.i18n import normalise_lang, t, term
 from workshift.reports import Figures, render
@@ -66,7 +67,6 @@ def _sahm_figure(table: pd.DataFrame, lang: str) -> go.Figure:
 
 def monitor_report(result: CheckResult, path: str | Path, lang: str = "en") -> Path:
     """Write the HTML report of a monitoring check."""
-    from workshift.evidence.monitor_check import alert_message
 
     lang = normalise_lang(lang)
 
