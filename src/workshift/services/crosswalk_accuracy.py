@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from workshift.data.csco import load_csco
+from workshift.services import crosswalk_packaged
 from workshift.services.crosswalk_csco import CHECKED_FILE
 
 TUNING = ("random", "common")
@@ -93,8 +95,6 @@ def by_major(crosswalk: pd.DataFrame, part: tuple[str, ...]) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> None:  # pragma: no cover - maintenance printout
     import argparse
 
-    from workshift.data.csco import load_csco
-    from workshift.services import crosswalk_packaged
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draw", action="store_true", help="print the evaluation draw and compare it")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workshift.i18n import normalise_lang
+from workshift.policy.catalogue import get_lever, localised
 from workshift.services.transitions import Transition, TransitionModel
 
 HIGH_SHARE_QUANTILE = 0.75
@@ -47,7 +48,6 @@ def high_share_threshold(model: TransitionModel) -> float:
 def programmes(lang: str = "en", currency: str = "USD", conversion: dict | None = None) -> list[dict]:
     """The policy catalogue's support programmes for self-employment, in ``lang``; costs in the pack's
     ``currency`` at its lever-cost factor (``conversion``; US dollars without one)."""
-    from workshift.policy.catalogue import get_lever, localised
 
     lang = normalise_lang(lang)
     if conversion is None:

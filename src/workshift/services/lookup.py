@@ -31,11 +31,14 @@ import pandas as pd
 from workshift.context import Context, resolve
 from workshift.data import registry
 from workshift.data.codes import SYSTEM_LABELS, OccupationCode, fold, looks_like_code, parse_code, soc_level
-from workshift.data.csco import CSCO_FILE, csco_available, csco_missing_hint
+from workshift.data.csco import CSCO_FILE, csco_available, csco_missing_hint, load_csco
 from workshift.errors import DataError, InputError, NotFoundError, closest
 from workshift.i18n import t
-from workshift.i18n.names import occupation_zh
-from workshift.services.titles import OEWS_FILE
+from workshift.i18n.names import occupation_zh, soc_names
+from workshift.services.classify_csco import classify
+from workshift.services.crosswalk_csco import cached_crosswalk, csco_to_soc, semantic_soc
+from workshift.services.search import get_index, inputs_key
+from workshift.services.titles import OEWS_FILE, us_titles
 
 MIN_CONFIDENCE = 0.5
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -97,7 +100,6 @@ class _Lookup:
     """The US occupations and titles one resolution needs (pack when built, else raw files), and where from."""
 
     def __init__(self, context: Context, pack, build: bool = True) -> None:
-        from workshift.services.titles import us_titles
 
         self.context, self.pack, self.build = context, pack, build
         titles = us_titles(context, pack)
@@ -139,7 +141,6 @@ _LOOKUPS: dict[tuple[str, bool], _Lookup] = {}
 
 def _lookup(context: Context, pack, build: bool = True) -> _Lookup:
     """One :class:`_Lookup` per set of inputs and process (reading the titles takes about a second)."""
-    from workshift.services.search import inputs_key
 
     key = (f"{inputs_key(context, pack)}|{context.data_dir}|{context.home}", build)
     if key not in _LOOKUPS:
@@ -200,7 +201,6 @@ def _code_candidates(parsed: OccupationCode, ctx: _Lookup) -> list[dict]:
         if found:
             return found
         raise _unknown_code(system, code, sorted(set(bridge["isco08_code"])))
-    from workshift.services.crosswalk_csco import csco_to_soc
 
     return [
         _candidate(c.soc_code, c.soc_title, c.confidence, "CSCO->SOC crosswalk")
@@ -210,7 +210,6 @@ def _code_candidates(parsed: OccupationCode, ctx: _Lookup) -> list[dict]:
 
 def _title_candidates(query: str, ctx: _Lookup, top: int) -> tuple[str, list[dict], list[str]]:
     """(system, candidates, suggestions) for a free-text title."""
-    from workshift.services.search import get_index
 
     if is_chinese(query) and not csco_available(ctx.context.data_dir):  # Chinese titles are read through CSCO only
         raise DataError(
@@ -236,7 +235,6 @@ def _exact_zh_name(query: str, ctx: _Lookup) -> list[dict]:
     A person typing an occupation's own name means that occupation: it wins over the classifier, whose
     nearest CSCO code may sit elsewhere (数据录入员 is 43-9021 Data Entry Keyers, not 43-9022 typists).
     """
-    from workshift.i18n.names import soc_names
 
     wanted = fold(query).lower()
     codes = [code for code, row in soc_names().items() if fold(row["title_zh"]).lower() == wanted]
@@ -251,9 +249,6 @@ def _classified_candidates(query: str, ctx: _Lookup, top: int) -> tuple[str, lis
     probability equally over its level-4 occupations. The cross-language embedding of the query itself is
     the other route; the route whose best candidate is more confident wins.
     """
-    from workshift.data.csco import load_csco
-    from workshift.services.classify_csco import classify
-    from workshift.services.crosswalk_csco import cached_crosswalk, csco_to_soc, semantic_soc
 
     result = classify([query], top=top, context=ctx.context)[0]
     suggestions = [f"{c['title']}（{c['code']}）" for c in result["candidates"]]
@@ -366,8 +361,6 @@ def describe_code(code: str | OccupationCode, context: Context | None = None, pa
     crosswalk candidates include it, when the crosswalk is built); for CSCO codes ``level``,
     ``definition``, ``aliases``.
     """
-    from workshift.data.csco import load_csco
-    from workshift.services.crosswalk_csco import cached_crosswalk
 
     parsed = code if isinstance(code, OccupationCode) else parse_code(code)
     ctx = _lookup(resolve(context, data_dir, home), pack)

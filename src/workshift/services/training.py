@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.errors import DataError
+from workshift.policy.catalogue import get_lever, training_cost_per_participant
 from workshift.services.similarity import SkillGap
 
 SHIPPED_CATALOGUE = Path(__file__).with_name("data") / "training_catalogue.csv"
@@ -35,7 +36,6 @@ LEVEL_RANGE = (0.0, 7.0)
 
 def lever_cost_basis() -> dict:
     """The training lever's cost per participant (USD, target price year) and programme length (months)."""
-    from workshift.policy.catalogue import get_lever, training_cost_per_participant
 
     lever = get_lever("training")
     return {"lever": lever.id, "cost_per_participant": training_cost_per_participant(currency="USD"),

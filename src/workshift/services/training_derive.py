@@ -24,10 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workshift.data import registry
+from workshift.data import load_pack, registry
 from workshift.data.codes import fold
 from workshift.errors import DataError
+from workshift.files import write_text_atomic
 from workshift.i18n.names import element_names
+from workshift.services.training import SHIPPED_CATALOGUE
 
 ETE = "onet/tsv/Education, Training, and Experience.txt"
 ETE_CATEGORIES = "onet/tsv/Education, Training, and Experience Categories.txt"
@@ -126,9 +128,6 @@ def derive_catalogue(pack, data_dir: str | Path | None = None) -> pd.DataFrame:
 
 
 def main() -> None:  # pragma: no cover - maintenance entry point
-    from workshift.data import load_pack
-    from workshift.files import write_text_atomic
-    from workshift.services.training import SHIPPED_CATALOGUE
 
     frame = derive_catalogue(load_pack("us"))
     write_text_atomic(SHIPPED_CATALOGUE, frame.to_csv(index=False, lineterminator="\n"))

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.errors import NotFoundError, closest
+from workshift.services.transitions import TransitionModel
 
 CORE_SKILLS = 8
 CORE_MIN_IMPORTANCE = 3.0  # O*NET importance 1-5: 3 = "important"
@@ -128,7 +129,6 @@ def popcount(bits: np.ndarray) -> np.ndarray:
 # -- transition feasibility -----------------------------------------------------------------------------
 def transition_model(pack, index: str):
     """The career transitions service's model (directional O*NET similarity, thresholds, exposure)."""
-    from workshift.services.transitions import TransitionModel
 
     return TransitionModel(pack, index=index)
 

@@ -11,10 +11,14 @@ import numpy as np
 import pandas as pd
 
 from workshift.context import Context, resolve
+from workshift.data import load_pack
 from workshift.errors import InputError
+from workshift.files import atomic_path, write_text_atomic
 from workshift.services.matching.assign import CANDIDATES, Assignment, assign, greedy_top_n
 from workshift.services.matching.data import Seekers, Vacancies, load_seekers, load_vacancies
+from workshift.services.matching.explain import assignment_view, seeker_view, vacancy_view
 from workshift.services.matching.features import DEFAULT_INDEX, MatchContext
+from workshift.services.matching.html import render_html
 from workshift.services.matching.report import summarise
 from workshift.services.matching.resolve import OccupationResolver
 from workshift.services.matching.retrieve import EXACT_PAIRS, Candidates, retrieve
@@ -84,7 +88,6 @@ def run_match(seekers_file: str | Path, vacancies_file: str | Path, top: int = 1
     ``context`` names the data dir and the store (``data_dir`` / ``home`` still override it); ``pack`` is the
     US pack when already in memory (else read from the context's home).
     """
-    from workshift.data import load_pack
 
     if top < 1:
         raise InputError(f"top must be at least 1 (got {top})", parameter="top")
@@ -152,7 +155,6 @@ class TableWriter:
         self._first = True
 
     def __enter__(self) -> TableWriter:
-        from workshift.files import atomic_path
 
         self._atomic = atomic_path(self.path, suffix=self.path.suffix)
         self._tmp = self._atomic.__enter__()
@@ -191,8 +193,6 @@ SEEKERS_PER_CHUNK = 200_000  # bounds the memory of the seeker view at a million
 def write_outputs(result: MatchResult, out: str | Path, lang: str = "en", explanations: bool = True,
                   html: str | Path | None = None) -> dict[str, Path]:
     """Write the seeker view, reverse view, assignment (when run), metadata JSON and optional HTML summary."""
-    from workshift.files import write_text_atomic
-    from workshift.services.matching.explain import assignment_view, seeker_view, vacancy_view
 
     paths = output_paths(out)
     with TableWriter(paths["seekers"]) as writer:
@@ -207,7 +207,6 @@ def write_outputs(result: MatchResult, out: str | Path, lang: str = "en", explan
     meta = {**result.meta, "reverse_view": result.reverse_method, "summary": result.summary}
     write_text_atomic(paths["meta"], json.dumps(meta, indent=2, ensure_ascii=False, default=str))
     if html is not None:
-        from workshift.services.matching.html import render_html
 
         paths["html"] = write_text_atomic(html, render_html(result, lang))
     return paths

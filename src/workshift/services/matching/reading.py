@@ -22,6 +22,7 @@ import pandas as pd
 
 from workshift.errors import DataError
 from workshift.files import SPREADSHEET_SUFFIXES, read_spreadsheet
+from workshift.tabular import decode_file, detect_delimiter, to_numeric
 
 MAX_ROWS_SHOWN = 8
 
@@ -82,7 +83,6 @@ def read_table(path: str | Path) -> pd.DataFrame:
             raise DataError(str(exc), file=path, expected="an .xlsx workbook with a header row") from None
         table = pa.table({str(c): pa.array(sheet[c].tolist(), pa.string()) for c in sheet.columns})
     else:
-        from workshift.tabular import detect_delimiter
 
         head = path.read_bytes()[: 1 << 16]
         if not head.strip():
@@ -91,7 +91,6 @@ def read_table(path: str | Path) -> pd.DataFrame:
         try:
             codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
         except UnicodeDecodeError:
-            from workshift.tabular import decode_file
 
             # Not UTF-8: GB18030/GBK is decoded (and reported); anything else names the first bad row.
             source = io.BytesIO(decode_file(path.read_bytes(), path).encode("utf-8"))
@@ -109,7 +108,6 @@ def read_table(path: str | Path) -> pd.DataFrame:
             )
         except pa.ArrowInvalid as exc:
             if "UTF8" in str(exc) or "utf8" in str(exc).lower():
-                from workshift.tabular import decode_file
 
                 decode_file(path.read_bytes(), path)  # raises a DataError naming the first bad row
             raise DataError(
@@ -156,7 +154,6 @@ def to_number(values: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from workshift.tabular import to_numeric
 
     try:
         number = pd.Series(

@@ -17,6 +17,7 @@ import pandas as pd
 from workshift.context import Context, resolve
 from workshift.data.codes import looks_like_code, parse_code
 from workshift.errors import InputError, WorkshiftError
+from workshift.services.lookup import resolve_occupation
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,6 @@ class OccupationResolver:
         return Resolution(value, found, system, 1.0, code) if found else None
 
     def _lookup(self, value: str) -> Resolution:
-        from workshift.services.lookup import resolve_occupation
 
         try:
             found = resolve_occupation(value, self.pack, context=self.context)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workshift.errors import InputError
+from workshift.services.matching.blocks import CellLayout, exact_in_cells
 from workshift.services.matching.embedding import Embedding
 from workshift.services.matching.score import (
     FEASIBLE,
@@ -136,7 +137,6 @@ def cross_state_bound(tables: Tables) -> np.ndarray:
 
 
 def _hybrid(tables: Tables, k: int, threads: int, seed: int, n_states: int, started: float) -> Candidates:
-    from workshift.services.matching.blocks import CellLayout, exact_in_cells
 
     m = len(tables.v_occ)
     # 1-2. the seeker's state and the seeker's occupation elsewhere, exactly (cells skipped only by bounds)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from workshift.errors import InputError
+from workshift.files import atomic_path, write_text_atomic
 
 EMPTY_PROFILE_SHARE = 0.05
 UNLISTED_SKILLS_SHARE = 0.10
@@ -183,7 +184,6 @@ def write_synthetic(
     """Write ``seekers.<fmt>``, ``vacancies.<fmt>`` and ``synth_meta.json`` into ``out_dir`` (each atomically)."""
     import json
 
-    from workshift.files import atomic_path, write_text_atomic
 
     if fmt not in ("csv", "parquet"):
         raise InputError(f"unknown format '{fmt}' (expected csv or parquet)")
