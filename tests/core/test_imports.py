@@ -150,6 +150,53 @@ def test_no_except_import_error_around_own_modules() -> None:
     assert bad == []
 
 
+# Function-level imports of workshift modules still waiting to move, in files other helpers were editing when
+# the rest moved (issue 14 item 3): flex (market/calibrate.py, market/run.py) and twin (optimize/evaluator.py).
+# Remove a file from here once its imports are at module level; nothing new may join.
+PENDING = {"workshift.market.calibrate": 4, "workshift.market.run": 3, "workshift.optimize.evaluator": 1}
+
+
+def function_level_imports(mod: str, path: Path) -> list[str]:
+    """``module:line`` of each import of a workshift module inside a function, except ``# lazy: <reason>`` lines
+    and imports under ``if TYPE_CHECKING:``."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    found = []
+    for fn in ast.walk(ast.parse(text)):
+        if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in fn.body:
+            for imp in _imports(node):
+                names = [imp.module or ""] if isinstance(imp, ast.ImportFrom) else [a.name for a in imp.names]
+                own = getattr(imp, "level", 0) or any(n.split(".")[0] == "workshift" for n in names)
+                if own and "# lazy:" not in lines[imp.lineno - 1]:
+                    found.append(f"{mod}:{imp.lineno}")
+    return sorted(set(found))
+
+
+def test_own_modules_are_imported_at_module_level() -> None:
+    """Only the CLI imports workshift modules inside its commands (the cost of doing otherwise is measured in
+    cli/__init__.py's docstring); elsewhere a function-level import needs a ``# lazy: <reason>`` comment."""
+    bad, pending = [], {}
+    for mod, path in sorted(modules().items()):
+        if mod == "workshift.cli" or mod.startswith("workshift.cli.") or mod == "workshift.__main__":
+            continue
+        found = function_level_imports(mod, path)
+        if mod in PENDING:
+            pending[mod] = len(found)
+        else:
+            bad += found
+    assert bad == []
+    assert all(pending.get(mod, 0) <= n for mod, n in PENDING.items()), pending
+
+
+def test_the_function_level_walk_sees_an_import_and_honours_lazy(tmp_path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("def f():\n    from workshift.store import Store\n"
+                    "    import workshift.market.fused  # lazy: numba\n    import numpy\n", encoding="utf-8")
+    assert function_level_imports("workshift.x", path) == ["workshift.x:2"]
+
+
 @pytest.mark.parametrize(("edges", "expected"), [
     ({"workshift.a": {"workshift.b"}, "workshift.b": {"workshift.a"}}, [["workshift.a", "workshift.b"]]),
     ({"workshift.a": {"workshift.b"}}, []),
