@@ -44,8 +44,8 @@ from workshift.evidence.feedback_convert import (  # noqa: F401  (re-exported: t
     to_percentage_points,
 )
 from workshift.i18n import t
+from workshift.policy import catalogue
 from workshift.policy.catalogue import (
-    LEVER_DIR,
     UPDATES_TABLE,
     get_lever,
     load_catalogue,
@@ -164,7 +164,8 @@ def meta_prior(lever_id: str, parameter: str = DEFAULT_PARAMETER) -> Prior:
     lever = get_lever(lever_id, packaged_levers())
     _check_parameter(lever, parameter)
     effect = lever.effects[parameter]
-    with open(LEVER_DIR / f"{lever_id}.toml", "rb") as handle:
+    # read through the module: LEVER_DIR is looked up at call time (a test points it at a modified copy)
+    with open(catalogue.LEVER_DIR / f"{lever_id}.toml", "rb") as handle:
         raw = tomllib.load(handle)["effects"][parameter]
     se = raw.get("pooled_se", effect.sd)
     if "tau" in raw:
