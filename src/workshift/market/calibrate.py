@@ -20,11 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workshift.data import load_pack
 from workshift.errors import DataError, InputError
 from workshift.market import network as netmod
+from workshift.market.inputs import from_pack
 from workshift.market.meanfield import run
 from workshift.market.model import Model
 from workshift.market.params import RATE_PERIOD_WEEKS, ModelParams, self_loop_r
+from workshift.market.run import build
+from workshift.market.scenario import from_dict
 from workshift.market.shock import DemandPath
 
 BOUNDS = {"delta_u": (0.002, 0.08), "delta_v": (0.002, 0.08), "gamma": (0.01, 0.9), "amplitude": (0.0, 0.3)}
@@ -125,9 +129,6 @@ def calibrate(pack: str = "us", network: str = "empirical", start: str = "2000-1
     from scipy.optimize import minimize
 
     if inputs is None:
-        from workshift.data import load_pack
-        from workshift.market.inputs import from_pack
-
         inputs = from_pack(load_pack(pack))
     if inputs.macro is None:
         raise DataError("these inputs carry no macro data", expected="a region pack with a macro table")
@@ -170,9 +171,6 @@ SEPARATION_BRACKET = (0.004, 0.04)  # delta_u per 6.75 weeks searched (the paper
 def steady_unemployment(inputs, market: dict[str, Any]) -> float:
     """The engine's steady-state unemployment rate ((unemployed + searching graduates) / labour force, 0-1)
     under no shock and no new policy, for ``[market]`` settings on ``inputs`` (the paper's rates unless given)."""
-    from workshift.market.run import build
-    from workshift.market.scenario import from_dict
-
     built = build(from_dict({"market": {"rates": "paper", **market}}), inputs)
     state = built.model.steady_state(1)
     return float(state.unemployed().sum() / state.labour_force().sum())

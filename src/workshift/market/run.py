@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from workshift._version import __version__
+from workshift.data import load_pack
+from workshift.market import agents, meanfield
 from workshift.market import network as netmod
 from workshift.market import params as pmod
 from workshift.market.extensions import flexible as flexmod
@@ -56,8 +58,6 @@ class Built:
 
 
 def load_inputs(scenario: Scenario) -> MarketInputs:
-    from workshift.data import load_pack
-
     return from_pack(load_pack(scenario.market["pack"]), scenario.market["region"])
 
 
@@ -149,13 +149,9 @@ def _run(built: Built, hooks: PolicyHooks, record_nodes: bool, batch: int | None
     B = batch or hooks.batch_size()
     hooks_b = hooks.broadcast(B, built.model.n)
     if s.market["mode"] == "agents":
-        from workshift.market import agents
-
         return agents.run(built.model, hooks_b, steps=s.steps, agents=int(s.market["agents"]),
                           seed=int(s.market["seed"]), record_nodes=record_nodes,
                           accountants=accountants(built, hooks_b))
-    from workshift.market import meanfield
-
     return meanfield.run(built.model, hooks_b, steps=s.steps, record_nodes=record_nodes,
                          accountants=accountants(built, hooks_b))
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from workshift.market.extensions.accounts import Accounting, series_from_sums, state_sums, unemployment_rates
-from workshift.market.fused import AGGREGATES
+from workshift.market.fused import AGGREGATES, FusedRunner, NodeMajorState
 from workshift.market.hooks import PolicyHooks
 from workshift.market.meanfield import Stepper
 from workshift.market.meanfield import run as run_meanfield
@@ -179,8 +179,6 @@ class PolicyEvaluator:
 
     def _run_fused(self, yearly: np.ndarray) -> tuple:
         """The whole horizon of a population, a hook set per year, in one fused call."""
-        from workshift.market.fused import FusedRunner, NodeMajorState
-
         batch, T = yearly.shape[0], self.horizon_steps
         acc = self.accounting
         if getattr(self, "_fused", None) is None:
